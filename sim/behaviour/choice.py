@@ -1,0 +1,87 @@
+"""Residents' choice of clinic [listning]: a logit over nearby clinics with inertia.
+
+A resident who chooses compares the clinics near home by distance and expected wait;
+staying where one is listed carries an inertia bonus and, for those who see their usual
+GP, a continuity bonus. Most residents never reconsider (Konkurrensverket 2012; Anell et
+al. 2021, evidence.md E22). Those who never choose are listed with the nearest clinic
+[ickevalsalternativ].
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.population import Population
+from sim.scenario import Choice
+from sim.streams import Streams
+
+CHOICE_SET = 10  # residents consider the 10 clinics nearest home, and their own (assumption)
+CHUNK = 65_536  # residents weighed at a time, to bound memory
+
+
+def nearby_clinics(road_km: np.ndarray, clinic_area: np.ndarray, open_: np.ndarray) -> np.ndarray:
+    """For each area, the open clinics nearest its centre, nearest first (areas x k; -1 pads)."""
+    candidates = np.flatnonzero(open_)
+    k = min(CHOICE_SET, len(candidates))
+    km = road_km[:, clinic_area[candidates]]
+    order = np.argsort(km, axis=1, kind="stable")[:, :k]
+    return candidates[order]
+
+
+def nearest_clinic(pop: Population, rows: np.ndarray, nearby: np.ndarray, clinic_area: np.ndarray, streams: Streams) -> np.ndarray:
+    """Listing by proximity: the nearest open clinic; residents equally near several are spread among them."""
+    candidates = nearby[pop.area[rows]]
+    km = pop.geography.road_km[pop.area[rows][:, None], clinic_area[candidates]]
+    tie_break = streams.uniform("proximity", pop.pid[rows], 0)
+    nearest = km <= km[:, :1] + 1e-9
+    pick = np.floor(tie_break * nearest.sum(axis=1)).astype(np.int64)
+    return candidates[np.arange(len(rows)), pick]
+
+
+def choose_clinic(*args, **kwargs) -> np.ndarray:
+    """``_choose_clinic`` over chunks of residents (the same result, bounded memory)."""
+    pop, rows, *rest = args
+    if len(rows) <= CHUNK:
+        return _choose_clinic(pop, rows, *rest, **kwargs)
+    return np.concatenate([_choose_clinic(pop, rows[i : i + CHUNK], *rest, **kwargs) for i in range(0, len(rows), CHUNK)])
+
+
+def _choose_clinic(
+    pop: Population,
+    rows: np.ndarray,
+    nearby: np.ndarray,
+    clinic_area: np.ndarray,
+    wait_days: np.ndarray,
+    params: Choice,
+    streams: Streams,
+    month: int,
+    allowed: np.ndarray | None = None,
+) -> np.ndarray:
+    """The clinic each resident in ``rows`` lists with after weighing the nearby ones.
+
+    A resident's current clinic (``pop.clinic``, -1 for none) stays in the choice set with
+    the inertia and continuity bonuses. ``allowed`` (per clinic, bool) excludes clinics
+    that take no new residents.
+    """
+    current = pop.clinic[rows]
+    candidates = nearby[pop.area[rows]]
+    already = (candidates == current[:, None]).any(axis=1)
+    candidates = np.concatenate([candidates, np.where(already | (current < 0), -1, current)[:, None]], axis=1)
+    valid = candidates >= 0
+    safe = np.where(valid, candidates, 0)
+    km = pop.geography.road_km[pop.area[rows][:, None], clinic_area[safe]] + pop.home_km[rows, None]
+    stay = safe == current[:, None]
+    usual_share = pop.usual_visits_18m[rows] / np.maximum(pop.visits_18m[rows], 1)
+    utility = (
+        -params.distance_per_km * km
+        - params.wait_per_day * wait_days[safe]
+        + stay * (params.inertia + params.continuity * usual_share[:, None])
+    )
+    if allowed is not None:
+        valid &= allowed[safe] | stay
+    utility = np.where(valid, utility, -np.inf)
+    p = np.exp(utility - utility.max(axis=1, keepdims=True))
+    cdf = np.cumsum(p, axis=1) / p.sum(axis=1, keepdims=True)
+    u = streams.uniform("choice", pop.pid[rows], month)
+    pick = np.minimum((u[:, None] > cdf).sum(axis=1), candidates.shape[1] - 1)
+    return safe[np.arange(len(rows)), pick]

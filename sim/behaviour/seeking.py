@@ -1,0 +1,66 @@
+"""Where an episode seeks care: the listed clinic, a digital-first provider or the emergency department.
+
+A multinomial logit: the clinic loses appeal with its expected wait and distance; digital
+care suits the young and mild problems (it cannot examine); the emergency department draws
+severe episodes and those near the hospital. One keyed uniform per episode picks the channel.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.geography import AREA_TYPES
+from sim.needs import CLINIC, DIGITAL, EMERGENCY, Episodes
+from sim.population import Population, cached
+from sim.scenario import Seeking
+from sim.streams import Streams
+
+TOWN = AREA_TYPES.index("town")
+
+
+def digital_affinity(pop: Population, params: Seeking, streams: Streams) -> np.ndarray:
+    """Each resident's taste for digital care: their own (fixed for life), plus age and town."""
+    own = streams.normal("digital affinity", pop.pid, 0)
+    return (
+        params.digital_affinity_spread * own
+        + params.digital_young * (pop.age < 40)
+        + params.digital_old * (pop.age >= 70)
+        + params.digital_town * (pop.area_type == TOWN)
+    ).astype(np.float32)
+
+
+def choose_channel(
+    ep: Episodes,
+    pop: Population,
+    wait_days: np.ndarray,
+    km_to_clinic: np.ndarray,
+    params: Seeking,
+    digital: bool,
+    streams: Streams,
+) -> np.ndarray:
+    """CLINIC, DIGITAL or EMERGENCY for each episode.
+
+    ``wait_days[i]`` is the expected wait at episode i's listed clinic, ``km_to_clinic[i]``
+    its distance.
+    """
+    rows = ep.row
+    extra_need = ep.q_star - 1.0
+    u_clinic = -params.wait_per_day * wait_days - params.clinic_distance_per_10km * km_to_clinic / 10
+    u_emergency = (
+        params.emergency_constant
+        + params.emergency_per_unit_of_need * extra_need
+        - params.emergency_distance_per_10km * pop.hospital_km[rows] / 10
+    )
+    utilities = [None, None, None]
+    utilities[CLINIC], utilities[EMERGENCY] = u_clinic, u_emergency
+    utilities[DIGITAL] = np.full(len(ep), -np.inf)
+    if digital:
+        utilities[DIGITAL] = (
+            params.digital_constant
+            + cached(pop, "digital affinity", lambda: digital_affinity(pop, params, streams))[rows]
+            - params.digital_per_unit_of_need * extra_need
+        )
+    v = np.stack(utilities)
+    p = np.exp(v - v.max(axis=0))
+    cdf = np.cumsum(p, axis=0) / p.sum(axis=0)
+    return (ep.u["seeking"][None, :] > cdf[:-1]).sum(axis=0).astype(np.int8)

@@ -1,0 +1,183 @@
+"""Clinics [vårdcentraler, hälsocentraler] as Mesa agents: staff, capacity, queue, physicians, purse.
+
+A clinic staffs in GP teams (a GP FTE with its nurses) for the demand it expects, filling
+posts it cannot recruit to with hired GPs at a premium. When demand exceeds capacity its
+queue grows and care is rationed. Its physicians differ in altruism. It books revenue and
+cost each month; a private clinic that keeps losing money closes.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mesa
+import numpy as np
+
+from sim.behaviour.treatment import draw_a
+from sim.geography import AREA_TYPES
+from sim.scenario import Behaviour, Market
+
+MAX_UTILISATION_IN_QUEUE = 0.995  # beyond this the queue model saturates and care is rationed instead
+GUARANTEE_DAYS = 3  # care guarantee: medical assessment within 3 days [vårdgaranti]
+
+
+class Clinic(mesa.Agent):
+    """A health centre with a list of residents.
+
+    ``index`` is the clinic's position in every per-provider array of the model.
+    """
+
+    def __init__(
+        self,
+        model: mesa.Model,
+        index: int,
+        name: str,
+        area: int,
+        owner: str,
+        market: Market,
+        behaviour: Behaviour,
+        min_gp_fte: float | None = None,
+    ):
+        super().__init__(model)
+        self.index = index
+        self.name = name
+        self.area = area
+        self.area_type = AREA_TYPES[model.geography.area_type[area]] if area >= 0 else "none"
+        self.owner = owner
+        self.market = market
+        self.behaviour = behaviour
+        self.min_gp_fte = market.staffing.min_gp_fte if min_gp_fte is None else min_gp_fte
+        self.open = True
+        self.gp_fte = self.min_gp_fte
+        self.permanent_fte = self.min_gp_fte
+        self.a_usual = np.ones(1)
+        self.wait_days = market.access.min_wait_days
+        self.access_3day = 1 - math.exp(-GUARANTEE_DAYS / max(self.wait_days, 1e-9))
+        self.utilisation = 0.0
+        self.served_share = 1.0
+        self.demand_year = 0.0  # visits demanded this year
+        self.equity = 0.0  # accumulated result, SEK
+        self.loss_years = 0
+        self.closed_month: int | None = None
+
+    # ------------------------------------------------------------------ staff and capacity
+
+    @property
+    def hired_fte(self) -> float:
+        return self.gp_fte - self.permanent_fte
+
+    @property
+    def capacity_per_month(self) -> float:
+        """Visits the clinic can give in a month."""
+        return self.gp_fte * self.market.staffing.units_per_team_per_year / 12
+
+    @property
+    def staff_cost_per_year(self) -> float:
+        """SEK per year: permanent and hired GPs and the teams' nurses."""
+        s = self.market.staffing
+        gps = s.gp_salary_sek_per_year * (self.permanent_fte + s.hired_gp_cost_factor * self.hired_fte)
+        return gps + self.gp_fte * s.nurses_per_gp * s.nurse_salary_sek_per_year
+
+    @property
+    def staff_cost_per_visit(self) -> float:
+        """SEK per visit at full staffing: the long-run marginal cost of a visit, since staff follows demand."""
+        return self.staff_cost_per_year / (self.gp_fte * self.market.staffing.units_per_team_per_year)
+
+    def staff_cost(self, visits: float) -> float:
+        """SEK of staff cost this month; salaried staff cost the same whatever the visits."""
+        return self.staff_cost_per_year / 12
+
+    @property
+    def usual_share(self) -> float:
+        """Probability that an episode here is handled by the resident's usual GP: hired GPs break continuity."""
+        return self.behaviour.continuity.usual_team_share * self.permanent_fte / self.gp_fte
+
+    def plan_staffing(self, visits_per_year: float, streams, year: int, first: bool = False) -> None:
+        """Staff for the visits expected next year at the target utilisation.
+
+        Staff moves at most ``max_change_per_year`` a year (recruiting takes time); the
+        share of posts that cannot be filled permanently in this kind of area is hired.
+        Permanent GPs turn over; each new one brings their own altruism.
+        """
+        s = self.market.staffing
+        wanted = max(self.min_gp_fte, visits_per_year / (s.units_per_team_per_year * s.target_utilisation))
+        if not first:
+            wanted = min(max(wanted, self.gp_fte * (1 - s.max_change_per_year)), self.gp_fte * (1 + s.max_change_per_year))
+            wanted = max(wanted, self.min_gp_fte)
+        self.gp_fte = wanted
+        self.permanent_fte = wanted * (1 - getattr(s.vacancy_share, self.area_type))
+        slots = max(1, math.ceil(self.permanent_fte))
+        ids = self.index * 1024 + np.arange(slots)
+        fresh = draw_a(streams.uniform("physicians", ids, year), self.behaviour.altruism)
+        if first:
+            self.a_usual = fresh
+            return
+        kept = np.resize(self.a_usual, slots)
+        replaced = streams.uniform("turnover", ids, year) < s.team_turnover_per_year
+        replaced[len(self.a_usual):] = True
+        self.a_usual = np.where(replaced, fresh, kept)
+
+    # ------------------------------------------------------------------ queue
+
+    def serve(self, demand: float) -> float:
+        """Meet a month's demanded visits; returns the share of them given.
+
+        Expected wait for a medical assessment follows an M/M/1-like curve in utilisation;
+        beyond saturation the excess is rationed, not queued.
+        """
+        self.demand_year += demand
+        a = self.market.access
+        rho = demand / max(self.capacity_per_month, 1e-9)
+        self.utilisation = rho
+        self.served_share = min(1.0, 1.0 / rho) if rho > 0 else 1.0
+        busy = min(rho, MAX_UTILISATION_IN_QUEUE)
+        self.wait_days = a.min_wait_days + a.wait_scale_days * busy / (1 - busy)
+        self.access_3day = 1 - math.exp(-GUARANTEE_DAYS / max(self.wait_days, 1e-9))
+        return self.served_share
+
+    # ------------------------------------------------------------------ year end
+
+    def close_year(self, result: float, revenue: float) -> bool:
+        """Count loss-making years; a private clinic closes after ``loss_years`` of them. Returns True on exit."""
+        e = self.market.exit
+        self.loss_years = self.loss_years + 1 if result < -e.loss_share * max(revenue, 1.0) else 0
+        return self.owner == "private" and self.loss_years >= e.loss_years
+
+
+class DigitalProvider(Clinic):
+    """A national digital-first provider [nätläkare]: no list, no physical care, next to no wait.
+
+    It staffs for whatever demand comes; the home region pays it per visit.
+    """
+
+    def __init__(self, model: mesa.Model, index: int, market: Market, behaviour: Behaviour):
+        super().__init__(model, index, "Digital provider", -1, "digital", market, behaviour, min_gp_fte=0.0)
+        self.gp_fte = self.permanent_fte = 1.0
+        self.a_usual = np.ones(1)
+        self.wait_days = 0.0
+        self.access_3day = 1.0
+
+    @property
+    def capacity_per_month(self) -> float:
+        return math.inf
+
+    @property
+    def staff_cost_per_visit(self) -> float:
+        return self.market.digital.cost_sek_per_visit
+
+    @property
+    def usual_share(self) -> float:
+        return 0.0
+
+    def staff_cost(self, visits: float) -> float:
+        return visits * self.market.digital.cost_sek_per_visit
+
+    def plan_staffing(self, visits_per_year: float, streams, year: int, first: bool = False) -> None:
+        """Digital capacity follows demand."""
+
+    def serve(self, demand: float) -> float:
+        self.demand_year += demand
+        return 1.0
+
+    def close_year(self, result: float, revenue: float) -> bool:
+        return False

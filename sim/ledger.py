@@ -1,0 +1,115 @@
+"""The money: every SEK of a month booked once, from a payer to a payee, for an item.
+
+Payers and payees are the region, the providers (clinics and the digital provider),
+residents (patient fees) and the hospital and suppliers (costs). What the region pays a
+provider is that provider's revenue, to the krona; every provider's result is its revenue
+minus its costs. The region's spending is also split by category (primary care, drugs,
+hospital, digital) and by residents' equity cell, for cost per capita by group.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from sim.payment import Payment
+from sim.population import N_CELLS
+
+#: which of the region's cost categories each item belongs to
+CATEGORY = {
+    "capitation": "primary",
+    "sparsity": "primary",
+    "fee_for_service": "primary",
+    "performance": "primary",
+    "fines": "primary",
+    "deficit_cover": "primary",
+    "lab_radiology": "primary",
+    "patient_transport": "primary",
+    "patient_fees": "primary",
+    "drug_budget": "drugs",
+    "drugs": "drugs",
+    "hospital": "hospital",
+    "digital_fee": "digital",
+}
+CATEGORIES = ("primary", "hospital", "digital", "drugs")
+
+
+class Ledger:
+    """A month's and a year's money, by item and provider."""
+
+    def __init__(self, n_providers: int):
+        self.year_revenue: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(self.n))
+        self.year_cost: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(self.n))
+        self.start_month(n_providers, lambda: np.zeros((n_providers, N_CELLS)))
+
+    def start_month(self, n_providers: int, list_cells) -> None:
+        """Open a month's books; ``list_cells()`` gives each provider's list by equity cell when a lump sum needs spreading."""
+        self.n = n_providers
+        for book in (self.year_revenue, self.year_cost):
+            for item, values in book.items():
+                if len(values) < n_providers:
+                    book[item] = np.concatenate([values, np.zeros(n_providers - len(values))])
+        self._list_cells = list_cells
+        self.revenue: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(self.n))  # provider income by item
+        self.cost: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(self.n))  # provider costs by item
+        self.region: dict[str, float] = defaultdict(float)  # region's net spending by item, SEK
+        self.region_cells = {c: np.zeros(N_CELLS) for c in CATEGORIES}
+        self.patients_paid = 0.0
+
+    # ------------------------------------------------------------------ booking
+
+    def pay(self, item: str, payment: Payment | None) -> None:
+        """The region pays providers (a negative amount: a provider pays the region)."""
+        if payment is None or not payment.provider_sek.any():
+            return
+        self.revenue[item] += payment.provider_sek
+        self.region[item] += float(payment.provider_sek.sum())
+        cells = payment.cell_sek if payment.cell_sek is not None else payment.provider_sek @ self._list_cells()
+        self.region_cells[CATEGORY[item]] += cells
+
+    def patient_fees(self, provider_sek: np.ndarray, cell_sek: np.ndarray, to_region: bool) -> None:
+        """Residents pay fees: to the provider, or to the region's pool (which lowers its net spending)."""
+        self.patients_paid += float(provider_sek.sum())
+        if to_region:
+            self.region["patient_fees"] -= float(provider_sek.sum())
+            self.region_cells["primary"] -= cell_sek
+        else:
+            self.revenue["patient_fees"] += provider_sek
+
+    def provider_cost(self, item: str, provider_sek: np.ndarray) -> None:
+        """Providers pay suppliers and staff."""
+        self.cost[item] += provider_sek
+
+    def region_cost(self, item: str, cell_sek: np.ndarray) -> None:
+        """The region pays a supplier or its hospital directly, for residents in each cell."""
+        self.region[item] += float(cell_sek.sum())
+        self.region_cells[CATEGORY[item]] += cell_sek
+
+    # ------------------------------------------------------------------ results
+
+    def result(self) -> np.ndarray:
+        """This month's result of each provider, SEK."""
+        return _total(self.revenue, self.n) - _total(self.cost, self.n)
+
+    def year_to_date(self) -> tuple[np.ndarray, np.ndarray]:
+        """Revenue and result of each provider so far this year, this month included, SEK."""
+        revenue = _total(self.year_revenue, self.n) + _total(self.revenue, self.n)
+        return revenue, revenue - _total(self.year_cost, self.n) - _total(self.cost, self.n)
+
+    def close_month(self) -> None:
+        for item, values in self.revenue.items():
+            self.year_revenue[item] += values
+        for item, values in self.cost.items():
+            self.year_cost[item] += values
+
+    def close_year(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """The year's revenue and cost by item and provider; the books start afresh."""
+        revenue, cost = dict(self.year_revenue), dict(self.year_cost)
+        self.year_revenue.clear()
+        self.year_cost.clear()
+        return revenue, cost
+
+
+def _total(book: dict[str, np.ndarray], n: int) -> np.ndarray:
+    return sum(book.values(), np.zeros(n))

@@ -1,0 +1,389 @@
+"""The care-choice market of one region, stepped month by month (a Mesa model).
+
+One month, in order (DESIGN.md section 3):
+1. health drifts back toward each resident's baseline;
+2. needs arrive: care episodes with their q* and specialist need;
+3. each episode seeks care at the listed clinic, a digital provider or the emergency department;
+4. the treating physician chooses visits and referral under the rulebook's incentives;
+5. clinics meet demand within capacity; beyond it, care is rationed and waits grow;
+6. the hospital treats referrals, emergencies and direct cases;
+7. money: the region pays by its rulebook, residents pay fees, providers pay their costs;
+8. some residents reconsider their clinic;
+9. at year end: settlements, exits, staffing, births, deaths and migration.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from sim.behaviour.seeking import choose_channel
+from sim.behaviour.treatment import believed_need, benefit, choose_quantity, choose_referral, draw_a
+from sim.clinic import Clinic, DigitalProvider
+from sim.geography import Geography, load_region
+from sim.hospital import EMERGENCY_ADMISSION, Cases, Hospital
+from sim.ledger import CATEGORIES, Ledger
+from sim.needs import CLINIC, DIGITAL, EMERGENCY, Episodes, arrive, episode_rate_per_month
+from sim.outcomes import Outcomes
+from sim.population import N_CELLS, Population, newcomers, synthesise
+from sim.region import Region
+from sim.scenario import Scenario
+from sim.streams import Streams, to_normal
+
+
+class CareMarket(mesa.Model):
+    """One region: its residents (columns), clinics and hospital (Mesa agents), its rulebook and its money."""
+
+    def __init__(self, scenario: Scenario, observers: tuple = ()):
+        self.streams = Streams(scenario.seed)
+        super().__init__(rng=self.streams.generator("mesa"))
+        self.params = scenario
+        self.observers = list(observers)
+        self.month = 0
+        p = scenario
+        self.geography = Geography.from_spec(load_region(p.population.region), p.population.residents)
+        self.population = synthesise(self.geography, p.population, self.streams)
+        pop = self.population
+        pop.active_chooser[:] = self.streams.uniform("active chooser", pop.pid, 0) < p.behaviour.choice.active_share
+        self.hospital = Hospital(self, p.market.hospital, p.population.health)
+        self.clinics = [
+            Clinic(self, i, name, int(area), owner, p.market, p.behaviour, floor)
+            for i, (name, area, owner, floor) in enumerate(
+                zip(self.geography.clinic_names, self.geography.clinic_area, self.geography.clinic_owner, self.geography.clinic_min_gp_fte)
+            )
+        ]
+        self.digital = DigitalProvider(self, len(self.clinics), p.market, p.behaviour) if p.market.digital.enabled else None
+        self.providers = self.clinics + ([self.digital] if self.digital else [])
+        self.region = Region(self, p.rulebook, p.behaviour.choice)
+        self.ledger = Ledger(self.n_providers)
+        self.outcomes = Outcomes()
+        self.clinic_years: list[dict] = []
+        self.switches = 0
+        self.list_sizes = np.zeros(self.n_providers)  # residents listed with each provider at the start of the month
+        self.top10_cost_share: list[float] = []  # each year: share of care cost used by the costliest 10 % of residents
+        self.region.refresh_nearby()
+        self.region.list_residents(np.arange(len(pop)), 0)
+        expected = self._expected_visits_per_year()
+        for clinic in self.clinics:
+            clinic.plan_staffing(expected[clinic.index], self.streams, 0, first=True)
+
+    # ------------------------------------------------------------------ views over the providers
+
+    @property
+    def n_providers(self) -> int:
+        return len(self.providers)
+
+    @property
+    def year(self) -> int:
+        return self.month // 12
+
+    @property
+    def clinic_area(self) -> np.ndarray:
+        return np.array([p.area for p in self.providers])
+
+    @property
+    def open_clinics(self) -> np.ndarray:
+        return np.array([p.open and p.owner != "digital" for p in self.providers])
+
+    @property
+    def wait_days(self) -> np.ndarray:
+        return np.array([p.wait_days for p in self.providers])
+
+    def _expected_visits_per_year(self) -> np.ndarray:
+        """Visits each clinic's list is expected to need in a year: episodes times mean q*."""
+        pop = self.population
+        n = self.params.population.needs
+        mean_q_star = n.q_star_median * (1 + n.q_star_per_condition * pop.conditions) * np.exp(n.q_star_dispersion**2 / 2)
+        return np.bincount(pop.clinic, weights=episode_rate_per_month(pop, n) * 12 * mean_q_star, minlength=self.n_providers)
+
+    # ------------------------------------------------------------------ one month
+
+    def step(self) -> None:
+        month = self.month
+        pop = self.population
+        year_end = month % 12 == 11
+        self.list_sizes = np.bincount(pop.clinic, minlength=self.n_providers).astype(np.float64)
+        self.ledger.start_month(self.n_providers, self._list_cells)
+        pop.recover()
+        u_needs, u_hospital, u_reconsider = self.streams.uniforms("resident month", pop.pid, month, parts=3)
+        ep = arrive(pop, self.params.population.needs, self.streams, month, u_needs)
+        self._seek(ep)
+        self._costs_this_month(ep)
+        self._treat(ep)
+        self._serve(ep)
+        fees = self.region.fees.charge(self, ep)
+        cases = self.hospital.admit(pop, ep, self.streams, month, u_hospital)
+        self._account(ep, fees, cases)
+        self._health_and_visits(ep)
+        self.switches += self.region.reconsider(month, u_reconsider)
+        if year_end:
+            self._settle_year()
+        self._record(ep, fees, cases)
+        for observer in self.observers:
+            observer.observe(self, ep, fees, cases)
+        if year_end:
+            self._demography()
+            self._plan_next_year()
+        self.ledger.close_month()
+        if year_end:
+            self.ledger.close_year()
+        self.outcomes.end_month()
+        self.month += 1
+
+    def _list_cells(self) -> np.ndarray:
+        """Share of each provider's listed residents in each equity cell (providers x cells)."""
+        pop = self.population
+        counts = np.bincount(pop.clinic.astype(np.int64) * N_CELLS + pop.cell, minlength=self.n_providers * N_CELLS)
+        counts = counts.reshape(self.n_providers, N_CELLS).astype(np.float64)
+        return counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+
+    def _seek(self, ep: Episodes) -> None:
+        pop = self.population
+        clinic = pop.clinic[ep.row]
+        self.km_to_clinic = pop.distance_to_listed(self.clinic_area, ep.row)
+        ep.channel = choose_channel(
+            ep, pop, self.wait_days[clinic], self.km_to_clinic, self.params.behaviour.seeking, self.digital is not None, self.streams
+        )
+        digital = self.digital.index if self.digital else -1
+        ep.provider = np.where(ep.channel == CLINIC, clinic, np.where(ep.channel == DIGITAL, digital, -1)).astype(np.int32)
+
+    def _physicians(self, ep: Episodes) -> None:
+        """Who treats each episode: the resident's usual GP, or another (a colleague or a hired GP)."""
+        provider = np.maximum(ep.provider, 0)
+        usual_share = np.array([p.usual_share for p in self.providers])
+        ep.usual = (ep.channel == CLINIC) & (ep.u["physician"] < usual_share[provider])
+        slots = np.array([len(p.a_usual) for p in self.providers])
+        a_usual = np.zeros((self.n_providers, slots.max()))
+        for p in self.providers:
+            a_usual[p.index, : len(p.a_usual)] = p.a_usual
+        own = a_usual[provider, ep.pid % slots[provider]]
+        other = draw_a(ep.u["other_physician"], self.params.behaviour.altruism)
+        ep.a = np.where(ep.usual, own, other)
+
+    def _costs_this_month(self, ep: Episodes) -> None:
+        """What a visit costs this month: each provider's staff per visit, and per episode the items
+        (lab and radiology, drugs, patient transport) with whether the clinic or the region pays them."""
+        self.staff_per_visit = np.array([p.staff_cost_per_visit for p in self.providers])
+        c = self.params.market.costs
+        r = self.params.rulebook.cost_responsibility
+        at_clinic = ep.channel == CLINIC
+        km = self.km_to_clinic
+        self.visit_items = {
+            "lab_radiology": (r.lab_radiology, np.where(at_clinic, c.lab_sek_per_unit, 0.0)),
+            "drugs": (r.drugs, np.where(at_clinic, c.drugs_sek_per_unit, 0.0)),
+            "patient_transport": (r.patient_transport, np.where(at_clinic, c.transport_sek_per_km * km, 0.0)),
+        }
+
+    def _cost_per_visit(self, ep: Episodes, clinic_share_only: bool) -> np.ndarray:
+        """SEK per visit of each episode: staff plus the items the clinic carries (or all items)."""
+        items = sum((sek for carried, sek in self.visit_items.values() if carried or not clinic_share_only), np.zeros(len(ep)))
+        return self.staff_per_visit[np.maximum(ep.provider, 0)] + items
+
+    def _treat(self, ep: Episodes) -> None:
+        """Physicians choose visits and referral; the emergency department gives what is needed."""
+        b = self.params.behaviour
+        self._physicians(ep)
+        treated = ep.channel != EMERGENCY
+        ep.margin = self.region.unit_revenue(ep) - self._cost_per_visit(ep, clinic_share_only=True)
+        t = b.treatment
+        value = t.value_sek_per_unit * np.exp(t.judgement_noise * to_normal(ep.u["judgement"]) - t.judgement_noise**2 / 2)
+        q_max = np.where(ep.channel == DIGITAL, self.params.market.digital.max_units_per_episode, t.max_units)
+        q_min = np.where(ep.channel == CLINIC, t.min_units_at_clinic, 1)
+        reward = self.region.bonus(ep)
+        bonus, bonus_from = reward if reward is not None else (0.0, None)
+        q = choose_quantity(ep.q_star, ep.a, value, ep.margin, q_min, q_max, bonus, bonus_from)
+        money = -self.region.referral_price(ep) - b.referral.offload_visits * ep.margin
+        p_hat = believed_need(ep.p_need, ep.needs_specialist, to_normal(ep.u["diagnosis"]), b.referral.diagnostic_accuracy)
+        ep.referred = treated & choose_referral(p_hat, ep.a, b.referral, money)
+        q = np.where(ep.referred, np.maximum(q - b.referral.offload_visits, q_min), q)
+        ep.q = np.where(treated, q, ep.q_star).astype(np.int16)
+
+    def _serve(self, ep: Episodes) -> None:
+        """Providers meet demand within capacity; rationed visits are lost (patients give up or get less)."""
+        treated = ep.channel != EMERGENCY
+        demand = np.bincount(ep.provider[treated], weights=ep.q[treated], minlength=self.n_providers)
+        served = np.array([p.serve(demand[p.index]) for p in self.providers])
+        share = np.where(treated, served[np.maximum(ep.provider, 0)], 1.0)
+        expected = ep.q * share
+        ep.q_delivered = (np.floor(expected) + (ep.u["rationing"] < expected - np.floor(expected))).astype(np.int16)
+
+    # ------------------------------------------------------------------ money
+
+    def _account(self, ep: Episodes, fees: np.ndarray, cases: Cases) -> None:
+        pop = self.population
+        ledger = self.ledger
+        n = self.n_providers
+        self.region.pay_month(ep)
+        treated = ep.channel != EMERGENCY
+        provider = ep.provider[treated]
+        cells = pop.cell[ep.row]
+        ledger.patient_fees(
+            np.bincount(provider, weights=fees[treated], minlength=n),
+            np.bincount(cells[treated], weights=fees[treated], minlength=N_CELLS),
+            to_region=not self.params.rulebook.patient_fees.kept_by_clinic,
+        )
+        visits = np.bincount(provider, weights=ep.q_delivered[treated], minlength=n)
+        c = self.params.market.costs
+        ledger.provider_cost("staff", np.array([p.staff_cost(visits[p.index]) for p in self.providers]))
+        ledger.provider_cost("fixed", np.where(self.open_clinics, c.fixed_sek_per_year / 12, 0.0))
+        ledger.provider_cost("overhead", self.list_sizes * c.overhead_sek_per_listed / 12)
+        for item, (clinic_pays, per_visit) in self.visit_items.items():
+            sek = per_visit * ep.q_delivered
+            if clinic_pays:
+                ledger.provider_cost(item, np.bincount(provider, weights=sek[treated], minlength=n))
+            else:
+                ledger.region_cost(item, np.bincount(cells, weights=sek, minlength=N_CELLS))
+        chronic = pop.conditions * np.float32(c.chronic_drugs_sek_per_condition / 12)
+        if self.params.rulebook.cost_responsibility.drugs:
+            ledger.provider_cost("drugs", np.bincount(pop.clinic, weights=chronic, minlength=n))
+        else:
+            ledger.region_cost("drugs", np.bincount(pop.cell, weights=chronic, minlength=N_CELLS))
+        ledger.region_cost("hospital", np.bincount(pop.cell[cases.row], weights=cases.cost, minlength=N_CELLS))
+        # care each resident used this year, valued at cost (for the concentration of cost)
+        use = np.where(treated, ep.q_delivered * self._cost_per_visit(ep, clinic_share_only=False), 0.0)
+        np.add.at(pop.cost_year, ep.row, use.astype(np.float32))
+        np.add.at(pop.cost_year, cases.row, cases.cost.astype(np.float32))
+        pop.cost_year += chronic
+
+    # ------------------------------------------------------------------ health and visits
+
+    def _health_and_visits(self, ep: Episodes) -> None:
+        """Care short of (or beyond) q* costs health; an unreferred specialist need costs more."""
+        pop = self.population
+        h = self.params.population.health
+        shortfall = 1 - benefit(ep.q_delivered, ep.q_star, 1.0) / ep.q_star
+        loss = h.loss_per_unit_shortfall * ep.q_star * shortfall
+        unreferred = ep.needs_specialist & ~ep.referred & (ep.channel != EMERGENCY)
+        self._losses = {
+            "health_loss_undertreatment": np.where(ep.q_delivered < ep.q_star, loss, 0.0),
+            "health_loss_overtreatment": np.where(ep.q_delivered > ep.q_star, loss, 0.0),
+            "health_loss_unreferred": np.where(unreferred, h.loss_unreferred, 0.0),
+        }
+        total = sum(self._losses.values())
+        np.subtract.at(pop.health, ep.row, total.astype(np.float32))
+        np.maximum(pop.health, 0.01, out=pop.health)
+        treated = ep.channel != EMERGENCY
+        n = len(pop)
+        visits = np.bincount(ep.row[treated], weights=ep.q_delivered[treated], minlength=n)
+        usual = np.bincount(ep.row[ep.usual], weights=ep.q_delivered[ep.usual], minlength=n)
+        pop.record_visits(self.month, np.minimum(visits, 255).astype(np.uint8), np.minimum(usual, 255).astype(np.uint8))
+
+    # ------------------------------------------------------------------ outcomes
+
+    def _record(self, ep: Episodes, fees: np.ndarray, cases: Cases) -> None:
+        pop = self.population
+        out = self.outcomes
+        q, q_star = ep.q_delivered, ep.q_star
+        excess = np.maximum(q - q_star, 0)
+        treated = ep.channel != EMERGENCY
+        at_clinic = ep.channel == CLINIC
+        provider = np.maximum(ep.provider, 0)
+        needed = treated & ep.needs_specialist
+        access = np.array([p.access_3day for p in self.providers])
+        out.add(
+            pop.cell[ep.row],
+            episodes=1.0,
+            q_star=q_star,
+            shortfall=np.maximum(q_star - q, 0),
+            shortfall_chosen=np.maximum(q_star - ep.q, 0),
+            excess=excess,
+            excess_cost_sek=excess * self._cost_per_visit(ep, clinic_share_only=False),
+            undertreated=q < q_star,
+            overtreated=q > q_star,
+            needed_referrals=needed,
+            referrals=ep.referred,
+            underreferrals=needed & ~ep.referred,
+            overreferrals=ep.referred & ~ep.needs_specialist,
+            visits=np.where(treated, q, 0),
+            digital_visits=np.where(ep.channel == DIGITAL, q, 0),
+            emergency_department_episodes=ep.channel == EMERGENCY,
+            contacts=at_clinic,
+            assessed_3day=np.where(at_clinic, access[provider], 0.0),
+            wait_days=np.where(at_clinic, self.wait_days[provider], 0.0),
+            patient_fees_sek=fees,
+            **self._losses,
+        )
+        out.add(
+            pop.cell[cases.row],
+            hospital_cases=1.0,
+            emergency_admissions=cases.route == EMERGENCY_ADMISSION,
+            avoidable_admissions=cases.avoidable,
+        )
+        eligible, coc = pop.continuity()
+        out.add(pop.cell, health=pop.health, continuity_n=eligible, continuity_sum=coc)
+        out.add_by_cell("resident_months", pop.cell_counts)
+        for category in CATEGORIES:
+            out.add_by_cell(f"cost_{category}_sek", self.ledger.region_cells[category])
+
+    # ------------------------------------------------------------------ year end
+
+    def _settle_year(self) -> None:
+        """Year-end settlement, each provider's result, and exits of those that keep losing money."""
+        self.region.settle_rules()
+        cost = np.sort(self.population.cost_year)[::-1]
+        self.top10_cost_share.append(float(cost[: max(len(cost) // 10, 1)].sum() / max(cost.sum(), 1e-9)))
+        revenue, result = self.ledger.year_to_date()
+        cover = self.region.cover_deficits(result)
+        listed = self.list_sizes
+        for p in self.providers:
+            row = self._clinic_year_row(p, revenue[p.index], result[p.index], cover[p.index], listed[p.index])
+            self.clinic_years.append(row)
+            p.equity += result[p.index] + cover[p.index]
+            if p.open and p.close_year(result[p.index], revenue[p.index]):
+                self.region.close_clinic(p, self.month)
+
+    def _plan_next_year(self) -> None:
+        """Clinics staff for next year from this year's demand."""
+        for clinic in self.clinics:
+            if clinic.open:
+                clinic.plan_staffing(clinic.demand_year, self.streams, self.year + 1)
+        for p in self.providers:
+            p.demand_year = 0.0
+
+    def _clinic_year_row(self, p, revenue: float, result: float, cover: float, listed: float) -> dict:
+        return {
+            "year": self.year + 1,
+            "clinic": p.name,
+            "index": p.index,
+            "owner": p.owner,
+            "area_type": p.area_type,
+            "open": p.open,
+            "listed": listed,
+            "gp_fte": p.gp_fte,
+            "hired_share": p.hired_fte / p.gp_fte if p.gp_fte > 0 else 0.0,
+            "visits_demanded": p.demand_year,
+            "wait_days": p.wait_days,
+            "access_3day": p.access_3day,
+            "revenue_sek": revenue,
+            "result_sek": result,
+            "deficit_cover_sek": cover,
+            "margin": result / revenue if revenue > 0 else np.nan,
+            "result_per_listed_sek": result / listed if listed > 0 else np.nan,
+        }
+
+    def _demography(self) -> None:
+        """Deaths and moves out, then births and moves in; newcomers are listed."""
+        pop = self.population
+        d = self.params.population.demography
+        month = self.month
+        hazard = d.mortality_at_birth * np.exp(d.mortality_growth * pop.age + d.mortality_per_health_deficit * pop.deficit)
+        dies = self.streams.uniform("death", pop.pid, month) < 1 - np.exp(-hazard)
+        leaves = self.streams.uniform("move out", pop.pid, month) < d.migration_out_per_1000 / 1000
+        self.outcomes.add(pop.cell, deaths=dies)
+        n = len(pop)
+        n_born = round(n * d.birth_rate_per_1000 / 1000)
+        n_moved = round(n * d.migration_in_per_1000 / 1000)
+        born = newcomers(pop, n_born, pop.next_pid, self.streams, self.year, newborn=True)
+        moved = newcomers(pop, n_moved, pop.next_pid + n_born, self.streams, self.year, newborn=False)
+        born, moved_in = pop.turn_year(dies | leaves, [born, moved], self.streams, month)
+        for rows, active in ((born, False), (moved_in, True)):
+            pop.active_chooser[rows] = active
+            self.region.list_residents(rows, month)
+
+    # ------------------------------------------------------------------ running
+
+    def run(self, months: int | None = None, progress=None) -> None:
+        for _ in range(months if months is not None else self.params.months):
+            self.step()
+            if progress is not None:
+                progress()

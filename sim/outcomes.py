@@ -1,0 +1,169 @@
+"""Outcomes: sums kept per month and equity cell, rates derived from them for any grouping and period.
+
+Each month the model adds, for every equity cell (CNI quintile x age group x area type),
+the sums behind the outcomes of DESIGN.md section 3: visits needed and given, shortfalls
+and excesses, referrals needed and made, costs by category, and so on. Rates are ratios
+of sums, so a year or a group is aggregated exactly by adding sums first.
+
+Definitions (episodes are all care episodes of the period; q* the patient-optimal visits,
+q the visits given after rationing):
+- ``undertreatment_rate`` = sum(max(0, q* - q)) / sum(q*); ``undertreatment_rationing_rate``
+  is the part caused by rationing (the physician chose enough, the queue cut it);
+- ``overtreatment_rate`` = sum(max(0, q - q*)) / sum(q*);
+- ``undertreated_episode_share``, ``overtreated_episode_share``: shares of episodes with q < q*, q > q*;
+- ``underreferral_rate``: needed referrals not made / needed referrals;
+  ``overreferral_rate``: referrals made but not needed / referrals made;
+- ``continuity_index``: mean Bice-Boxerman index of residents with 3+ visits in 18 months;
+- per-capita figures are per resident per year (person-months x 12).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.geography import AREA_TYPES
+from sim.population import AGE_GROUPS, CNI_QUINTILES, N_CELLS
+
+SUMS = (
+    "resident_months",
+    "episodes",
+    "q_star",
+    "shortfall",
+    "shortfall_chosen",
+    "excess",
+    "excess_cost_sek",
+    "undertreated",
+    "overtreated",
+    "needed_referrals",
+    "referrals",
+    "underreferrals",
+    "overreferrals",
+    "visits",
+    "digital_visits",
+    "emergency_department_episodes",
+    "contacts",
+    "assessed_3day",
+    "wait_days",
+    "health",
+    "health_loss_undertreatment",
+    "health_loss_overtreatment",
+    "health_loss_unreferred",
+    "emergency_admissions",
+    "avoidable_admissions",
+    "hospital_cases",
+    "continuity_sum",
+    "continuity_n",
+    "cost_primary_sek",
+    "cost_hospital_sek",
+    "cost_digital_sek",
+    "cost_drugs_sek",
+    "patient_fees_sek",
+    "deaths",
+)
+INDEX = {name: i for i, name in enumerate(SUMS)}
+
+#: rates, as pandas expressions over the sums
+RATES = {
+    "undertreatment_rate": "shortfall / q_star",
+    "undertreatment_rationing_rate": "(shortfall - shortfall_chosen) / q_star",
+    "overtreatment_rate": "excess / q_star",
+    "undertreated_episode_share": "undertreated / episodes",
+    "overtreated_episode_share": "overtreated / episodes",
+    "overtreatment_cost_per_capita_sek": "excess_cost_sek / resident_months * 12",
+    "underreferral_rate": "underreferrals / needed_referrals",
+    "overreferral_rate": "overreferrals / referrals",
+    "referrals_per_1000": "referrals / resident_months * 12000",
+    "visits_per_capita": "visits / resident_months * 12",
+    "digital_share_of_visits": "digital_visits / visits",
+    "emergency_department_share": "emergency_department_episodes / episodes",
+    "access_3day_share": "assessed_3day / contacts",
+    "mean_wait_days": "wait_days / contacts",
+    "continuity_index": "continuity_sum / continuity_n",
+    "mean_health": "health / resident_months",
+    "health_loss_per_1000": "(health_loss_undertreatment + health_loss_overtreatment + health_loss_unreferred) / resident_months * 12000",
+    "health_loss_undertreatment_per_1000": "(health_loss_undertreatment + health_loss_unreferred) / resident_months * 12000",
+    "emergency_admissions_per_1000": "emergency_admissions / resident_months * 12000",
+    "avoidable_admissions_per_1000": "avoidable_admissions / resident_months * 12000",
+    "cost_per_capita_sek": "(cost_primary_sek + cost_hospital_sek + cost_digital_sek + cost_drugs_sek) / resident_months * 12",
+    "cost_primary_per_capita_sek": "cost_primary_sek / resident_months * 12",
+    "cost_hospital_per_capita_sek": "cost_hospital_sek / resident_months * 12",
+    "cost_digital_per_capita_sek": "cost_digital_sek / resident_months * 12",
+    "cost_drugs_per_capita_sek": "cost_drugs_sek / resident_months * 12",
+    "patient_fees_per_capita_sek": "patient_fees_sek / resident_months * 12",
+    "deaths_per_1000": "deaths / resident_months * 12000",
+}
+
+
+def _groups() -> list[tuple[str, str, np.ndarray]]:
+    """(grouping, group, member cells) for the total and each equity grouping."""
+    cells = np.arange(N_CELLS)
+    area_type = cells % len(AREA_TYPES)
+    age = (cells // len(AREA_TYPES)) % len(AGE_GROUPS)
+    quintile = cells // (len(AREA_TYPES) * len(AGE_GROUPS))
+    groups = [("total", "all", cells)]
+    groups += [("cni_quintile", name, cells[quintile == i]) for i, name in enumerate(CNI_QUINTILES)]
+    groups += [("age_group", name, cells[age == i]) for i, name in enumerate(AGE_GROUPS)]
+    groups += [("area_type", name, cells[area_type == i]) for i, name in enumerate(AREA_TYPES)]
+    return groups
+
+
+GROUPS = _groups()
+
+
+class Outcomes:
+    """Monthly sums by equity cell."""
+
+    def __init__(self):
+        self.months: list[np.ndarray] = []
+        self.current = np.zeros((len(SUMS), N_CELLS))
+
+    def add(self, cells: np.ndarray, **sums: np.ndarray | float) -> None:
+        """Add per-row values (or a constant per row) to the named sums of each row's cell."""
+        count = None
+        for name, values in sums.items():
+            if np.ndim(values) == 0:
+                count = np.bincount(cells, minlength=N_CELLS) if count is None else count
+                self.current[INDEX[name]] += values * count
+            else:
+                self.current[INDEX[name]] += np.bincount(cells, weights=values, minlength=N_CELLS)
+
+    def add_by_cell(self, name: str, values: np.ndarray) -> None:
+        self.current[INDEX[name]] += values
+
+    def end_month(self) -> None:
+        self.months.append(self.current)
+        self.current = np.zeros((len(SUMS), N_CELLS))
+
+    def tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Monthly and yearly outcomes, one row per period and group, sums then rates."""
+        cube = np.stack(self.months) if self.months else np.zeros((0, len(SUMS), N_CELLS))
+        monthly = _frame(cube, np.arange(1, len(cube) + 1), "month")
+        n_years = -(-len(cube) // 12)
+        yearly_cube = np.stack([cube[12 * y : 12 * (y + 1)].sum(axis=0) for y in range(n_years)]) if n_years else cube
+        yearly = _frame(yearly_cube, np.arange(1, n_years + 1), "year")
+        monthly.insert(1, "year", (monthly["month"] - 1) // 12 + 1)
+        return monthly, yearly
+
+    def whole_run(self) -> pd.DataFrame:
+        """Outcomes over the whole run, one row per group."""
+        cube = np.stack(self.months).sum(axis=0, keepdims=True)
+        return _frame(cube, np.array([0]), "period").drop(columns="period")
+
+
+def _frame(cube: np.ndarray, periods: np.ndarray, period_name: str) -> pd.DataFrame:
+    rows = []
+    for t, period in enumerate(periods):
+        for grouping, group, cells in GROUPS:
+            sums = cube[t][:, cells].sum(axis=1)
+            rows.append((period, grouping, group, *sums))
+    frame = pd.DataFrame(rows, columns=[period_name, "group_by", "group", *SUMS])
+    return add_rates(frame)
+
+
+def add_rates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add every rate of ``RATES`` as a column computed from the sums."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for name, expression in RATES.items():
+            frame[name] = frame.eval(expression).replace([np.inf, -np.inf], np.nan)
+    return frame

@@ -1,0 +1,20 @@
+"""Drug budget [läkemedelsbudget]: a separate capitation by age from which the clinic pays its listed residents' general drugs."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.payment import PerListedRule
+from sim.scenario import DrugBudget as Params
+
+
+class DrugBudget(PerListedRule):
+    item = "drug_budget"
+
+    def __init__(self, params: Params):
+        self.params = params
+        self.scale = params.scale
+        self.weights = np.asarray(params.age_weights, dtype=np.float64)
+
+    def annual_sek(self, pop) -> np.ndarray:
+        return self.params.scale * self.params.sek_per_weight * self.weights[pop.band]

@@ -1,0 +1,122 @@
+"""The region [region] as a Mesa agent: it pays by its rulebook, lists residents and keeps the last-resort duty.
+
+Its rulebook [förfrågningsunderlag] is a list of payment rules and a patient-fee schedule.
+It lists residents who never choose with the nearest clinic [ickevalsalternativ], lets
+residents re-list, and when a clinic closes it lists that clinic's residents elsewhere
+[sistahandsansvar]. It covers its own clinics' deficits if its rulebook says so.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from sim.behaviour.choice import choose_clinic, nearby_clinics, nearest_clinic
+from sim.needs import Episodes
+from sim.payment import Payment, build_rules
+from sim.payment.patient_fees import PatientFees
+from sim.scenario import Choice, Rulebook
+
+
+class Region(mesa.Agent):
+    def __init__(self, model: mesa.Model, rulebook: Rulebook, choice: Choice):
+        super().__init__(model)
+        self.rulebook = rulebook
+        self.choice = choice
+        self.rules = build_rules(rulebook)
+        self.fees = PatientFees(rulebook.patient_fees, model.params.market.staffing.doctor_share_of_visits)
+        self.nearby = np.zeros((0, 0), dtype=np.int64)
+
+    # ------------------------------------------------------------------ incentives a physician faces
+
+    def unit_revenue(self, ep: Episodes) -> np.ndarray:
+        """SEK a provider earns per extra visit of each episode, all rules and kept fees together."""
+        revenue = self.fees.unit_revenue(self.model, ep) + np.zeros(len(ep))
+        for rule in self.rules:
+            revenue = revenue + rule.unit_revenue(self.model, ep)
+        return revenue
+
+    def bonus(self, ep: Episodes) -> tuple[np.ndarray, np.ndarray] | None:
+        """The threshold reward of the rulebook (at most one rule, pay-for-performance, gives one)."""
+        for rule in self.rules:
+            reward = rule.bonus(self.model, ep)
+            if reward is not None:
+                return reward
+        return None
+
+    def per_listed_sek_per_month(self, rows: np.ndarray) -> np.ndarray:
+        """What the list-based rules pay for each of the residents ``rows`` this month, SEK."""
+        pop = self.model.population
+        total = np.zeros(len(rows))
+        for rule in self.rules:
+            per_year = rule.sek_per_year(pop)
+            if per_year is not None:
+                total += per_year[rows] / 12
+        return total
+
+    def referral_price(self, ep: Episodes) -> np.ndarray:
+        price = np.zeros(len(ep))
+        for rule in self.rules:
+            price = price + rule.referral_price(self.model, ep)
+        return price
+
+    # ------------------------------------------------------------------ money
+
+    def pay_month(self, ep: Episodes) -> None:
+        for rule in self.rules:
+            self.model.ledger.pay(rule.item, rule.monthly(self.model, ep))
+
+    def settle_rules(self) -> None:
+        """Year-end settlement of the rules that pay yearly (pay-for-performance)."""
+        for rule in self.rules:
+            self.model.ledger.pay(rule.item, rule.yearly(self.model))
+
+    def cover_deficits(self, result: np.ndarray) -> np.ndarray:
+        """Cover the year's deficits of the region's own clinics, if the rulebook says so; SEK per provider."""
+        public = np.array([p.owner == "public" for p in self.model.providers])
+        cover = np.where(public & self.rulebook.public_deficits_covered, np.maximum(-result, 0), 0.0)
+        self.model.ledger.pay("deficit_cover", Payment(provider_sek=cover))
+        return cover
+
+    # ------------------------------------------------------------------ listing
+
+    def refresh_nearby(self) -> None:
+        """Recompute each area's nearby open clinics (after an entry or an exit)."""
+        model = self.model
+        self.nearby = nearby_clinics(model.geography.road_km, model.clinic_area, model.open_clinics)
+
+    def list_residents(self, rows: np.ndarray, month: int) -> None:
+        """List residents who have no clinic: active choosers choose, the others go to the nearest."""
+        pop = self.model.population
+        active = rows[pop.active_chooser[rows]]
+        passive = rows[~pop.active_chooser[rows]]
+        model = self.model
+        if len(passive):
+            pop.clinic[passive] = nearest_clinic(pop, passive, self.nearby, model.clinic_area, model.streams)
+        if len(active):
+            pop.clinic[active] = choose_clinic(
+                pop, active, self.nearby, model.clinic_area, model.wait_days, self.choice, model.streams, month
+            )
+
+    def reconsider(self, month: int, u: np.ndarray) -> int:
+        """Residents whose keyed uniform ``u`` falls below the reconsidering rate weigh their clinic; returns how many switched."""
+        model = self.model
+        pop = model.population
+        rows = np.flatnonzero(u < self.choice.reconsider_per_month)
+        if not len(rows):
+            return 0
+        chosen = choose_clinic(pop, rows, self.nearby, model.clinic_area, model.wait_days, self.choice, model.streams, month)
+        moved = rows[chosen != pop.clinic[rows]]
+        pop.clinic[moved] = chosen[chosen != pop.clinic[rows]]
+        pop.switches_this_year[moved] += 1
+        return len(moved)
+
+    def close_clinic(self, clinic, month: int) -> None:
+        """A clinic closes: its residents are listed elsewhere, by their own choice or by proximity."""
+        clinic.open = False
+        clinic.closed_month = month
+        pop = self.model.population
+        self.refresh_nearby()
+        rows = np.flatnonzero(pop.clinic == clinic.index)
+        pop.clinic[rows] = -1
+        self.list_residents(rows, month)

@@ -1,0 +1,127 @@
+"""Run one scenario: build the market, step it, and summarise what happened."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from sim.follow import Follower
+from sim.model import CareMarket
+from sim.scenario import Scenario, load_scenario
+
+#: whole-run outcomes in the summary, with the clinic and market figures added by ``summarise``
+HEADLINE = (
+    "undertreatment_rate",
+    "undertreatment_rationing_rate",
+    "overtreatment_rate",
+    "undertreated_episode_share",
+    "overtreated_episode_share",
+    "overtreatment_cost_per_capita_sek",
+    "underreferral_rate",
+    "overreferral_rate",
+    "referrals_per_1000",
+    "visits_per_capita",
+    "digital_share_of_visits",
+    "emergency_department_share",
+    "cost_per_capita_sek",
+    "cost_primary_per_capita_sek",
+    "cost_hospital_per_capita_sek",
+    "cost_digital_per_capita_sek",
+    "cost_drugs_per_capita_sek",
+    "patient_fees_per_capita_sek",
+    "access_3day_share",
+    "mean_wait_days",
+    "continuity_index",
+    "mean_health",
+    "health_loss_per_1000",
+    "emergency_admissions_per_1000",
+    "avoidable_admissions_per_1000",
+    "deaths_per_1000",
+)
+
+
+@dataclass
+class RunResult:
+    """Everything a run produced, as pandas tables and a summary."""
+
+    scenario: Scenario
+    monthly: pd.DataFrame
+    yearly: pd.DataFrame
+    clinic_years: pd.DataFrame
+    summary: dict[str, Any]
+    followed: pd.DataFrame | None = None
+    started: str = ""
+    finished: str = ""
+    wall_s: float = 0.0
+    source: str = ""
+    by_group: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def run(
+    scenario: Scenario | str | Path,
+    *,
+    follow: int = 0,
+    progress: Callable[[], None] | None = None,
+) -> RunResult:
+    """Run a scenario (an object, a file or a built-in name) and return its results."""
+    source = ""
+    if not isinstance(scenario, Scenario):
+        source = str(scenario)
+        scenario = load_scenario(scenario)
+    started = datetime.now(timezone.utc)
+    clock = time.perf_counter()
+    follower = Follower(follow) if follow else None
+    model = CareMarket(scenario, observers=(follower,) if follower else ())
+    model.run(progress=progress)
+    monthly, yearly = model.outcomes.tables()
+    whole = model.outcomes.whole_run()
+    clinic_years = pd.DataFrame(model.clinic_years)
+    summary = summarise(model, whole, clinic_years)
+    return RunResult(
+        scenario=scenario,
+        monthly=monthly,
+        yearly=yearly,
+        clinic_years=clinic_years,
+        summary=summary,
+        followed=follower.table() if follower else None,
+        started=started.isoformat(timespec="seconds"),
+        finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        wall_s=time.perf_counter() - clock,
+        source=source,
+        by_group=whole,
+    )
+
+
+def summarise(model: CareMarket, whole: pd.DataFrame, clinic_years: pd.DataFrame) -> dict[str, Any]:
+    """Headline outcomes over the whole run (floats), in total."""
+    total = whole[whole["group_by"] == "total"].iloc[0]
+    summary = {name: _number(total[name]) for name in HEADLINE}
+    clinics = clinic_years[(clinic_years["owner"] != "digital") & (clinic_years["revenue_sek"] > 0)] if len(clinic_years) else clinic_years
+    margins = clinics["margin"].to_numpy() if len(clinics) else np.array([np.nan])
+    summary.update(
+        {
+            "clinic_margin_mean": _number(np.nanmean(margins)) if len(clinics) else None,
+            "clinic_margin_p10": _number(np.nanpercentile(margins, 10)) if len(clinics) else None,
+            "clinic_margin_p90": _number(np.nanpercentile(margins, 90)) if len(clinics) else None,
+            "clinic_deficit_share": _number(np.mean(margins < 0)) if len(clinics) else None,
+            "clinics_initial": len(model.clinics),
+            "clinics_final": int(sum(c.open for c in model.clinics)),
+            "clinic_exits": int(sum(not c.open for c in model.clinics)),
+            "hired_gp_share": _number(sum(c.hired_fte for c in model.clinics if c.open) / max(sum(c.gp_fte for c in model.clinics if c.open), 1e-9)),
+            "switching_per_year": _number(model.switches / max(total["resident_months"] / 12, 1)),
+            "top10_cost_share": _number(np.mean(model.top10_cost_share)) if model.top10_cost_share else None,
+            "residents_final": len(model.population),
+        }
+    )
+    return summary
+
+
+def _number(x) -> float | None:
+    x = float(x)
+    return None if np.isnan(x) else x

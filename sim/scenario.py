@@ -1,0 +1,662 @@
+"""Scenario files: the schema, its documented and sourced defaults, and loading.
+
+A scenario is immutable once loaded. Its YAML file may ``extends:`` another file (or a
+built-in scenario by name); the child's keys replace the parent's, mappings merge key by
+key. ``--set field.path=value`` overrides apply after merging and before validation, so
+an error names the field whichever way it came in. Loading never executes code
+(``yaml.safe_load``). Every field below states its unit and source; "assumption" marks a
+figure the domain files do not give (``../shared/domain/sweden.md`` labels: READ,
+DERIVED, RECALLED, NOT FOUND).
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim.errors import UserError, describe_validation
+
+#: five-year age bands 0-4, 5-9, ..., 95-99, 100+
+N_AGE_BANDS = 21
+AGE_BANDS = [f"{5 * i}-{5 * i + 4}" for i in range(N_AGE_BANDS - 1)] + ["100+"]
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNeg = Annotated[float, Field(ge=0.0)]
+BandList = Annotated[list[NonNeg], Field(min_length=N_AGE_BANDS, max_length=N_AGE_BANDS)]
+
+
+class Section(BaseModel):
+    """A strict, frozen section: unknown keys are errors, values cannot change after loading."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---------------------------------------------------------------------------- population
+
+
+class Demography(Section):
+    birth_rate_per_1000: float = Field(
+        9.5, ge=0, le=40, description="Births per 1,000 residents per year; Jämtland about 9-10 (RECALLED, SCB)."
+    )
+    mortality_at_birth: float = Field(
+        1.5e-5, gt=0, le=0.1, description="Gompertz mortality at age 0 for a resident at baseline health, per year (assumption; with the growth below it gives about 5 % at 80 and 15 % at 92, Swedish life tables, RECALLED)."
+    )
+    mortality_growth: float = Field(
+        0.1, gt=0, le=0.2, description="Gompertz growth of mortality per year of age (assumption, as above)."
+    )
+    mortality_per_health_deficit: float = Field(
+        3.0, ge=0, le=20, description="Log relative risk of death per unit of health below the resident's baseline (assumption)."
+    )
+    migration_in_per_1000: float = Field(
+        30.0, ge=0, le=200, description="Residents moving in per 1,000 per year; they choose a clinic actively and carry the CNI factor 'moved into the area' (assumption)."
+    )
+    migration_out_per_1000: float = Field(
+        28.0, ge=0, le=200, description="Residents moving out per 1,000 per year (assumption)."
+    )
+
+
+class Morbidity(Section):
+    conditions_at_birth: float = Field(
+        0.08, ge=0, le=5, description="Mean number of chronic conditions at age 0 (assumption)."
+    )
+    conditions_at_100: float = Field(
+        2.2, ge=0, le=10, description="Mean number of chronic conditions added by age 100 (assumption; gives about 30 % without any condition at 75)."
+    )
+    age_exponent: float = Field(
+        2.2, gt=0, le=6, description="Shape of the rise of chronic conditions with age (assumption)."
+    )
+    cni_effect_per_point: float = Field(
+        0.02, ge=0, le=0.5, description="Relative rise of chronic conditions per point of personal Care Need Index score (assumption)."
+    )
+
+
+class Needs(Section):
+    """Care episodes and their patient-optimal quantity of care q* (service units, i.e. visits)."""
+
+    episodes_per_year_by_age: BandList = Field(
+        [1.6, 0.7, 0.5, 0.7, 0.9, 0.95, 1.0, 1.0, 1.0, 1.0, 1.05, 1.1, 1.15, 1.25, 1.35, 1.5, 1.65, 1.75, 1.75, 1.7, 1.7],
+        description="Care episodes per year of a resident without chronic conditions, by five-year age band (assumption; shaped like the Jämtland visit-based age weights, lowest at 10-14, rulebooks.md 1).",
+    )
+    episodes_by_morbidity: Annotated[list[NonNeg], Field(min_length=4, max_length=4)] = Field(
+        [1.0, 1.7, 2.5, 3.5], description="Episode-rate multiplier for 0, 1, 2 and 3+ chronic conditions (assumption)."
+    )
+    cni_effect_per_point: float = Field(
+        0.03, ge=0, le=0.5, description="Relative rise of the episode rate per point of personal Care Need Index score; CNI weights are GPs' ratings of workload (sweden.md 6)."
+    )
+    health_effect: float = Field(
+        2.0, ge=0, le=20, description="Relative rise of the episode rate per unit of health below baseline (assumption)."
+    )
+    q_star_median: float = Field(
+        1.6, gt=0, le=20, description="Median patient-optimal quantity of care per episode, in visits, before rounding, without chronic conditions (assumption; calibrated toward 3.4 primary-care visits per resident per year, sweden.md 2, DERIVED)."
+    )
+    q_star_per_condition: float = Field(
+        0.12, ge=0, le=2, description="Relative rise of q* per chronic condition (assumption)."
+    )
+    q_star_dispersion: float = Field(
+        0.6, gt=0, le=2, description="Log-normal dispersion of q* between episodes (assumption)."
+    )
+    specialist_need_intercept: float = Field(
+        -3.4, ge=-10, le=5, description="Logit of the probability that an episode with q* = 1 and no chronic condition truly needs specialist care (assumption)."
+    )
+    specialist_need_per_unit: float = Field(
+        0.5, ge=0, le=5, description="Logit rise of that probability per visit of q* above 1 (assumption)."
+    )
+    specialist_need_per_condition: float = Field(
+        0.3, ge=0, le=5, description="Logit rise of that probability per chronic condition (assumption)."
+    )
+
+
+class Health(Section):
+    """Health: an index in [0, 1]; each resident drifts back toward an age- and morbidity-specific baseline."""
+
+    baseline_at_30: float = Field(0.97, gt=0, le=1, description="Baseline health at age 30 without chronic conditions (assumption).")
+    decline_per_year_of_age: float = Field(
+        0.0035, ge=0, le=0.05, description="Fall of baseline health per year of age after 30 (assumption)."
+    )
+    decline_per_condition: float = Field(0.06, ge=0, le=0.5, description="Fall of baseline health per chronic condition (assumption).")
+    recovery_per_month: float = Field(
+        0.08, ge=0, le=1, description="Share of the gap to baseline health closed each month (assumption)."
+    )
+    loss_per_unit_shortfall: float = Field(
+        0.02, ge=0, le=1, description="Health lost per visit of benefit shortfall, i.e. per q* x (1 - B(q)/B(q*)) (assumption)."
+    )
+    loss_unreferred: float = Field(
+        0.08, ge=0, le=1, description="Health lost when an episode that needs specialist care is not referred (assumption)."
+    )
+    emergency_admissions_per_year: float = Field(
+        0.02, ge=0, le=1, description="Emergency admissions per resident per year at age 0 without chronic conditions (assumption; about 0.08 per resident overall, RECALLED)."
+    )
+    emergency_at_100: float = Field(0.35, ge=0, le=5, description="Emergency admissions per year added by age 100 (assumption).")
+    emergency_per_condition: float = Field(0.05, ge=0, le=2, description="Emergency admissions per year added per chronic condition (assumption).")
+    emergency_per_health_deficit: float = Field(
+        6.0, ge=0, le=30, description="Log relative risk of emergency admission per unit of health below baseline: the route by which untreated need returns as hospital care (assumption)."
+    )
+
+
+class Population(Section):
+    region: str = Field("jamtland", description="Built-in region preset (see sim/regions/) or the path of a region file.")
+    residents: int | None = Field(
+        None, ge=1000, le=20_000_000, description="Scale the region to this many residents (areas and clinics scaled with it); empty keeps the preset's own."
+    )
+    demography: Demography = Demography()
+    morbidity: Morbidity = Morbidity()
+    needs: Needs = Needs()
+    health: Health = Health()
+
+
+# ---------------------------------------------------------------------------- market
+
+
+class VacancyShare(Section):
+    """GP vacancy rate by area type (Vårdanalys 2018: 57 % in sparse areas, 35 % in towns and suburbs, 16 % in cities; sweden.md 3, READ)."""
+
+    town: Share = Field(0.35, description="Towns and suburbs (READ).")
+    rural: Share = Field(0.57, description="Rural areas near a town (the sparse-area figure, READ, applied as an assumption).")
+    sparse: Share = Field(0.57, description="Sparsely populated areas [glesbygd] (READ).")
+
+
+class Staffing(Section):
+    """Clinics staff in GP teams: one GP FTE with its nurses."""
+
+    units_per_team_per_year: float = Field(
+        6500, gt=0, le=50_000, description="Visits one GP team (1 GP FTE and its nurses) delivers per year; 1,950 listed per GP FTE (sweden.md 3, READ) times 3.4 visits per resident (DERIVED)."
+    )
+    doctor_share_of_visits: Share = Field(
+        0.41, description="Share of primary-care visits that are doctor visits; the rest are nurses and other professions (DERIVED: 1.4 doctor visits of 3.4 visits per resident, sweden.md 2)."
+    )
+    gp_salary_sek_per_year: float = Field(
+        1_400_000, ge=0, description="Fully loaded cost of one permanent GP FTE, SEK per year (RECALLED)."
+    )
+    nurses_per_gp: float = Field(1.3, ge=0, le=10, description="Nurse and other clinical FTE per GP FTE (assumption).")
+    nurse_salary_sek_per_year: float = Field(
+        750_000, ge=0, description="Fully loaded cost of one nurse FTE, SEK per year (RECALLED)."
+    )
+    hired_gp_cost_factor: float = Field(
+        2.0, ge=1, le=5, description="Cost of a hired (agency) GP relative to a permanent one (RECALLED)."
+    )
+    vacancy_share: VacancyShare = Field(
+        VacancyShare(),
+        description="Share of GP posts a clinic cannot fill with permanent staff, by area type; filled with hired GPs.",
+    )
+    target_utilisation: float = Field(
+        0.95, gt=0.3, le=1.2, description="Expected demand over capacity that a clinic staffs for each year (assumption, calibrated toward 81 % assessed within 3 days, sweden.md 8)."
+    )
+    max_change_per_year: float = Field(
+        0.15, ge=0, le=1, description="Largest relative change of a clinic's staff from one year to the next (assumption)."
+    )
+    team_turnover_per_year: float = Field(
+        0.1, ge=0, le=1, description="Share of permanent GPs replaced each year; a new GP brings a new altruism draw (assumption)."
+    )
+    min_gp_fte: float = Field(
+        1.0, ge=0, le=10, description="Smallest GP staffing of a clinic, FTE (a specialist in general medicine on staff, rulebooks.md 1)."
+    )
+
+
+class Costs(Section):
+    fixed_sek_per_year: float = Field(
+        1_500_000, ge=0, description="Fixed cost of running a clinic (premises, management), SEK per year (assumption)."
+    )
+    overhead_sek_per_listed: float = Field(
+        1_200, ge=0, description="Other staff and running cost per listed resident, SEK per year (assumption, calibrated so that clinics break even on average under today's rulebook)."
+    )
+    lab_sek_per_unit: float = Field(
+        120, ge=0, description="Laboratory and radiology cost per visit, SEK (assumption)."
+    )
+    drugs_sek_per_unit: float = Field(
+        100, ge=0, description="Drug cost prescribed per visit, SEK (assumption)."
+    )
+    chronic_drugs_sek_per_condition: float = Field(
+        1_450, ge=0, description="Yearly drug cost per chronic condition, SEK per year (assumption; with the per-visit cost it brings drug cost near the drug budget of 1,272 SEK at weight 1.0, rulebooks.md 1)."
+    )
+    transport_sek_per_km: float = Field(
+        2.0, ge=0, description="Patient transport cost per visit and km of the patient's distance to the clinic, averaged over all visits (assumption)."
+    )
+
+
+class Access(Section):
+    """Waiting: mean wait = min_wait + wait_scale x rho / (1 - rho) days at utilisation rho (an M/M/1-like queue)."""
+
+    min_wait_days: float = Field(1.0, ge=0, le=30, description="Mean wait for a medical assessment at low utilisation, days (assumption).")
+    wait_scale_days: float = Field(
+        0.04, ge=0, le=30, description="Scale of the queueing term, days (assumption, calibrated toward 81 % within 3 days, sweden.md 8, READ)."
+    )
+
+
+class Exit(Section):
+    loss_years: int = Field(2, ge=1, le=10, description="Consecutive loss-making years after which a private clinic closes (assumption).")
+    loss_share: float = Field(
+        0.05, ge=0, le=1, description="A year counts as loss-making when the result is below minus this share of revenue (assumption)."
+    )
+
+
+class Digital(Section):
+    enabled: bool = Field(True, description="A national digital-first provider [nätläkare] is available.")
+    cost_sek_per_visit: float = Field(300, ge=0, description="The provider's cost per visit, SEK (assumption).")
+    max_units_per_episode: int = Field(
+        2, ge=1, le=20, description="Most visits a digital provider gives per episode: no physical examination (assumption)."
+    )
+
+
+class SpecialtyShares(Section):
+    """Shares of hospital cases by specialty (assumption); they must sum to 1."""
+
+    medicine: Share = 0.4
+    surgery: Share = 0.3
+    psychiatry: Share = 0.1
+    other: Share = 0.2
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> SpecialtyShares:
+        if abs(self.medicine + self.surgery + self.psychiatry + self.other - 1) > 1e-6:
+            raise ValueError("the specialty shares must sum to 1")
+        return self
+
+
+class Hospital(Section):
+    """Costs of the region's hospital, SEK per case; log-normal with the given mean and dispersion."""
+
+    referral_outpatient_sek: float = Field(6_000, ge=0, description="Outpatient specialist care after a needed referral, mean SEK per case (assumption).")
+    unneeded_referral_sek: float = Field(2_500, ge=0, description="A specialist consultation that finds no need, mean SEK (assumption).")
+    referral_admission_share: float = Field(0.2, ge=0, le=1, description="Share of needed referrals admitted as inpatients (assumption).")
+    inpatient_sek: float = Field(
+        65_000, ge=0, description="Mean cost of an inpatient admission, SEK (60-70 kSEK, RECALLED, sweden.md 4)."
+    )
+    inpatient_dispersion: float = Field(
+        0.8, gt=0, le=3, description="Log-normal dispersion of admission costs; 0.8 puts about 20 % of inpatient cost in the costliest 5 % of admissions (SKR KPP 2022, sweden.md 4, READ)."
+    )
+    outpatient_dispersion: float = Field(0.7, gt=0, le=3, description="Log-normal dispersion of outpatient case costs (assumption).")
+    emergency_visit_sek: float = Field(3_500, ge=0, description="An emergency-department visit, SEK (assumption).")
+    emergency_admission_share: float = Field(
+        0.6, ge=0, le=1, description="Share of emergency presentations from deteriorated health that are admitted (assumption)."
+    )
+    direct_cases_per_year: float = Field(
+        0.15, ge=0, le=5, description="Hospital cases per resident per year not routed through primary care (self-referral, hospital follow-up, maternity, trauma) at age 0-4 without conditions (assumption)."
+    )
+    direct_cases_at_100: float = Field(0.6, ge=0, le=10, description="Direct cases per year added by age 100 (assumption).")
+    direct_cases_per_condition: float = Field(0.25, ge=0, le=5, description="Direct cases per year added per chronic condition (assumption).")
+    direct_case_sek: float = Field(
+        30_000, ge=0, description="Mean cost of a direct hospital case, SEK (assumption; with the rest brings hospital spending near 20,000 SEK per resident per year, sweden.md 4, DERIVED: 27,300 minus 5,400 primary care, excluding other items)."
+    )
+    direct_case_dispersion: float = Field(1.3, gt=0, le=3, description="Log-normal dispersion of direct cases (assumption).")
+    specialty_shares: SpecialtyShares = Field(SpecialtyShares(), description="Specialty of a hospital case.")
+
+
+class Market(Section):
+    staffing: Staffing = Staffing()
+    costs: Costs = Costs()
+    access: Access = Access()
+    exit: Exit = Exit()
+    digital: Digital = Digital()
+    hospital: Hospital = Hospital()
+
+
+# ---------------------------------------------------------------------------- rulebook
+
+
+class Rule(Section):
+    scale: float = Field(
+        1.0, ge=0, le=10, description="Multiplies every tariff of this rule: 0 switches it off, 0.5 pays half as in a mixed system."
+    )
+
+
+class Capitation(Rule):
+    """Fixed capitation [vårdpeng] per listed resident and year: an age part and a Care Need Index part."""
+
+    fixed_sek_per_resident: float = Field(
+        3_273, ge=0, le=100_000, description="Fixed capitation per listed resident of average age weight and average CNI, SEK per year: 2,453 at age weight 1.0 plus 820 CNI on average (Jämtland 2020, rulebooks.md 1, READ; sum DERIVED)."
+    )
+    cni_share: float = Field(
+        0.25, ge=0, le=1, description="Share of the fixed capitation paid by the list's Care Need Index, budget-neutral (Jämtland 2020 about 25 %, rulebooks.md 1, READ)."
+    )
+    age_weights: BandList = Field(
+        [1.05, 0.45, 0.33, 0.45, 0.6, 0.65, 0.7, 0.72, 0.74, 0.78, 0.85, 0.95, 1.05, 1.22, 1.45, 1.75, 2.05, 2.21, 2.15, 2.05, 1.95],
+        description="Capitation weight by five-year age band (Jämtland 2020: lowest 0.33 at 10-14, highest 2.21 at 85-89, rulebooks.md 1, READ; the bands between are interpolated, assumption).",
+    )
+
+
+class DrugBudget(Rule):
+    """A separate capitation for drugs by age; the clinic pays its listed residents' general drugs."""
+
+    sek_per_weight: float = Field(1_272, ge=0, description="Drug capitation at weight 1.0, SEK per listed resident per year (Jämtland 2020, READ).")
+    age_weights: BandList = Field(
+        [0.35, 0.3, 0.32, 0.35, 0.28, 0.23, 0.3, 0.38, 0.48, 0.6, 0.78, 1.0, 1.25, 1.55, 1.9, 2.3, 2.7, 3.0, 3.15, 3.2, 3.22],
+        description="Drug weight by five-year age band (lowest 0.23 at 25-29, highest 3.22 at 100-104, rulebooks.md 1, READ; between interpolated, assumption).",
+    )
+
+
+class Sparsity(Rule):
+    """Sparsity supplement [glesbygdsersättning] from the listed residents' distance to the hospital."""
+
+    bands_km: list[NonNeg] = Field([40.0, 100.0], description="Lower bounds, km of road to the hospital, of the supplement's bands (assumption; NOT FOUND in the domain files).")
+    sek_per_listed: list[NonNeg] = Field(
+        [300.0, 700.0], description="Supplement per listed resident per year in each band, SEK (assumption; NOT FOUND)."
+    )
+
+    @model_validator(mode="after")
+    def _bands_match(self) -> Sparsity:
+        if len(self.bands_km) != len(self.sek_per_listed):
+            raise ValueError("bands_km and sek_per_listed must have the same length")
+        if list(self.bands_km) != sorted(self.bands_km):
+            raise ValueError("bands_km must be increasing")
+        return self
+
+
+class FeeForService(Rule):
+    """Fee-for-service [besöksersättning] per visit, by profession; paid to the clinic by the region."""
+
+    scale: float = Field(0.0, ge=0, le=10, description="Multiplies the fees; 0 (the Jämtland default) switches them off.")
+    doctor_visit_sek: float = Field(
+        1_300, ge=0, description="Fee per doctor visit, SEK (assumption within the 900-2,200 SEK paid for out-of-county visits, SKL 2019, sweden.md 5.1, READ)."
+    )
+    nurse_visit_sek: float = Field(700, ge=0, description="Fee per nurse or other-profession visit, SEK (assumption).")
+
+
+class Indicator(Section):
+    weight: float = Field(ge=0, le=1, description="Share of the performance pool paid on this indicator.")
+    floor: float = Field(ge=0, le=1, description="Achievement at or below which nothing is paid.")
+    target: float = Field(ge=0, le=1, description="Achievement at or above which the whole share is paid; linear between.")
+
+    @model_validator(mode="after")
+    def _floor_below_target(self) -> Indicator:
+        if self.floor >= self.target:
+            raise ValueError("floor must be below target")
+        return self
+
+
+class PayForPerformance(Rule):
+    """Goal-related payment [målrelaterad ersättning], settled at year end on indicators."""
+
+    scale: float = Field(0.0, ge=0, le=10, description="Multiplies the pool; 0 (the Jämtland default: indicators followed, not paid) switches it off.")
+    pool_sek_per_listed: float = Field(
+        100, ge=0, description="Pool per listed resident per year, SEK; about 3 % of the vårdpeng (Gävleborg 2017, sweden.md 5.2, READ)."
+    )
+    access_3day: Indicator = Field(
+        Indicator(weight=0.4, floor=0.7, target=0.9), description="Share of contacts medically assessed within 3 days (care guarantee, rulebooks.md 1)."
+    )
+    continuity: Indicator = Field(
+        Indicator(weight=0.3, floor=0.2, target=0.5), description="Mean Bice-Boxerman continuity of listed residents with 3+ visits in 18 months."
+    )
+    chronic_followup: Indicator = Field(
+        Indicator(weight=0.3, floor=0.5, target=0.9),
+        description="Share of chronic residents' episodes given at least guideline care (q >= q*): a measured service, the only episodes this rule rewards at the margin.",
+    )
+
+
+class PatientFees(Section):
+    """Patient fees per visit with a yearly ceiling [högkostnadsskydd]."""
+
+    doctor_visit_sek: float = Field(200, ge=0, le=2000, description="Fee per doctor visit, SEK (commonly 200, sweden.md 7, READ).")
+    nurse_visit_sek: float = Field(100, ge=0, le=2000, description="Fee per nurse visit, SEK (assumption).")
+    free_under_age: int = Field(20, ge=0, le=120, description="Residents younger than this pay nothing (0-19 free in many regions, sweden.md 7, READ).")
+    free_from_age: int = Field(85, ge=0, le=120, description="Residents this old or older pay nothing (85+ free in many regions, READ).")
+    ceiling_sek_per_year: float = Field(1_400, ge=0, description="Yearly ceiling on a resident's fees, SEK (national maximum 1,400, sweden.md 7, READ).")
+    kept_by_clinic: bool = Field(True, description="The clinic keeps the fees (Jämtland 2020); if false they go to the region's capitation pool.")
+
+
+class CostResponsibility(Section):
+    """Costs a clinic carries for its listed residents [kostnadsansvar]; the rest the region pays directly."""
+
+    drugs: bool = Field(True, description="General drugs for listed residents (Jämtland 2020, READ).")
+    lab_radiology: bool = Field(True, description="Laboratory and radiology (Jämtland 2020, READ).")
+    patient_transport: bool = Field(True, description="Patient transport to and from the centre (Jämtland 2020, READ).")
+
+
+class Fines(Section):
+    """Fines [vite] for breaking a requirement: here a clinic staffed below the GP floor (open hours not met)."""
+
+    sek_per_week: float = Field(10_000, ge=0, description="Fine per week while the requirement is not met, SEK (Jämtland 2020, READ).")
+    max_sek_per_occasion: float = Field(100_000, ge=0, description="Most per occasion, SEK (Jämtland 2020, READ).")
+
+
+class Rulebook(Section):
+    capitation: Capitation = Capitation()
+    drug_budget: DrugBudget = DrugBudget()
+    sparsity: Sparsity = Sparsity()
+    fee_for_service: FeeForService = FeeForService()
+    pay_for_performance: PayForPerformance = PayForPerformance()
+    patient_fees: PatientFees = PatientFees()
+    cost_responsibility: CostResponsibility = CostResponsibility()
+    fines: Fines = Fines()
+    digital_visit_fee_sek: float = Field(
+        500, ge=0, le=5000, description="Out-of-region fee the home region pays a digital provider per visit, SEK (500 from 2019, sweden.md 7, READ)."
+    )
+    public_deficits_covered: bool = Field(True, description="The region covers its own clinics' yearly deficits (Jämtland 2020, READ).")
+
+
+# ---------------------------------------------------------------------------- behaviour
+
+
+class Altruism(Section):
+    """Physicians maximise alpha x benefit + (1 - alpha) x profit, alpha = a / (1 + a)."""
+
+    a_values: list[Annotated[float, Field(gt=0, le=100)]] = Field(
+        [2.0, 1.0, 0.5], min_length=1, description="Weights a on patient benefit relative to profit (evidence.md E4: Godager & Wiesen 2013 via the Jämtland review, READ)."
+    )
+    shares: list[NonNeg] = Field(
+        [0.44, 0.29, 0.26], min_length=1, description="Share of physicians at each a: 44 % benefit first, 29 % equal, 26 % profit first (E4, READ; normalised to sum 1)."
+    )
+
+    @model_validator(mode="after")
+    def _same_length(self) -> Altruism:
+        if len(self.a_values) != len(self.shares):
+            raise ValueError("a_values and shares must have the same length")
+        if sum(self.shares) <= 0:
+            raise ValueError("shares must not all be zero")
+        return self
+
+
+class Treatment(Section):
+    value_sek_per_unit: float = Field(
+        2_500, gt=0, description="Money-metric value of one needed visit to the patient, SEK: B(q*) = this x q* (assumption; free parameter to calibrate)."
+    )
+    judgement_noise: float = Field(
+        0.3, ge=0, le=3, description="Log-normal spread of a physician's valuation between episodes (assumption)."
+    )
+    min_units_at_clinic: int = Field(1, ge=0, le=5, description="A contact at a clinic is at least this many visits (the assessment itself).")
+    max_units: int = Field(30, ge=1, le=200, description="Most visits per episode.")
+
+
+class Referral(Section):
+    value_sek: float = Field(
+        40_000, gt=0, description="Value to the patient of a needed referral, SEK (assumption)."
+    )
+    unneeded_cost_share: float = Field(
+        0.3, ge=0, le=1, description="Believed probability of need below which a referral harms the patient more than it helps (assumption)."
+    )
+    diagnostic_accuracy: float = Field(
+        2.5, ge=0, le=10, description="Separation d' of the physician's signal of specialist need (assumption; AUC about 0.96)."
+    )
+    offload_visits: int = Field(1, ge=0, le=10, description="Primary-care visits a referral saves the clinic (assumption).")
+
+
+class Continuity(Section):
+    usual_team_share: float = Field(
+        0.75, ge=0, le=1, description="Share of episodes at the listed clinic handled by the resident's usual GP when no hired GPs work there (assumption)."
+    )
+
+
+class Seeking(Section):
+    """Where an episode seeks care: multinomial logit over listed clinic, digital provider and emergency department."""
+
+    wait_per_day: float = Field(0.15, ge=0, le=5, description="Disutility of a day's expected wait at the listed clinic.")
+    clinic_distance_per_10km: float = Field(0.15, ge=0, le=5, description="Disutility per 10 km to the listed clinic.")
+    digital_constant: float = Field(-3.8, ge=-20, le=20, description="Constant of the digital option (assumption, calibrated toward about 3 % digital visits in a northern region, sweden.md 7, READ: Norrbotten 104 contacts per 1,000).")
+    digital_per_unit_of_need: float = Field(1.2, ge=0, le=10, description="Disutility of digital care per visit of q* above 1.")
+    digital_affinity_spread: float = Field(0.8, ge=0, le=5, description="Spread of residents' digital affinity (assumption).")
+    digital_young: float = Field(1.0, ge=-5, le=5, description="Affinity added below age 40 (CHESS 2020:3: the young use most digital care, READ).")
+    digital_old: float = Field(-1.0, ge=-5, le=5, description="Affinity added from age 70 (CHESS 2020:3, READ).")
+    digital_town: float = Field(0.5, ge=-5, le=5, description="Affinity added in towns (assumption).")
+    emergency_constant: float = Field(-5.0, ge=-20, le=20, description="Constant of the emergency department (assumption).")
+    emergency_per_unit_of_need: float = Field(0.5, ge=0, le=10, description="Attraction of the emergency department per visit of q* above 1.")
+    emergency_distance_per_10km: float = Field(0.3, ge=0, le=5, description="Disutility per 10 km to the hospital.")
+
+
+class Choice(Section):
+    """Listing: who chooses, how often residents reconsider, and a logit over clinics with inertia."""
+
+    active_share: float = Field(
+        0.75, ge=0, le=1, description="Residents who make an active choice; the rest are listed with the nearest clinic (Konkurrensverket 2012: 3 in 4, sweden.md 7, READ)."
+    )
+    reconsider_per_month: float = Field(
+        0.02, ge=0, le=1, description="Share of residents who reconsider their clinic each month (assumption, calibrated toward about 5 % re-listing per year: NOT FOUND, placeholder in sweden.md 7; E22 implies about 6 %)."
+    )
+    distance_per_km: float = Field(0.12, ge=0, le=10, description="Disutility per km to a clinic.")
+    wait_per_day: float = Field(0.3, ge=0, le=10, description="Disutility per day of a clinic's expected wait.")
+    continuity: float = Field(1.5, ge=0, le=10, description="Utility of staying with the current clinic's usual GP (scaled by the resident's share of visits with them).")
+    inertia: float = Field(2.0, ge=0, le=20, description="Utility of staying listed where one is (switching cost).")
+
+
+class Behaviour(Section):
+    altruism: Altruism = Altruism()
+    treatment: Treatment = Treatment()
+    referral: Referral = Referral()
+    continuity: Continuity = Continuity()
+    seeking: Seeking = Seeking()
+    choice: Choice = Choice()
+
+
+# ---------------------------------------------------------------------------- scenario
+
+
+class Scenario(Section):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", description="Short name, used for output folders.")
+    description: str = Field("", description="What the scenario represents and where its figures come from.")
+    seed: int = Field(1, ge=0, le=2**63 - 1, description="Seed of all random streams.")
+    months: int = Field(120, ge=1, le=1200, description="Months simulated.")
+    population: Population = Population()
+    market: Market = Market()
+    rulebook: Rulebook = Rulebook()
+    behaviour: Behaviour = Behaviour()
+
+    def with_values(self, values: dict[str, Any], source: str = "override") -> Scenario:
+        """A new scenario with dotted field paths replaced, validated like a file."""
+        raw = self.model_dump(mode="json")
+        for path, value in values.items():
+            _set_path(raw, path, value, source)
+        return _validate(raw, source)
+
+
+# ---------------------------------------------------------------------------- loading
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def builtin_dir(kind: str) -> Path:
+    """Where the built-in scenarios or experiments are: in the wheel, or the source checkout."""
+    installed = _PACKAGE / "builtin" / kind
+    return installed if installed.is_dir() else _PACKAGE.parent / kind
+
+
+def resolve_scenario_path(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
+    """A scenario file's path from a path (absolute, relative to a file, or to the working directory) or a built-in name."""
+    candidate = Path(name_or_path)
+    tries = [candidate] if candidate.is_absolute() else []
+    if not candidate.is_absolute():
+        if relative_to is not None:
+            tries.append(relative_to.parent / candidate)
+        tries.append(Path.cwd() / candidate)
+        stem = candidate.name if candidate.suffix in (".yaml", ".yml") else f"{candidate.name}.yaml"
+        tries.append(builtin_dir("scenarios") / stem)
+    for path in tries:
+        if path.is_file():
+            return path.resolve()
+    where = f" (named in {relative_to})" if relative_to else ""
+    raise UserError(f"Scenario '{name_or_path}'{where} not found: give a path to a YAML file or a built-in name (see 'vardval scenarios').")
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"{path}: cannot be read ({exc.strerror}).") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise UserError(f"{path}: is not valid YAML{where}.") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise UserError(f"{path}: must be a mapping of fields (name, description, seed, ...), not a {type(data).__name__}.")
+    return data
+
+
+def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(parent)
+    for key, value in child.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _raw_scenario(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    if path in chain:
+        raise UserError(f"{path}: 'extends' makes a cycle ({' -> '.join(p.name for p in chain + (path,))}).")
+    data = read_yaml(path)
+    parent_name = data.pop("extends", None)
+    if parent_name is None:
+        return data
+    if not isinstance(parent_name, str):
+        raise UserError(f"{path}: field 'extends' must be the path or name of another scenario.")
+    parent = _raw_scenario(resolve_scenario_path(parent_name, relative_to=path), chain + (path,))
+    parent.pop("description", None)
+    return _merge(parent, data)
+
+
+def _set_path(raw: dict[str, Any], path: str, value: Any, source: str) -> None:
+    keys = path.split(".")
+    node = raw
+    for i, key in enumerate(keys[:-1]):
+        child = node.get(key)
+        if child is None:
+            child = node[key] = {}
+        if not isinstance(child, dict):
+            raise UserError(f"{source}: field '{'.'.join(keys[: i + 1])}' is a value, not a section, so '{path}' does not exist.")
+        node = child
+    node[keys[-1]] = value
+
+
+def _validate(raw: dict[str, Any], source: str) -> Scenario:
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise UserError(describe_validation(source, exc)) from None
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Split ``field.path=value``; the value is read as YAML (numbers, booleans, lists)."""
+    if "=" not in text:
+        raise UserError(f"--set {text}: write it as field.path=value, e.g. rulebook.capitation.cni_share=0.4.")
+    path, _, value = text.partition("=")
+    try:
+        parsed = yaml.safe_load(value)
+    except yaml.YAMLError:
+        raise UserError(f"--set {text}: the value is not valid YAML.") from None
+    return path.strip(), parsed
+
+
+def load_scenario(name_or_path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Load, merge along ``extends``, apply dotted overrides and validate a scenario file."""
+    path = resolve_scenario_path(name_or_path)
+    raw = _raw_scenario(path)
+    raw.setdefault("name", path.stem)
+    source = str(path)
+    for field_path, value in (overrides or {}).items():
+        _set_path(raw, field_path, value, f"{source} (--set {field_path})")
+    return _validate(raw, source)
+
+
+def builtin_scenarios() -> list[tuple[str, str]]:
+    """(name, description) of every built-in scenario."""
+    found = []
+    for path in sorted(builtin_dir("scenarios").glob("*.yaml")):
+        scenario = load_scenario(path)
+        found.append((path.stem, " ".join(scenario.description.split())))
+    return found
