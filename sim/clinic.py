@@ -19,6 +19,7 @@ from sim.scenario import Behaviour, Market
 
 MAX_UTILISATION_IN_QUEUE = 0.995  # beyond this the queue model saturates and care is rationed instead
 GUARANTEE_DAYS = 3  # care guarantee: medical assessment within 3 days [vårdgaranti]
+QUEUE_MEMORY = 1 / 3  # weight of the current month in the queue's load (assumption)
 
 
 class Clinic(mesa.Agent):
@@ -50,10 +51,11 @@ class Clinic(mesa.Agent):
         self.open = True
         self.gp_fte = self.min_gp_fte
         self.permanent_fte = self.min_gp_fte
-        self.a_usual = np.ones(1)
+        self.a_usual: np.ndarray | None = None  # altruism of the permanent GPs, one per post
         self.wait_days = market.access.min_wait_days
         self.access_3day = 1 - math.exp(-GUARANTEE_DAYS / max(self.wait_days, 1e-9))
         self.utilisation = 0.0
+        self.load = market.staffing.target_utilisation  # utilisation the queue remembers
         self.served_share = 1.0
         self.demand_year = 0.0  # visits demanded this year
         self.equity = 0.0  # accumulated result, SEK
@@ -92,16 +94,43 @@ class Clinic(mesa.Agent):
         """Probability that an episode here is handled by the resident's usual GP: hired GPs break continuity."""
         return self.behaviour.continuity.usual_team_share * self.permanent_fte / self.gp_fte
 
-    def plan_staffing(self, visits_per_year: float, streams, year: int, first: bool = False) -> None:
-        """Staff for the visits expected next year at the target utilisation.
+    def cost_per_fte(self) -> float:
+        """SEK per year of one GP team here: permanent and hired GPs in this area's mix, with nurses."""
+        s = self.market.staffing
+        vacancy = getattr(s.vacancy_share, self.area_type)
+        gp = s.gp_salary_sek_per_year * (1 - vacancy + vacancy * s.hired_gp_cost_factor)
+        return gp + s.nurses_per_gp * s.nurse_salary_sek_per_year
 
-        Staff moves at most ``max_change_per_year`` a year (recruiting takes time); the
-        share of posts that cannot be filled permanently in this kind of area is hired.
-        Permanent GPs turn over; each new one brings their own altruism.
+    def expected_access(self, utilisation: float) -> float:
+        """Share assessed within 3 days at a steady utilisation."""
+        a = self.market.access
+        busy = min(utilisation, MAX_UTILISATION_IN_QUEUE)
+        return 1 - math.exp(-GUARANTEE_DAYS / (a.min_wait_days + a.wait_scale_days * busy / (1 - busy)))
+
+    def target_utilisation(self, visits_per_year: float, access_reward) -> float:
+        """The utilisation to staff for: the norm, or less where buying access pays.
+
+        ``access_reward(share)`` is what the rulebook pays for a 3-day share (SEK per year);
+        the clinic adds slack while the reward for the access bought exceeds its staff cost.
+        """
+        norm = self.market.staffing.target_utilisation
+        grid = np.linspace(norm - 0.25, norm, 26)
+        fte = visits_per_year / (self.market.staffing.units_per_team_per_year * grid)
+        value = np.array([access_reward(self.expected_access(rho)) for rho in grid]) - fte * self.cost_per_fte()
+        return float(grid[np.argmax(value)])
+
+    def plan_staffing(self, visits_per_year: float, streams, year: int, adapt_fully: bool = False, access_reward=lambda share: 0.0) -> None:
+        """Staff for the visits expected next year at the chosen utilisation.
+
+        Staff moves at most ``max_change_per_year`` a year (recruiting takes time) unless
+        ``adapt_fully`` (a new clinic, or the warm-up); the share of posts that cannot be
+        filled permanently in this kind of area is hired. Permanent GPs turn over; each new
+        one brings their own altruism.
         """
         s = self.market.staffing
-        wanted = max(self.min_gp_fte, visits_per_year / (s.units_per_team_per_year * s.target_utilisation))
-        if not first:
+        utilisation = self.target_utilisation(visits_per_year, access_reward)
+        wanted = max(self.min_gp_fte, visits_per_year / (s.units_per_team_per_year * utilisation))
+        if not adapt_fully:
             wanted = min(max(wanted, self.gp_fte * (1 - s.max_change_per_year)), self.gp_fte * (1 + s.max_change_per_year))
             wanted = max(wanted, self.min_gp_fte)
         self.gp_fte = wanted
@@ -109,7 +138,7 @@ class Clinic(mesa.Agent):
         slots = max(1, math.ceil(self.permanent_fte))
         ids = self.index * 1024 + np.arange(slots)
         fresh = draw_a(streams.uniform("physicians", ids, year), self.behaviour.altruism)
-        if first:
+        if self.a_usual is None:
             self.a_usual = fresh
             return
         kept = np.resize(self.a_usual, slots)
@@ -122,17 +151,19 @@ class Clinic(mesa.Agent):
     def serve(self, demand: float) -> float:
         """Meet a month's demanded visits; returns the share of them given.
 
-        Expected wait for a medical assessment follows an M/M/1-like curve in utilisation;
-        beyond saturation the excess is rationed, not queued.
+        Expected wait for a medical assessment follows an M/M/1-like curve in the queue's
+        load, an exponentially weighted mean of monthly utilisation (a queue carries over
+        about three months); a month's demand beyond capacity is rationed, not queued.
         """
         self.demand_year += demand
         a = self.market.access
         rho = demand / max(self.capacity_per_month, 1e-9)
         self.utilisation = rho
+        self.load += QUEUE_MEMORY * (rho - self.load)
         self.served_share = min(1.0, 1.0 / rho) if rho > 0 else 1.0
-        busy = min(rho, MAX_UTILISATION_IN_QUEUE)
+        busy = min(self.load, MAX_UTILISATION_IN_QUEUE)
         self.wait_days = a.min_wait_days + a.wait_scale_days * busy / (1 - busy)
-        self.access_3day = 1 - math.exp(-GUARANTEE_DAYS / max(self.wait_days, 1e-9))
+        self.access_3day = self.expected_access(self.load)
         return self.served_share
 
     # ------------------------------------------------------------------ year end
@@ -172,7 +203,7 @@ class DigitalProvider(Clinic):
     def staff_cost(self, visits: float) -> float:
         return visits * self.market.digital.cost_sek_per_visit
 
-    def plan_staffing(self, visits_per_year: float, streams, year: int, first: bool = False) -> None:
+    def plan_staffing(self, visits_per_year: float, streams, year: int, adapt_fully: bool = False, access_reward=None) -> None:
         """Digital capacity follows demand."""
 
     def serve(self, demand: float) -> float:

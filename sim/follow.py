@@ -13,6 +13,7 @@ import pandas as pd
 
 from sim.hospital import ROUTES
 from sim.needs import CHANNELS
+from sim.population import cni_score
 
 
 class Follower:
@@ -36,14 +37,14 @@ class Follower:
             hospital = cases.row == row
             self.rows.append(
                 {
-                    "month": model.month + 1,
+                    "month": model.reported_month + 1,
                     "pid": int(pop.pid[row]),
                     "age": int(pop.age[row]),
                     "male": bool(pop.male[row]),
                     "area": model.geography.area_names[pop.area[row]],
                     "clinic": names[pop.clinic[row]],
                     "conditions": int(pop.conditions[row]),
-                    "cni_score": float(pop.cni_score[row]),
+                    "cni_score": float(cni_score(pop.cni_bits[row : row + 1])[0]),
                     "health": float(pop.health[row]),
                     "episodes": int(mine.sum()),
                     "q_star": int(ep.q_star[mine].sum()),

@@ -59,13 +59,18 @@ class CareMarket(mesa.Model):
         self.outcomes = Outcomes()
         self.clinic_years: list[dict] = []
         self.switches = 0
+        self.flows = {"born": 0, "moved_in": 0, "died": 0, "moved_out": 0}  # residents, since reporting started
         self.list_sizes = np.zeros(self.n_providers)  # residents listed with each provider at the start of the month
         self.top10_cost_share: list[float] = []  # each year: share of care cost used by the costliest 10 % of residents
         self.region.refresh_nearby()
         self.region.list_residents(np.arange(len(pop)), 0)
-        expected = self._expected_visits_per_year()
+        per_resident = self._expected_visits_per_month()
+        expected = np.bincount(pop.clinic, weights=per_resident * 12, minlength=self.n_providers)
         for clinic in self.clinics:
-            clinic.plan_staffing(expected[clinic.index], self.streams, 0, first=True)
+            clinic.plan_staffing(expected[clinic.index], self.streams, 0, adapt_fully=True)
+        usual_share = np.array([p.usual_share for p in self.providers])[pop.clinic]
+        pop.seed_history(per_resident, usual_share, self.streams.generator("visit history"))
+        self.warmup = scenario.warmup_months
 
     # ------------------------------------------------------------------ views over the providers
 
@@ -89,12 +94,12 @@ class CareMarket(mesa.Model):
     def wait_days(self) -> np.ndarray:
         return np.array([p.wait_days for p in self.providers])
 
-    def _expected_visits_per_year(self) -> np.ndarray:
-        """Visits each clinic's list is expected to need in a year: episodes times mean q*."""
+    def _expected_visits_per_month(self) -> np.ndarray:
+        """Visits each resident is expected to need in a month: episodes times mean q*."""
         pop = self.population
         n = self.params.population.needs
         mean_q_star = n.q_star_median * (1 + n.q_star_per_condition * pop.conditions) * np.exp(n.q_star_dispersion**2 / 2)
-        return np.bincount(pop.clinic, weights=episode_rate_per_month(pop, n) * 12 * mean_q_star, minlength=self.n_providers)
+        return episode_rate_per_month(pop, n) * mean_q_star
 
     # ------------------------------------------------------------------ one month
 
@@ -119,16 +124,38 @@ class CareMarket(mesa.Model):
         if year_end:
             self._settle_year()
         self._record(ep, fees, cases)
-        for observer in self.observers:
-            observer.observe(self, ep, fees, cases)
+        if self.reporting:
+            for observer in self.observers:
+                observer.observe(self, ep, fees, cases)
         if year_end:
             self._demography()
-            self._plan_next_year()
+        if year_end or (not self.reporting and month % 3 == 2):
+            self._plan_staffing(months_observed=month % 12 + 1)
         self.ledger.close_month()
         if year_end:
             self.ledger.close_year()
         self.outcomes.end_month()
         self.month += 1
+        if self.month == self.warmup:
+            self._start_reporting()
+
+    @property
+    def reporting(self) -> bool:
+        """Past the warm-up: what happens now is reported."""
+        return self.month >= self.warmup
+
+    @property
+    def reported_month(self) -> int:
+        """Months since reporting started (0 in its first month)."""
+        return self.month - self.warmup
+
+    def _start_reporting(self) -> None:
+        """The warm-up is over: forget its outcomes."""
+        self.outcomes = Outcomes()
+        self.clinic_years = []
+        self.switches = 0
+        self.flows = dict.fromkeys(self.flows, 0)
+        self.top10_cost_share = []
 
     def _list_cells(self) -> np.ndarray:
         """Share of each provider's listed residents in each equity cell (providers x cells)."""
@@ -195,7 +222,9 @@ class CareMarket(mesa.Model):
         money = -self.region.referral_price(ep) - b.referral.offload_visits * ep.margin
         p_hat = believed_need(ep.p_need, ep.needs_specialist, to_normal(ep.u["diagnosis"]), b.referral.diagnostic_accuracy)
         ep.referred = treated & choose_referral(p_hat, ep.a, b.referral, money)
-        q = np.where(ep.referred, np.maximum(q - b.referral.offload_visits, q_min), q)
+        referred_q = np.maximum(q - b.referral.offload_visits, q_min)
+        ep.specialist_visits = np.where(ep.referred & ep.needs_specialist, q - referred_q, 0).astype(np.int16)
+        q = np.where(ep.referred, referred_q, q)
         ep.q = np.where(treated, q, ep.q_star).astype(np.int16)
 
     def _serve(self, ep: Episodes) -> None:
@@ -251,29 +280,31 @@ class CareMarket(mesa.Model):
         """Care short of (or beyond) q* costs health; an unreferred specialist need costs more."""
         pop = self.population
         h = self.params.population.health
-        shortfall = 1 - benefit(ep.q_delivered, ep.q_star, 1.0) / ep.q_star
+        care = ep.care
+        shortfall = 1 - benefit(care, ep.q_star, 1.0) / ep.q_star
         loss = h.loss_per_unit_shortfall * ep.q_star * shortfall
         unreferred = ep.needs_specialist & ~ep.referred & (ep.channel != EMERGENCY)
         self._losses = {
-            "health_loss_undertreatment": np.where(ep.q_delivered < ep.q_star, loss, 0.0),
-            "health_loss_overtreatment": np.where(ep.q_delivered > ep.q_star, loss, 0.0),
+            "health_loss_undertreatment": np.where(care < ep.q_star, loss, 0.0),
+            "health_loss_overtreatment": np.where(care > ep.q_star, loss, 0.0),
             "health_loss_unreferred": np.where(unreferred, h.loss_unreferred, 0.0),
         }
         total = sum(self._losses.values())
         np.subtract.at(pop.health, ep.row, total.astype(np.float32))
         np.maximum(pop.health, 0.01, out=pop.health)
         treated = ep.channel != EMERGENCY
-        n = len(pop)
-        visits = np.bincount(ep.row[treated], weights=ep.q_delivered[treated], minlength=n)
-        usual = np.bincount(ep.row[ep.usual], weights=ep.q_delivered[ep.usual], minlength=n)
-        pop.record_visits(self.month, np.minimum(visits, 255).astype(np.uint8), np.minimum(usual, 255).astype(np.uint8))
+        visits = np.zeros(len(pop), dtype=np.int16)
+        usual = np.zeros(len(pop), dtype=np.int16)
+        np.add.at(visits, ep.row[treated], ep.q_delivered[treated])
+        np.add.at(usual, ep.row[ep.usual], ep.q_delivered[ep.usual])
+        pop.record_visits(self.month, visits, usual)
 
     # ------------------------------------------------------------------ outcomes
 
     def _record(self, ep: Episodes, fees: np.ndarray, cases: Cases) -> None:
         pop = self.population
         out = self.outcomes
-        q, q_star = ep.q_delivered, ep.q_star
+        q, q_star = ep.care, ep.q_star
         excess = np.maximum(q - q_star, 0)
         treated = ep.channel != EMERGENCY
         at_clinic = ep.channel == CLINIC
@@ -285,7 +316,7 @@ class CareMarket(mesa.Model):
             episodes=1.0,
             q_star=q_star,
             shortfall=np.maximum(q_star - q, 0),
-            shortfall_chosen=np.maximum(q_star - ep.q, 0),
+            shortfall_chosen=np.maximum(q_star - ep.q - ep.specialist_visits, 0),
             excess=excess,
             excess_cost_sek=excess * self._cost_per_visit(ep, clinic_share_only=False),
             undertreated=q < q_star,
@@ -294,8 +325,8 @@ class CareMarket(mesa.Model):
             referrals=ep.referred,
             underreferrals=needed & ~ep.referred,
             overreferrals=ep.referred & ~ep.needs_specialist,
-            visits=np.where(treated, q, 0),
-            digital_visits=np.where(ep.channel == DIGITAL, q, 0),
+            visits=np.where(treated, ep.q_delivered, 0),
+            digital_visits=np.where(ep.channel == DIGITAL, ep.q_delivered, 0),
             emergency_department_episodes=ep.channel == EMERGENCY,
             contacts=at_clinic,
             assessed_3day=np.where(at_clinic, access[provider], 0.0),
@@ -332,17 +363,21 @@ class CareMarket(mesa.Model):
             if p.open and p.close_year(result[p.index], revenue[p.index]):
                 self.region.close_clinic(p, self.month)
 
-    def _plan_next_year(self) -> None:
-        """Clinics staff for next year from this year's demand."""
+    def _plan_staffing(self, months_observed: int) -> None:
+        """Clinics staff from this year's demand so far: at each year end, and each quarter of the
+        warm-up, when they adapt fully to the rulebook."""
         for clinic in self.clinics:
             if clinic.open:
-                clinic.plan_staffing(clinic.demand_year, self.streams, self.year + 1)
-        for p in self.providers:
-            p.demand_year = 0.0
+                expected = clinic.demand_year * 12 / months_observed
+                reward = lambda share, c=clinic.index: self.region.access_reward(c, share)  # noqa: E731
+                clinic.plan_staffing(expected, self.streams, self.year + 1, adapt_fully=not self.reporting, access_reward=reward)
+        if months_observed == 12:
+            for p in self.providers:
+                p.demand_year = 0.0
 
     def _clinic_year_row(self, p, revenue: float, result: float, cover: float, listed: float) -> dict:
         return {
-            "year": self.year + 1,
+            "year": self.reported_month // 12 + 1,
             "clinic": p.name,
             "index": p.index,
             "owner": p.owner,
@@ -361,14 +396,21 @@ class CareMarket(mesa.Model):
             "result_per_listed_sek": result / listed if listed > 0 else np.nan,
         }
 
+    def _leavers(self) -> tuple[np.ndarray, np.ndarray]:
+        """Who dies this year (Gompertz mortality, raised by ill health) and who moves out."""
+        pop = self.population
+        d = self.params.population.demography
+        u_death, u_move = self.streams.uniforms("year end", pop.pid, self.month, parts=2)
+        hazard = np.float32(d.mortality_growth) * pop.age + np.float32(d.mortality_per_health_deficit) * pop.deficit
+        dies = u_death < -np.expm1(-np.float32(d.mortality_at_birth) * np.exp(hazard))
+        return dies, (u_move < d.migration_out_per_1000 / 1000) & ~dies
+
     def _demography(self) -> None:
         """Deaths and moves out, then births and moves in; newcomers are listed."""
         pop = self.population
         d = self.params.population.demography
         month = self.month
-        hazard = d.mortality_at_birth * np.exp(d.mortality_growth * pop.age + d.mortality_per_health_deficit * pop.deficit)
-        dies = self.streams.uniform("death", pop.pid, month) < 1 - np.exp(-hazard)
-        leaves = self.streams.uniform("move out", pop.pid, month) < d.migration_out_per_1000 / 1000
+        dies, leaves = self._leavers()
         self.outcomes.add(pop.cell, deaths=dies)
         n = len(pop)
         n_born = round(n * d.birth_rate_per_1000 / 1000)
@@ -376,6 +418,8 @@ class CareMarket(mesa.Model):
         born = newcomers(pop, n_born, pop.next_pid, self.streams, self.year, newborn=True)
         moved = newcomers(pop, n_moved, pop.next_pid + n_born, self.streams, self.year, newborn=False)
         born, moved_in = pop.turn_year(dies | leaves, [born, moved], self.streams, month)
+        for flow, count in (("born", n_born), ("moved_in", n_moved), ("died", dies.sum()), ("moved_out", leaves.sum())):
+            self.flows[flow] += int(count)
         for rows, active in ((born, False), (moved_in, True)):
             pop.active_chooser[rows] = active
             self.region.list_residents(rows, month)
@@ -383,7 +427,8 @@ class CareMarket(mesa.Model):
     # ------------------------------------------------------------------ running
 
     def run(self, months: int | None = None, progress=None) -> None:
-        for _ in range(months if months is not None else self.params.months):
+        """Step through the warm-up and the scenario's months (or ``months`` more steps)."""
+        for _ in range(months if months is not None else self.warmup + self.params.months - self.month):
             self.step()
             if progress is not None:
                 progress()

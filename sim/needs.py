@@ -43,7 +43,13 @@ class Episodes:
     margin: np.ndarray = field(default=None)  # SEK the provider gains per extra visit
     q: np.ndarray = field(default=None)  # visits the physician chose
     referred: np.ndarray = field(default=None)
-    q_delivered: np.ndarray = field(default=None)  # visits given after rationing
+    q_delivered: np.ndarray = field(default=None)  # primary-care visits given after rationing
+    specialist_visits: np.ndarray = field(default=None)  # visits of the episode's need a specialist took over
+
+    @property
+    def care(self) -> np.ndarray:
+        """Visits of care the episode got toward its q*: primary care plus what a needed referral took over."""
+        return self.q_delivered + self.specialist_visits
     fee: np.ndarray = field(default=None)  # patient fees paid, SEK
 
     def __len__(self) -> int:

@@ -66,7 +66,11 @@ def age_band(age: np.ndarray) -> np.ndarray:
 
 
 def age_group(age: np.ndarray) -> np.ndarray:
-    return np.searchsorted(AGE_GROUP_EDGES, age, side="right").astype(np.int8)
+    """Equity age group 0..3 (AGE_GROUPS)."""
+    group = np.zeros(age.shape, dtype=np.int8)
+    for edge in AGE_GROUP_EDGES:
+        group += age >= edge
+    return group
 
 
 class Population:
@@ -97,16 +101,24 @@ class Population:
         """
         self.version += 1
         self.band = age_band(self.age)
-        self.cni_score = cni_score(self.cni_bits)
         self.area_type = self.geography.area_type[self.area]
-        self.hospital_km = self.geography.hospital_km.astype(np.float32)[self.area] + self.home_km
-        self.cell = (
-            (self.area_quintile[self.area].astype(np.int16) * len(AGE_GROUPS) + age_group(self.age)) * len(AREA_TYPES)
-            + self.area_type
-        ).astype(np.int16)
+        self.cell = self.area_quintile[self.area].astype(np.int16)
+        self.cell *= len(AGE_GROUPS)
+        self.cell += age_group(self.age)
+        self.cell *= len(AREA_TYPES)
+        self.cell += self.area_type
         self.health_baseline = baseline_health(self.age, self.conditions, self.params)
         self.cell_counts = np.bincount(self.cell, minlength=N_CELLS)
         self.deficit = np.maximum(self.health_baseline - self.health, 0)
+
+    @property
+    def cni_score(self) -> np.ndarray:
+        """Each resident's Care Need Index score (computed when asked: it is needed once a year)."""
+        return cni_score(self.cni_bits)
+
+    def hospital_km(self, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Road km from residents ``rows`` to the hospital."""
+        return self.geography.hospital_km.astype(np.float32)[self.area[rows]] + self.home_km[rows]
 
     def distance_to(self, clinic_area: np.ndarray, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Road km from residents ``rows`` to clinics standing in ``clinic_area`` (residents x clinics)."""
@@ -140,9 +152,20 @@ class Population:
             self.visits_ring[quarter] = 0
             self.usual_ring[quarter] = 0
         for ring, total, new in ((self.visits_ring, self.visits_18m, visits), (self.usual_ring, self.usual_visits_18m, usual)):
-            added = np.minimum(new, 255 - ring[quarter])
+            added = np.minimum(new, 255 - ring[quarter].astype(np.int16)).astype(np.uint8)
             ring[quarter] += added
             total += added
+
+    def seed_history(self, visits_per_month: np.ndarray, usual_share: np.ndarray, rng: np.random.Generator) -> None:
+        """Fill the 18-month window with visits drawn from each resident's expected rate, so
+        continuity is measured from the first month as in a system that has been running."""
+        for quarter in range(WINDOW_QUARTERS):
+            visits = np.minimum(rng.poisson(3 * visits_per_month), 255)
+            usual = rng.binomial(visits, usual_share)
+            self.visits_ring[quarter] = visits
+            self.usual_ring[quarter] = usual
+        self.visits_18m = self.visits_ring.sum(axis=0, dtype=np.int16)
+        self.usual_visits_18m = self.usual_ring.sum(axis=0, dtype=np.int16)
 
     def continuity(self) -> tuple[np.ndarray, np.ndarray]:
         """Bice-Boxerman continuity of care for residents with 3+ visits in 18 months.
@@ -209,15 +232,18 @@ class Population:
             values[:, targets] = values[:, tail]
             setattr(self, ring, values[:, :n_final])
 
+    def _new_condition_probability(self, m) -> np.ndarray:
+        """Probability of a new chronic condition in the coming year of age: the rise of the age curve, raised by CNI."""
+        rise = expected_conditions(self.age + 1, m) - expected_conditions(self.age, m)
+        return rise * (1 + np.float32(m.cni_effect_per_point) * self.cni_score)
+
     def _age_one_year(self, streams: Streams, month: int) -> None:
         """Everybody ages a year; age-bound CNI factors and chronic conditions follow."""
         m = self.params.morbidity
-        before = expected_conditions(self.age, m)
-        self.age += 1
-        new = expected_conditions(self.age, m) - before
         gain, alone = streams.uniforms("ageing", self.pid, month, parts=2)
-        gained = gain < new * (1 + m.cni_effect_per_point * cni_score(self.cni_bits))
-        self.conditions = np.minimum(self.conditions + gained, 3).astype(np.int8)
+        gain = gain < self._new_condition_probability(m)
+        self.age += 1
+        self.conditions = np.minimum(self.conditions + gain, 3).astype(np.int8)
         self.cni_bits &= ~BIT["under_5"]
         self.cni_bits |= np.where(self.age < 5, BIT["under_5"], 0).astype(np.uint8)
         self.cni_bits &= np.where(self.age >= 65, ~BIT["unemployed"], 0xFF).astype(np.uint8)

@@ -44,6 +44,10 @@ class Region(mesa.Agent):
                 return reward
         return None
 
+    def access_reward(self, clinic: int, share: float) -> float:
+        """SEK per year the rulebook pays a clinic for a given share assessed within 3 days."""
+        return sum(rule.access_reward(self.model, clinic, share) for rule in self.rules)
+
     def per_listed_sek_per_month(self, rows: np.ndarray) -> np.ndarray:
         """What the list-based rules pay for each of the residents ``rows`` this month, SEK."""
         pop = self.model.population

@@ -39,6 +39,8 @@ class Section(BaseModel):
 
 
 class Demography(Section):
+    """Births, deaths and migration, once a year."""
+
     birth_rate_per_1000: float = Field(
         9.5, ge=0, le=40, description="Births per 1,000 residents per year; Jämtland about 9-10 (RECALLED, SCB)."
     )
@@ -60,6 +62,8 @@ class Demography(Section):
 
 
 class Morbidity(Section):
+    """Chronic conditions (an ACG-like morbidity class 0-3): rising with age and the Care Need Index."""
+
     conditions_at_birth: float = Field(
         0.08, ge=0, le=5, description="Mean number of chronic conditions at age 0 (assumption)."
     )
@@ -138,6 +142,8 @@ class Health(Section):
 
 
 class Population(Section):
+    """The residents: which region, how many, and their demography, morbidity, needs and health."""
+
     region: str = Field("jamtland", description="Built-in region preset (see sim/regions/) or the path of a region file.")
     residents: int | None = Field(
         None, ge=1000, le=20_000_000, description="Scale the region to this many residents (areas and clinics scaled with it); empty keeps the preset's own."
@@ -183,7 +189,7 @@ class Staffing(Section):
         description="Share of GP posts a clinic cannot fill with permanent staff, by area type; filled with hired GPs.",
     )
     target_utilisation: float = Field(
-        0.95, gt=0.3, le=1.2, description="Expected demand over capacity that a clinic staffs for each year (assumption, calibrated toward 81 % assessed within 3 days, sweden.md 8)."
+        0.94, gt=0.3, le=1.2, description="Expected demand over capacity that a clinic staffs for each year (assumption, calibrated toward 81 % assessed within 3 days, sweden.md 8)."
     )
     max_change_per_year: float = Field(
         0.15, ge=0, le=1, description="Largest relative change of a clinic's staff from one year to the next (assumption)."
@@ -197,6 +203,8 @@ class Staffing(Section):
 
 
 class Costs(Section):
+    """What running a clinic and giving a visit cost, SEK."""
+
     fixed_sek_per_year: float = Field(
         1_500_000, ge=0, description="Fixed cost of running a clinic (premises, management), SEK per year (assumption)."
     )
@@ -227,6 +235,8 @@ class Access(Section):
 
 
 class Exit(Section):
+    """When a private clinic closes."""
+
     loss_years: int = Field(2, ge=1, le=10, description="Consecutive loss-making years after which a private clinic closes (assumption).")
     loss_share: float = Field(
         0.05, ge=0, le=1, description="A year counts as loss-making when the result is below minus this share of revenue (assumption)."
@@ -234,6 +244,8 @@ class Exit(Section):
 
 
 class Digital(Section):
+    """The national digital-first provider."""
+
     enabled: bool = Field(True, description="A national digital-first provider [nätläkare] is available.")
     cost_sek_per_visit: float = Field(300, ge=0, description="The provider's cost per visit, SEK (assumption).")
     max_units_per_episode: int = Field(
@@ -286,6 +298,8 @@ class Hospital(Section):
 
 
 class Market(Section):
+    """The providers: clinics' staffing, costs, queues and exit; the digital provider; the hospital."""
+
     staffing: Staffing = Staffing()
     costs: Costs = Costs()
     access: Access = Access()
@@ -298,6 +312,8 @@ class Market(Section):
 
 
 class Rule(Section):
+    """A payment rule of the rulebook, with a scale on all its tariffs."""
+
     scale: float = Field(
         1.0, ge=0, le=10, description="Multiplies every tariff of this rule: 0 switches it off, 0.5 pays half as in a mixed system."
     )
@@ -356,6 +372,8 @@ class FeeForService(Rule):
 
 
 class Indicator(Section):
+    """A pay-for-performance indicator: its share of the pool, and the achievement from which and up to which it pays."""
+
     weight: float = Field(ge=0, le=1, description="Share of the performance pool paid on this indicator.")
     floor: float = Field(ge=0, le=1, description="Achievement at or below which nothing is paid.")
     target: float = Field(ge=0, le=1, description="Achievement at or above which the whole share is paid; linear between.")
@@ -413,6 +431,8 @@ class Fines(Section):
 
 
 class Rulebook(Section):
+    """The region's rulebook [förfrågningsunderlag]: how it pays clinics, what patients pay, who carries which costs."""
+
     capitation: Capitation = Capitation()
     drug_budget: DrugBudget = DrugBudget()
     sparsity: Sparsity = Sparsity()
@@ -450,6 +470,8 @@ class Altruism(Section):
 
 
 class Treatment(Section):
+    """How physicians value care: the benefit function B(q) = V q* (2x - x^2), x = q / q*."""
+
     value_sek_per_unit: float = Field(
         2_500, gt=0, description="Money-metric value of one needed visit to the patient, SEK: B(q*) = this x q* (assumption; free parameter to calibrate)."
     )
@@ -461,6 +483,8 @@ class Treatment(Section):
 
 
 class Referral(Section):
+    """How physicians refer: a noisy signal of specialist need weighed against what the referral does to profit."""
+
     value_sek: float = Field(
         40_000, gt=0, description="Value to the patient of a needed referral, SEK (assumption)."
     )
@@ -474,6 +498,8 @@ class Referral(Section):
 
 
 class Continuity(Section):
+    """Who a resident sees at their clinic."""
+
     usual_team_share: float = Field(
         0.75, ge=0, le=1, description="Share of episodes at the listed clinic handled by the resident's usual GP when no hired GPs work there (assumption)."
     )
@@ -511,6 +537,8 @@ class Choice(Section):
 
 
 class Behaviour(Section):
+    """How physicians and residents decide."""
+
     altruism: Altruism = Altruism()
     treatment: Treatment = Treatment()
     referral: Referral = Referral()
@@ -523,10 +551,19 @@ class Behaviour(Section):
 
 
 class Scenario(Section):
+    """A scenario: one region under one rulebook, for a number of months, from one seed."""
+
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", description="Short name, used for output folders.")
     description: str = Field("", description="What the scenario represents and where its figures come from.")
     seed: int = Field(1, ge=0, le=2**63 - 1, description="Seed of all random streams.")
-    months: int = Field(120, ge=1, le=1200, description="Months simulated.")
+    months: int = Field(120, ge=1, le=1200, description="Months simulated and reported.")
+    warmup_months: int = Field(
+        12,
+        ge=0,
+        le=120,
+        multiple_of=12,
+        description="Whole years simulated under the scenario's own rules before reporting starts, so that staffing, lists and health have adapted to the rulebook (a burn-in; nothing of it is reported).",
+    )
     population: Population = Population()
     market: Market = Market()
     rulebook: Rulebook = Rulebook()

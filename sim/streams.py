@@ -53,14 +53,14 @@ class Streams:
 
     def _bits(self, name: str, ids: np.ndarray, month: int, slot: int | np.ndarray) -> np.ndarray:
         """64 random bits per id: SplitMix64's output at position (id, month, slot) of the stream."""
-        counter = np.asarray(ids, dtype=np.uint64) | (np.uint64(month) << _MONTH_SHIFT)
-        counter |= np.asarray(slot, dtype=np.uint64) << _SLOT_SHIFT
-        x = counter * _GAMMA
+        x = np.array(ids, dtype=np.uint64)  # a copy: everything below happens in place
+        x |= np.uint64(month) << _MONTH_SHIFT
+        x |= np.asarray(slot, dtype=np.uint64) << _SLOT_SHIFT
+        x *= _GAMMA
         x += self.key(name)
-        x ^= x >> np.uint64(30)
-        x *= _MIX1
-        x ^= x >> np.uint64(27)
-        x *= _MIX2
+        for shift, multiplier in ((30, _MIX1), (27, _MIX2)):
+            x ^= x >> np.uint64(shift)
+            x *= multiplier
         x ^= x >> np.uint64(31)
         return x
 

@@ -11,22 +11,22 @@ import numpy as np
 
 from sim.geography import AREA_TYPES
 from sim.needs import CLINIC, DIGITAL, EMERGENCY, Episodes
-from sim.population import Population, cached
+from sim.population import Population
 from sim.scenario import Seeking
 from sim.streams import Streams
 
 TOWN = AREA_TYPES.index("town")
 
 
-def digital_affinity(pop: Population, params: Seeking, streams: Streams) -> np.ndarray:
-    """Each resident's taste for digital care: their own (fixed for life), plus age and town."""
-    own = streams.normal("digital affinity", pop.pid, 0)
+def digital_affinity(pop: Population, rows: np.ndarray, params: Seeking, streams: Streams) -> np.ndarray:
+    """Residents' taste for digital care: their own (fixed for life), plus age and town."""
+    age = pop.age[rows]
     return (
-        params.digital_affinity_spread * own
-        + params.digital_young * (pop.age < 40)
-        + params.digital_old * (pop.age >= 70)
-        + params.digital_town * (pop.area_type == TOWN)
-    ).astype(np.float32)
+        params.digital_affinity_spread * streams.normal("digital affinity", pop.pid[rows], 0)
+        + params.digital_young * (age < 40)
+        + params.digital_old * (age >= 70)
+        + params.digital_town * (pop.area_type[rows] == TOWN)
+    )
 
 
 def choose_channel(
@@ -49,7 +49,7 @@ def choose_channel(
     u_emergency = (
         params.emergency_constant
         + params.emergency_per_unit_of_need * extra_need
-        - params.emergency_distance_per_10km * pop.hospital_km[rows] / 10
+        - params.emergency_distance_per_10km * pop.hospital_km(rows) / 10
     )
     utilities = [None, None, None]
     utilities[CLINIC], utilities[EMERGENCY] = u_clinic, u_emergency
@@ -57,7 +57,7 @@ def choose_channel(
     if digital:
         utilities[DIGITAL] = (
             params.digital_constant
-            + cached(pop, "digital affinity", lambda: digital_affinity(pop, params, streams))[rows]
+            + digital_affinity(pop, rows, params, streams)
             - params.digital_per_unit_of_need * extra_need
         )
     v = np.stack(utilities)

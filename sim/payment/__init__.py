@@ -8,6 +8,8 @@ treating physician, and what the region pays at settlement.
 - ``referral_price(market, ep)``: SEK the clinic pays when it refers the episode;
 - ``sek_per_year(pop)``: for rules paid per listed resident, what each resident brings
   their clinic per year (``None`` for the others);
+- ``access_reward(market, clinic, share)``: SEK per year a clinic would earn at a given
+  share of contacts assessed within 3 days (what staffing for access is worth to it);
 - ``monthly(market, ep)`` and ``yearly(market)``: what the region pays each provider
   (negative: what it takes back), as a ``Payment``.
 
@@ -54,6 +56,9 @@ class PaymentRule:
 
     def sek_per_year(self, pop) -> np.ndarray | None:
         return None
+
+    def access_reward(self, market, clinic: int, share: float) -> float:
+        return 0.0
 
     def monthly(self, market, ep: Episodes) -> Payment | None:
         return None

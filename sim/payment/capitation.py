@@ -29,8 +29,8 @@ class Capitation(PerListedRule):
         p = self.params
         fixed = p.scale * p.fixed_sek_per_resident
         w = self.weights.astype(np.float32)[pop.band]
-        mean_score = float(pop.cni_score.mean())
         age_part = np.float32((1 - p.cni_share) * fixed / w.mean()) * w
-        if mean_score == 0:
-            return age_part + np.float32(p.cni_share * fixed)
-        return age_part + np.float32(p.cni_share * fixed / mean_score) * pop.cni_score
+        score = pop.cni_score.astype(np.float64)
+        mean_score = score.mean()
+        relative = score / mean_score if mean_score > 0 else np.ones_like(score)
+        return age_part + (p.cni_share * fixed * relative).astype(np.float32)

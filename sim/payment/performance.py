@@ -70,6 +70,13 @@ class PayForPerformance(PaymentRule):
         measured = self._measured(market, ep)
         return np.where(measured, per_episode[np.where(measured, ep.provider, 0)], 0.0), ep.q_star
 
+    def access_reward(self, market, clinic: int, share: float) -> float:
+        """The access indicator's yearly pay to a clinic at a given 3-day share, SEK."""
+        p = self.params
+        if p.scale == 0:
+            return 0.0
+        return float(p.scale * p.pool_sek_per_listed * p.access_3day.weight * market.list_sizes[clinic] * achievement_share(share, p.access_3day))
+
     def monthly(self, market, ep):
         if self.params.scale == 0:
             return None
@@ -81,7 +88,7 @@ class PayForPerformance(PaymentRule):
         self.assessed_3day += np.bincount(ep.provider[at_clinic], weights=access[ep.provider[at_clinic]], minlength=n)
         measured = self._measured(market, ep)
         self.measured += np.bincount(ep.provider[measured], minlength=n)
-        self.compliant += np.bincount(ep.provider[measured], weights=ep.q_delivered[measured] >= ep.q_star[measured], minlength=n)
+        self.compliant += np.bincount(ep.provider[measured], weights=ep.care[measured] >= ep.q_star[measured], minlength=n)
         self.listed_months += market.list_sizes
         return None
 

@@ -22,5 +22,5 @@ class SparsitySupplement(PerListedRule):
         self.bands = np.asarray(params.bands_km, dtype=np.float64)
 
     def annual_sek(self, pop) -> np.ndarray:
-        band = np.searchsorted(self.bands, pop.hospital_km, side="right")
+        band = np.searchsorted(self.bands, pop.hospital_km(), side="right")
         return self.params.scale * self.rates[band]

@@ -1,0 +1,94 @@
+"""Writing a run directory: manifest, summary, Parquet tables and figures (DESIGN.md section 5).
+
+    manifest.json       the scenario as resolved, seed, package version, git commit, times
+    summary.json        headline outcomes over the whole run, in total and by group
+    monthly.parquet     outcomes per month and group (sums and rates)
+    yearly.parquet      outcomes per year and group
+    clinic_years.parquet one row per clinic and year: list, staff, access, revenue, result
+    followed.parquet    the monthly story of followed residents (with --follow)
+    figures/*.png
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from sim.runner import HEADLINE, RunResult
+
+
+def package_version() -> str:
+    try:
+        return version("vardval")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def git_commit() -> str | None:
+    """The commit of the source tree the package runs from, with '-dirty' if it has changes; None outside git."""
+    here = Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5)
+        if commit.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here, capture_output=True, text=True, timeout=5)
+        return commit.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def provenance() -> dict[str, Any]:
+    return {"package_version": package_version(), "git_commit": git_commit(), "python": platform.python_version()}
+
+
+def manifest(result: RunResult) -> dict[str, Any]:
+    s = result.scenario
+    return {
+        "scenario": s.name,
+        "source": result.source,
+        "seed": s.seed,
+        "months": s.months,
+        **provenance(),
+        "started": result.started,
+        "finished": result.finished,
+        "wall_s": round(result.wall_s, 3),
+        "resolved_scenario": s.model_dump(mode="json"),
+    }
+
+
+def summary_document(result: RunResult) -> dict[str, Any]:
+    by_group: dict[str, dict[str, dict[str, float | None]]] = {}
+    for _, row in result.by_group.iterrows():
+        if row["group_by"] == "total":
+            continue
+        values = {name: (None if row[name] != row[name] else float(row[name])) for name in HEADLINE}
+        by_group.setdefault(row["group_by"], {})[row["group"]] = values
+    return {
+        "scenario": result.scenario.name,
+        "seed": result.scenario.seed,
+        "months": result.scenario.months,
+        "outcomes": result.summary,
+        "by_group": by_group,
+    }
+
+
+def write_run(result: RunResult, out: Path, figures: bool = True) -> Path:
+    """Write a run directory; returns its path."""
+    from sim.plots import run_figures
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "manifest.json").write_text(json.dumps(manifest(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out / "summary.json").write_text(json.dumps(summary_document(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    result.monthly.to_parquet(out / "monthly.parquet", index=False)
+    result.yearly.to_parquet(out / "yearly.parquet", index=False)
+    result.clinic_years.to_parquet(out / "clinic_years.parquet", index=False)
+    if result.followed is not None:
+        result.followed.to_parquet(out / "followed.parquet", index=False)
+    if figures:
+        run_figures(result, out / "figures")
+    return out

@@ -1,0 +1,28 @@
+"""Shared fixtures: small, fast versions of the built-in scenarios (20,000 residents, two years)."""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+from sim import load_scenario, run
+
+SMALL = {"population.residents": 20_000, "months": 24}
+
+
+def small(name: str, **values) -> object:
+    """A built-in scenario shrunk for tests; ``values`` override dotted field paths."""
+    return load_scenario(name, {**SMALL, **values})
+
+
+@functools.cache
+def small_run(name: str, seed: int = 1):
+    return run(small(name, seed=seed))
+
+
+@pytest.fixture(scope="session")
+def runs():
+    """Results of the four built-in payment scenarios on one seed."""
+    names = ("jamtland-2020", "fee-for-service", "pay-for-performance", "blend-capitation-ffs")
+    return {name: small_run(name) for name in names}

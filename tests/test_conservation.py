@@ -1,0 +1,104 @@
+"""Money and residents are conserved, month by month, and everybody is listed once with an open clinic."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.ledger import CATEGORIES
+from sim.model import CareMarket
+from sim.payment.capitation import Capitation
+
+from conftest import small
+
+
+class Auditor:
+    """Checks the books of every month against independent tallies."""
+
+    def __init__(self, model):
+        self.months = 0
+        self.fees_by_residents = 0.0
+        self.fee_revenue = 0.0
+        pay_month = model.region.pay_month
+
+        def snapshot_and_pay(ep):
+            self.listed_when_paid = model.population.clinic.copy()  # residents may re-list later in the month
+            pay_month(ep)
+
+        model.region.pay_month = snapshot_and_pay
+
+    def observe(self, model, ep, fees, cases):
+        ledger = model.ledger
+        pop = model.population
+        rulebook = model.params.rulebook
+        # what the region pays providers is exactly what providers book as revenue from the region
+        for item, revenue in ledger.revenue.items():
+            if item != "patient_fees":
+                assert ledger.region[item] == pytest.approx(revenue.sum(), rel=1e-9, abs=1e-6), item
+        # the region's spending by category and cell adds up to its spending by item
+        assert sum(ledger.region_cells[c].sum() for c in CATEGORIES) == pytest.approx(sum(ledger.region.values()), rel=1e-9)
+        # hospital spending is the cost of the month's cases
+        assert ledger.region["hospital"] == pytest.approx(cases.cost.sum(), rel=1e-9)
+        # capitation, recomputed from its definition: budget-neutral, so it sums to scale x fixed x residents
+        if rulebook.capitation.scale > 0:
+            cap = rulebook.capitation
+            expected = cap.scale * cap.fixed_sek_per_resident * len(pop) / 12
+            assert ledger.region["capitation"] == pytest.approx(expected, rel=1e-5)
+            per_resident = Capitation(cap).annual_sek(pop) / 12
+            by_clinic = np.bincount(self.listed_when_paid, weights=per_resident, minlength=model.n_providers)
+            assert np.allclose(ledger.revenue["capitation"], by_clinic, rtol=1e-5, atol=1e-3)
+        # fees: what residents paid this month is what providers (or the region's pool) got
+        self.fees_by_residents += fees.sum()
+        self.fee_revenue += ledger.revenue["patient_fees"].sum() if rulebook.patient_fees.kept_by_clinic else -ledger.region["patient_fees"]
+        assert self.fees_by_residents == pytest.approx(self.fee_revenue, rel=1e-9)
+        # nobody pays more than the yearly ceiling
+        assert pop.fees_paid.max() <= rulebook.patient_fees.ceiling_sek_per_year + 1e-3
+        # everybody is listed once, with an open clinic
+        assert (pop.clinic >= 0).all()
+        assert np.array([model.providers[c].open for c in np.unique(pop.clinic)]).all()
+        assert len(np.unique(pop.pid)) == len(pop)
+        self.months += 1
+
+
+@pytest.mark.parametrize("name", ["jamtland-2020", "fee-for-service", "pay-for-performance"])
+def test_money_and_listing_every_month(name):
+    model = CareMarket(small(name, months=24))
+    auditor = Auditor(model)
+    model.observers.append(auditor)
+    model.run()
+    assert auditor.months == 24
+
+
+def test_residents_are_conserved_through_births_deaths_and_moves():
+    model = CareMarket(small("jamtland-2020", months=36))
+    model.run(model.warmup)
+    start = len(model.population)
+    model.run()
+    f = model.flows
+    assert f["born"] > 0 and f["died"] > 0 and f["moved_in"] > 0 and f["moved_out"] > 0
+    assert len(model.population) == start + f["born"] + f["moved_in"] - f["died"] - f["moved_out"]
+    assert (model.population.clinic >= 0).all()
+
+
+class MonthlyResults:
+    """Sums each provider's monthly result (revenue minus cost) by reported year."""
+
+    def __init__(self):
+        self.by_year = {}
+
+    def observe(self, model, ep, fees, cases):
+        year = model.reported_month // 12 + 1
+        self.by_year[year] = self.by_year.get(year, 0) + model.ledger.result()
+
+
+@pytest.mark.parametrize("name", ["jamtland-2020", "pay-for-performance"])
+def test_a_clinic_year_is_the_sum_of_its_months(name):
+    months = MonthlyResults()
+    model = CareMarket(small(name, months=24), observers=(months,))
+    model.run()
+    for row in model.clinic_years:
+        total = months.by_year[row["year"]][row["index"]]
+        # the December books hold the year-end settlement and the deficit cover too
+        assert total == pytest.approx(row["result_sek"] + row["deficit_cover_sek"], rel=1e-9, abs=1e-3)
+        if row["owner"] == "public" and model.params.rulebook.public_deficits_covered:
+            assert row["result_sek"] + row["deficit_cover_sek"] >= -1e-6
