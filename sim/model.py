@@ -169,7 +169,7 @@ class CareMarket(mesa.Model):
         clinic = pop.clinic[ep.row]
         self.km_to_clinic = pop.distance_to_listed(self.clinic_area, ep.row)
         ep.channel = choose_channel(
-            ep, pop, self.wait_days[clinic], self.km_to_clinic, self.params.behaviour.seeking, self.digital is not None, self.streams
+            ep, pop, self.wait_days[clinic], self.km_to_clinic, self.params.behaviour.seeking, self.digital is not None
         )
         digital = self.digital.index if self.digital else -1
         ep.provider = np.where(ep.channel == CLINIC, clinic, np.where(ep.channel == DIGITAL, digital, -1)).astype(np.int32)

@@ -45,8 +45,9 @@ COLUMNS: dict[str, type] = {
     "conditions": np.int8,  # chronic conditions, 0-3 (3 means 3 or more): an ACG-like morbidity class
     "health": np.float32,  # index in [0, 1]
     "health_baseline": np.float32,  # where health drifts back to, given age and conditions
-    "clinic": np.int32,  # listed clinic (index), -1 if none
+    "clinic": np.intp,  # listed clinic (index), -1 if none; the platform's index type, as np.bincount wants
     "active_chooser": np.bool_,  # chooses a clinic; otherwise listed by proximity [ickeval]
+    "digital_taste": np.int8,  # own taste for digital care, a standard normal in 1/32 steps, fixed for life
     "switches_this_year": np.int8,
     "fees_paid": np.float32,  # patient fees this calendar year, SEK
     "cost_year": np.float32,  # region's spending attributable to the resident this year, SEK
@@ -54,6 +55,7 @@ COLUMNS: dict[str, type] = {
     "usual_visits_18m": np.int16,  # of which with the usual GP at the listed clinic
 }
 ELDERLY_ALONE_SHARE = 0.33  # of residents aged 65+ (assumption)
+TASTE_STEPS = 32  # digital_taste / TASTE_STEPS is a standard normal
 WINDOW_QUARTERS = 6  # continuity is measured over 18 months (rulebooks.md 1): the last six quarters
 #: cut points of the latent income index that split a typical region into fifths (calibrated once on the
 #: Jämtland preset, so that quintiles are fixed cut-offs and newcomers fall into them without re-ranking)
@@ -406,6 +408,7 @@ def _new_residents(
         "health_baseline": zeros,
         "clinic": np.full(n, -1),
         "active_chooser": zeros,
+        "digital_taste": np.clip(np.rint(rng.standard_normal(n) * TASTE_STEPS), -127, 127),
         "switches_this_year": zeros,
         "fees_paid": zeros,
         "cost_year": zeros,

@@ -11,18 +11,17 @@ import numpy as np
 
 from sim.geography import AREA_TYPES
 from sim.needs import CLINIC, DIGITAL, EMERGENCY, Episodes
-from sim.population import Population
+from sim.population import TASTE_STEPS, Population
 from sim.scenario import Seeking
-from sim.streams import Streams
 
 TOWN = AREA_TYPES.index("town")
 
 
-def digital_affinity(pop: Population, rows: np.ndarray, params: Seeking, streams: Streams) -> np.ndarray:
+def digital_affinity(pop: Population, rows: np.ndarray, params: Seeking) -> np.ndarray:
     """Residents' taste for digital care: their own (fixed for life), plus age and town."""
     age = pop.age[rows]
     return (
-        params.digital_affinity_spread * streams.normal("digital affinity", pop.pid[rows], 0)
+        params.digital_affinity_spread / TASTE_STEPS * pop.digital_taste[rows]
         + params.digital_young * (age < 40)
         + params.digital_old * (age >= 70)
         + params.digital_town * (pop.area_type[rows] == TOWN)
@@ -36,7 +35,6 @@ def choose_channel(
     km_to_clinic: np.ndarray,
     params: Seeking,
     digital: bool,
-    streams: Streams,
 ) -> np.ndarray:
     """CLINIC, DIGITAL or EMERGENCY for each episode.
 
@@ -57,7 +55,7 @@ def choose_channel(
     if digital:
         utilities[DIGITAL] = (
             params.digital_constant
-            + digital_affinity(pop, rows, params, streams)
+            + digital_affinity(pop, rows, params)
             - params.digital_per_unit_of_need * extra_need
         )
     v = np.stack(utilities)
