@@ -7,6 +7,8 @@ with nothing written.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import sys
 from pathlib import Path
 
@@ -50,15 +52,27 @@ def _summary_table(summary: dict) -> str:
     return "\n".join(f"{label:<{width}}  {_format(summary.get(key), kind):>10}" for key, label, kind in SUMMARY_ROWS)
 
 
-def _overrides(args: argparse.Namespace) -> dict:
+def _overrides(args: argparse.Namespace) -> tuple[dict, dict]:
+    """Field overrides from --set, --seed and --months, and how each was given (for error messages)."""
     from sim.scenario import parse_override
 
-    values = dict(parse_override(text) for text in args.set or [])
-    if args.seed is not None:
-        values["seed"] = args.seed
-    if args.months is not None:
-        values["months"] = args.months
-    return values
+    values, labels = {}, {}
+    for text in args.set or []:
+        path, value = parse_override(text)
+        values[path], labels[path] = value, f"--set {text}"
+    for option in ("seed", "months"):
+        if getattr(args, option) is not None:
+            values[option], labels[option] = getattr(args, option), f"--{option} {getattr(args, option)}"
+    return values, labels
+
+
+def default_out(name: str, seed: int, overrides: dict) -> Path:
+    """results/NAME-seedSEED, with a short fingerprint of any other overrides so variants never overwrite each other."""
+    changed = {k: v for k, v in overrides.items() if k != "seed"}
+    if not changed:
+        return Path("results") / f"{name}-seed{seed}"
+    fingerprint = hashlib.sha256(json.dumps(changed, sort_keys=True, default=str).encode()).hexdigest()[:8]
+    return Path("results") / f"{name}-seed{seed}-{fingerprint}"
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -66,17 +80,20 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from sim.runner import run
     from sim.scenario import load_scenario
-    from sim.store import write_run
+    from sim.store import check_writable, write_run
 
-    scenario = load_scenario(args.scenario, _overrides(args))
+    overrides, labels = _overrides(args)
+    scenario = load_scenario(args.scenario, overrides, labels)
     if args.follow < 0:
         raise UserError(f"--follow {args.follow}: give the number of residents to follow, 0 or more.")
-    out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-seed{scenario.seed}"
-    if out.exists() and not out.is_dir():
-        raise UserError(f"--out {out}: is a file; give a folder for the run's results.")
+    out = Path(args.out) if args.out else default_out(scenario.name, scenario.seed, overrides)
+    check_writable(out)
+    if not args.quiet and scenario.warmup_months:
+        print(f"{scenario.name}: {scenario.warmup_months} months of warm-up under the same rules, then {scenario.months} months reported", file=sys.stderr)
     with tqdm(total=scenario.warmup_months + scenario.months, desc=scenario.name, unit="month", file=sys.stderr, disable=args.quiet) as bar:
         result = run(scenario, follow=args.follow, progress=bar.update)
     result.source = args.scenario
+    result.overrides = overrides
     write_run(result, out)
     print(f"{scenario.name} (seed {scenario.seed}, {scenario.months} months, {result.wall_s:.1f} s)")
     print(_summary_table(result.summary))
@@ -99,15 +116,22 @@ def cmd_parameters(args: argparse.Namespace) -> int:
     return 0
 
 
+class Parser(argparse.ArgumentParser):
+    """Argument errors as one sentence, like every other mistake."""
+
+    def error(self, message: str):
+        self.exit(2, f"vardval: {message} (see 'vardval {self.prog.split()[-1]} --help').\n" if " " in self.prog else f"vardval: {message} (see 'vardval --help').\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="vardval", description="Simulate a care-choice primary-care market under alternative payment rules.")
+    parser = Parser(prog="vardval", description="Simulate a care-choice primary-care market under alternative payment rules.")
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="run one scenario and write its results")
     run.add_argument("scenario", help="a scenario file, or the name of a built-in scenario (see 'vardval scenarios')")
     run.add_argument("--seed", type=int, help="seed of the random streams (default: the scenario's)")
     run.add_argument("--months", type=int, help="months to simulate (default: the scenario's)")
-    run.add_argument("--out", help="folder for the results (default: results/NAME-seedSEED)")
+    run.add_argument("--out", help="folder for the results, replaced if it holds an earlier run (default: results/NAME-seedSEED, with a fingerprint of any --set)")
     run.add_argument("--set", action="append", metavar="FIELD.PATH=VALUE", help="override a scenario field, e.g. rulebook.capitation.cni_share=0.4 (repeatable)")
     run.add_argument("--follow", type=int, default=0, metavar="K", help="also write followed.parquet: the monthly story of K sampled residents")
     run.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -20,6 +20,7 @@ from sim.scenario import Behaviour, Market
 MAX_UTILISATION_IN_QUEUE = 0.995  # beyond this the queue model saturates and care is rationed instead
 GUARANTEE_DAYS = 3  # care guarantee: medical assessment within 3 days [vårdgaranti]
 QUEUE_MEMORY = 1 / 3  # weight of the current month in the queue's load (assumption)
+UTILISATION_RANGE = (0.70, 1.00)  # a clinic staffs for a utilisation within these bounds
 
 
 class Clinic(mesa.Agent):
@@ -59,6 +60,7 @@ class Clinic(mesa.Agent):
         self.served_share = 1.0
         self.demand_year = 0.0  # visits demanded this year
         self.equity = 0.0  # accumulated result, SEK
+        self.margin = 0.0  # last year's result over revenue
         self.loss_years = 0
         self.closed_month: int | None = None
 
@@ -86,8 +88,8 @@ class Clinic(mesa.Agent):
         return self.staff_cost_per_year / (self.gp_fte * self.market.staffing.units_per_team_per_year)
 
     def staff_cost(self, visits: float) -> float:
-        """SEK of staff cost this month; salaried staff cost the same whatever the visits."""
-        return self.staff_cost_per_year / 12
+        """SEK of staff cost this month; salaried staff cost the same whatever the visits, and nothing once closed."""
+        return self.staff_cost_per_year / 12 if self.open else 0.0
 
     @property
     def usual_share(self) -> float:
@@ -108,13 +110,15 @@ class Clinic(mesa.Agent):
         return 1 - math.exp(-GUARANTEE_DAYS / (a.min_wait_days + a.wait_scale_days * busy / (1 - busy)))
 
     def target_utilisation(self, visits_per_year: float, access_reward) -> float:
-        """The utilisation to staff for: the norm, or less where buying access pays.
+        """The utilisation to staff for: the norm moved by last year's margin, or less where buying access pays.
 
+        A surplus buys staff (a lower utilisation, shorter waits), a loss sheds them.
         ``access_reward(share)`` is what the rulebook pays for a 3-day share (SEK per year);
         the clinic adds slack while the reward for the access bought exceeds its staff cost.
         """
-        norm = self.market.staffing.target_utilisation
-        grid = np.linspace(norm - 0.25, norm, 26)
+        s = self.market.staffing
+        norm = float(np.clip(s.target_utilisation * (1 - s.margin_response * self.margin), UTILISATION_RANGE[0], UTILISATION_RANGE[1]))
+        grid = np.linspace(UTILISATION_RANGE[0], norm, 31)
         fte = visits_per_year / (self.market.staffing.units_per_team_per_year * grid)
         value = np.array([access_reward(self.expected_access(rho)) for rho in grid]) - fte * self.cost_per_fte()
         return float(grid[np.argmax(value)])
@@ -171,6 +175,7 @@ class Clinic(mesa.Agent):
     def close_year(self, result: float, revenue: float) -> bool:
         """Count loss-making years; a private clinic closes after ``loss_years`` of them. Returns True on exit."""
         e = self.market.exit
+        self.margin = result / revenue if revenue > 0 else 0.0
         self.loss_years = self.loss_years + 1 if result < -e.loss_share * max(revenue, 1.0) else 0
         return self.owner == "private" and self.loss_years >= e.loss_years
 

@@ -2,8 +2,8 @@
 
 A policy analyst tells one patient's story from it: their state (age, health, conditions,
 clinic), their episodes (need and care given, where, whether referred), the hospital care
-they had and the money that moved for them (fees paid, what their clinic was paid for
-them from the list-based rules).
+they had and the money that moved for them (fees paid; what the region paid their clinic
+for them from the list-based rules and for their visits). Columns: docs/outputs.md.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ class Follower:
             self.pids = np.sort(rng.choice(pop.pid, size=min(self.k, len(pop)), replace=False))
         rows = np.flatnonzero(np.isin(pop.pid, self.pids))
         listed_sek = model.region.per_listed_sek_per_month(rows)
+        visit_sek = model.region.rules_per_visit(ep) * ep.q_delivered
         names = [p.name for p in model.providers]
         for row, listed in zip(rows, listed_sek):
             mine = ep.row == row
@@ -55,9 +56,10 @@ class Follower:
                     "referred": int(ep.referred[mine].sum()),
                     "hospital_cases": ",".join(ROUTES[r] for r in cases.route[hospital]),
                     "hospital_cost_sek": float(cases.cost[hospital].sum()),
-                    "fees_sek": float(fees[mine].sum()),
-                    "fees_paid_this_year_sek": float(pop.fees_paid[row]),
-                    "list_payments_sek": float(listed),
+                    "patient_fees_sek": float(fees[mine].sum()),
+                    "patient_fees_this_year_sek": float(pop.fees_paid[row]),
+                    "region_list_payments_sek": float(listed),
+                    "region_visit_payments_sek": float(visit_sek[mine].sum()),
                 }
             )
 

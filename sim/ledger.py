@@ -98,10 +98,13 @@ class Ledger:
         return revenue, revenue - _total(self.year_cost, self.n) - _total(self.cost, self.n)
 
     def close_month(self) -> None:
+        """Carry the month's provider books into the year's, and empty them."""
         for item, values in self.revenue.items():
             self.year_revenue[item] += values
         for item, values in self.cost.items():
             self.year_cost[item] += values
+        self.revenue.clear()
+        self.cost.clear()
 
     def close_year(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """The year's revenue and cost by item and provider; the books start afresh."""

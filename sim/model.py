@@ -355,13 +355,26 @@ class CareMarket(mesa.Model):
         self.top10_cost_share.append(float(cost[: max(len(cost) // 10, 1)].sum() / max(cost.sum(), 1e-9)))
         revenue, result = self.ledger.year_to_date()
         cover = self.region.cover_deficits(result)
-        listed = self.list_sizes
+        self._record_clinic_years(self.month, revenue, result, cover)
         for p in self.providers:
-            row = self._clinic_year_row(p, revenue[p.index], result[p.index], cover[p.index], listed[p.index])
-            self.clinic_years.append(row)
             p.equity += result[p.index] + cover[p.index]
             if p.open and p.close_year(result[p.index], revenue[p.index]):
                 self.region.close_clinic(p, self.month)
+
+    def _record_clinic_years(self, last_month: int, revenue: np.ndarray, result: np.ndarray, cover: np.ndarray) -> None:
+        """One row per provider open at some time in the year that ends with ``last_month``, for the year so far."""
+        year, months = divmod(last_month - self.warmup, 12)
+        year_start = last_month - months
+        for p in self.providers:
+            if p.open or p.closed_month >= year_start:
+                row = self._clinic_year_row(p, year + 1, months + 1, revenue[p.index], result[p.index], cover[p.index])
+                self.clinic_years.append(row)
+
+    def close_partial_year(self) -> None:
+        """At the end of a run that stops within a year, record the clinics' year so far (not settled)."""
+        if self.reporting and self.reported_month % 12:
+            revenue, result = self.ledger.year_to_date()
+            self._record_clinic_years(self.month - 1, revenue, result, np.zeros(self.n_providers))
 
     def _plan_staffing(self, months_observed: int) -> None:
         """Clinics staff from this year's demand so far: at each year end, and each quarter of the
@@ -375,9 +388,11 @@ class CareMarket(mesa.Model):
             for p in self.providers:
                 p.demand_year = 0.0
 
-    def _clinic_year_row(self, p, revenue: float, result: float, cover: float, listed: float) -> dict:
+    def _clinic_year_row(self, p, year: int, months: int, revenue: float, result: float, cover: float) -> dict:
+        listed = self.list_sizes[p.index]
         return {
-            "year": self.reported_month // 12 + 1,
+            "year": year,
+            "months": months,
             "clinic": p.name,
             "index": p.index,
             "owner": p.owner,

@@ -10,16 +10,23 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from sim.runner import RunResult  # noqa: E402
 
-GROUPINGS = (("cni_quintile", "Care Need Index quintile"), ("age_group", "Age group"), ("area_type", "Area type"))
+GROUPINGS = (("cni_quintile", "Care Need Index quintile"), ("age_group", "age group"), ("area_type", "area type"))
 COST_PARTS = (
     ("cost_primary_per_capita_sek", "Primary care"),
     ("cost_drugs_per_capita_sek", "Drugs"),
     ("cost_digital_per_capita_sek", "Digital providers"),
     ("cost_hospital_per_capita_sek", "Hospital"),
 )
+OWNER_COLOURS = {"public": "tab:blue", "private": "tab:orange", "digital": "tab:grey"}
+NEGLIGIBLE = 0.001  # a rate below 0.1 % is drawn as "none to speak of"
+ACCESS_REFERENCE = 0.81  # share assessed within 3 days nationally, January 2019 (sweden.md 8, READ)
+thousands = FuncFormatter(lambda x, _: f"{x:,.0f}")
+leading_125 = FuncFormatter(lambda x, _: f"{x:,.0f}" if f"{x:.0f}"[0] in "125" else "")  # 1,000, 2,000, 5,000 ...
 
 
 def _save(fig: plt.Figure, path: Path) -> Path:
@@ -30,85 +37,130 @@ def _save(fig: plt.Figure, path: Path) -> Path:
 
 
 def treatment_by_group(yearly: pd.DataFrame, title: str, path: Path) -> Path:
-    """Under- and over-treatment rates by year, for each equity grouping."""
+    """Under- and over-treatment rates by year, for each equity grouping, on common axes from zero."""
     fig, axes = plt.subplots(2, 3, figsize=(14, 7.5), sharex=True)
-    for col, (grouping, label) in enumerate(GROUPINGS):
-        rows = yearly[yearly["group_by"] == grouping]
-        for row, (rate, name) in enumerate((("undertreatment_rate", "Under-treatment"), ("overtreatment_rate", "Over-treatment"))):
+    rates = (("undertreatment_rate", "Under-treatment"), ("overtreatment_rate", "Over-treatment"))
+    for row, (rate, name) in enumerate(rates):
+        groups = yearly[yearly["group_by"].isin([g for g, _ in GROUPINGS])]
+        top = float(np.nanmax(groups[rate])) if len(groups) else 0.0
+        for col, (grouping, label) in enumerate(GROUPINGS):
             ax = axes[row, col]
-            for group, data in rows.groupby("group", sort=False):
+            for group, data in yearly[yearly["group_by"] == grouping].groupby("group", sort=False):
                 ax.plot(data["year"], 100 * data[rate], marker="o", ms=3, label=group)
-            ax.set_title(f"{name} by {label.lower()}")
+            ax.set_ylim(0, max(100 * top * 1.15, 1.0))
+            ax.set_title(f"{name} by {label}")
             ax.set_ylabel("% of needed visits")
             ax.grid(alpha=0.3)
+            if top < NEGLIGIBLE:
+                ax.text(0.5, 0.5, f"none to speak of\n(at most {100 * top:.2f} %)", transform=ax.transAxes, ha="center", va="center", color="grey")
             if row == 1:
                 ax.set_xlabel("Year")
             if row == 0:
-                ax.legend(fontsize=8)
-    fig.suptitle(f"{title}: visits short of and beyond the patient-optimal quantity q*")
+                ax.legend(fontsize=8, loc="lower left", ncol=2)
+    fig.suptitle(f"{title}: visits short of and beyond the patient-optimal quantity q*, by year")
     return _save(fig, path)
+
+
+def _stacked(ax, x, data: pd.DataFrame, parts) -> None:
+    bottom = np.zeros(len(data))
+    for column, label in parts:
+        values = data[column].to_numpy()
+        ax.bar(x, values, bottom=bottom, label=label)
+        bottom += values
+    ax.yaxis.set_major_formatter(thousands)
+    ax.set_ylabel("SEK per resident per year")
+    ax.grid(axis="y", alpha=0.3)
 
 
 def cost_split(yearly: pd.DataFrame, whole: pd.DataFrame, title: str, path: Path) -> Path:
-    """Region spending per resident and year, split by category: by year, and by CNI quintile."""
-    fig, axes = plt.subplots(1, 2, figsize=(13, 5))
+    """Region spending per resident and year, by category: by year, primary care alone, and by CNI quintile."""
+    fig, axes = plt.subplots(1, 3, figsize=(16, 5.2), gridspec_kw={"width_ratios": [1.2, 1.2, 1]})
     total = yearly[yearly["group_by"] == "total"]
+    years = total["year"].astype(str)
+    _stacked(axes[0], years, total, COST_PARTS)
+    axes[0].set_title("All region spending, by year")
+    _stacked(axes[1], years, total, COST_PARTS[:3])
+    axes[1].set_title("Primary care, drugs and digital providers, by year")
     quintiles = whole[whole["group_by"] == "cni_quintile"]
-    for ax, data, x, xlabel in ((axes[0], total, total["year"].astype(str), "Year"), (axes[1], quintiles, quintiles["group"], "Care Need Index quintile")):
-        bottom = np.zeros(len(data))
-        for column, label in COST_PARTS:
-            values = data[column].to_numpy() / 1000
-            ax.bar(x, values, bottom=bottom, label=label)
-            bottom += values
-        ax.set_ylabel("kSEK per resident per year")
-        ax.set_xlabel(xlabel)
-        ax.grid(axis="y", alpha=0.3)
-    axes[0].set_title("Region spending per resident")
-    axes[1].set_title("Region spending per resident, whole run")
-    axes[0].legend(fontsize=8)
-    fig.suptitle(title)
-    return _save(fig, path)
+    _stacked(axes[2], [g.split(" ")[0] for g in quintiles["group"]], quintiles, COST_PARTS)
+    axes[2].set_title("All spending, whole run, by CNI quintile")
+    axes[2].set_xlabel("Q1 least need ... Q5 most need")
+    axes[0].set_xlabel(axes[1].set_xlabel("Year").get_text())
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=9)
+    fig.suptitle(f"{title}: region spending per resident and year")
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
 
 
 def access_and_continuity(monthly: pd.DataFrame, title: str, path: Path) -> Path:
-    """Share assessed within 3 days and continuity of care, monthly, by area type."""
-    fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
-    for ax, (column, label) in zip(axes, (("access_3day_share", "Medically assessed within 3 days"), ("continuity_index", "Continuity (Bice-Boxerman, 3+ visits in 18 months)"))):
-        for group, data in monthly[monthly["group_by"].isin(["total", "area_type"])].groupby("group", sort=False):
-            ax.plot(data["month"], 100 * data[column], label="all" if group == "all" else group, lw=2 if group == "all" else 1)
-        ax.set_title(label)
-        ax.set_ylabel("%")
-        ax.set_xlabel("Month")
+    """Share assessed within 3 days and continuity of care by area type: three-month rolling means."""
+    fig, axes = plt.subplots(1, 2, figsize=(14, 5))
+    panels = (
+        ("access_3day_share", "Medically assessed within 3 days", "% of contacts", 100),
+        ("continuity_index", "Continuity of care (Bice-Boxerman index, residents with 3+ visits in 18 months)", "index, 0-1", 1),
+    )
+    rows = monthly[monthly["group_by"].isin(["total", "area_type"])]
+    for ax, (column, label, unit, scale) in zip(axes, panels):
+        for group, data in rows.groupby("group", sort=False):
+            smooth = data[column].rolling(3, min_periods=1).mean()
+            ax.plot(data["month"], scale * smooth, label="all residents" if group == "all" else group, lw=2.2 if group == "all" else 1)
+        ax.set_title(label, fontsize=10)
+        ax.set_ylabel(unit)
+        ax.set_xlabel("Month (3-month rolling mean)")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    axes[0].axhline(81, color="grey", ls="--", lw=1)
-    axes[0].annotate("81 % nationally, Jan 2019", (0.02, 0.03), xycoords="axes fraction", fontsize=8, color="grey")
-    fig.suptitle(title)
+    axes[0].axhline(100 * ACCESS_REFERENCE, color="grey", ls="--", lw=1, label="81 % nationally, Jan 2019")
+    axes[0].set_ylim(0, 100)
+    axes[1].set_ylim(0, max(0.5, float(np.nanmax(rows["continuity_index"])) * 1.2) if len(rows) else 1)
+    for ax in axes:
+        ax.legend(fontsize=8, loc="lower right")
+    fig.suptitle(f"{title}: access and continuity")
     return _save(fig, path)
 
 
 def clinic_finances(clinic_years: pd.DataFrame, title: str, path: Path) -> Path:
-    """Each clinic's margin in the last year, and margin against list size over all years."""
-    clinics = clinic_years[(clinic_years["owner"] != "digital") & (clinic_years["revenue_sek"] > 0)]
-    fig, axes = plt.subplots(1, 2, figsize=(14, 5.5))
-    last = clinics[clinics["year"] == clinics["year"].max()].sort_values("margin")
-    colors = {"public": "tab:blue", "private": "tab:orange"}
-    axes[0].barh(last["clinic"], 100 * last["margin"], color=[colors.get(o, "grey") for o in last["owner"]])
+    """Each clinic's margin in the last year reported, and margin against list size over all years."""
+    fig, axes = plt.subplots(1, 2, figsize=(15, 6))
+    clinics = clinic_years[clinic_years["owner"] != "digital"] if len(clinic_years) else clinic_years
+    if not len(clinics):
+        for ax in axes:
+            ax.text(0.5, 0.5, "no clinic-year reported", ha="center", va="center", transform=ax.transAxes)
+        return _save(fig, path)
+    last_year = clinics["year"].max()
+    last = clinics[clinics["year"] == last_year].sort_values("margin")
+    months = int(last["months"].max())
+    labels = [f"{c} (closed)" if not is_open else c for c, is_open in zip(last["clinic"], last["open"])]
+    axes[0].barh(
+        labels,
+        100 * last["margin"].fillna(0),
+        color=[OWNER_COLOURS.get(o, "grey") for o in last["owner"]],
+        hatch=["//" if not is_open else "" for is_open in last["open"]],
+    )
     axes[0].axvline(0, color="black", lw=0.8)
-    axes[0].set_xlabel("Result as % of revenue (before any deficit cover)")
-    axes[0].set_title(f"Clinic margins, year {int(last['year'].max()) if len(last) else ''} (blue public, orange private)")
+    axes[0].set_xlabel("Result as % of revenue, before any deficit cover")
+    span = "" if months == 12 else f", first {months} months"
+    axes[0].set_title(f"Clinic margins, year {int(last_year)}{span}")
     axes[0].tick_params(axis="y", labelsize=7)
-    for owner, data in clinics.groupby("owner"):
-        axes[1].scatter(data["listed"], 100 * data["margin"], s=12, alpha=0.6, label=owner, color=colors.get(owner, "grey"))
+    for owner, data in clinics[clinics["revenue_sek"] > 0].groupby("owner"):
+        axes[1].scatter(data["listed"], 100 * data["margin"], s=14, alpha=0.6, color=OWNER_COLOURS.get(owner, "grey"))
     axes[1].axhline(0, color="black", lw=0.8)
     axes[1].set_xscale("log")
-    axes[1].set_xlabel("Listed residents")
+    axes[1].xaxis.set_major_formatter(thousands)
+    axes[1].xaxis.set_minor_formatter(leading_125)
+    axes[1].tick_params(axis="x", which="minor", labelsize=7)
+    axes[1].set_xlabel("Listed residents (log scale)")
     axes[1].set_ylabel("Margin, %")
     axes[1].set_title("Margin by list size, every clinic-year")
-    axes[1].legend(fontsize=8)
     axes[1].grid(alpha=0.3)
-    fig.suptitle(title)
-    return _save(fig, path)
+    legend = [Patch(color=OWNER_COLOURS[o], label=o) for o in ("public", "private")] + [Patch(facecolor="white", edgecolor="black", hatch="//", label="closed during the year")]
+    fig.legend(handles=legend, loc="lower center", ncol=3, fontsize=9)
+    fig.suptitle(f"{title}: clinic finances")
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
 
 
 def run_figures(result: RunResult, folder: Path) -> list[Path]:

@@ -29,12 +29,13 @@ class Region(mesa.Agent):
 
     # ------------------------------------------------------------------ incentives a physician faces
 
+    def rules_per_visit(self, ep: Episodes) -> np.ndarray:
+        """SEK the region's rules pay per visit of each episode (fees per visit, the out-of-region fee)."""
+        return sum((rule.unit_revenue(self.model, ep) for rule in self.rules), np.zeros(len(ep)))
+
     def unit_revenue(self, ep: Episodes) -> np.ndarray:
-        """SEK a provider earns per extra visit of each episode, all rules and kept fees together."""
-        revenue = self.fees.unit_revenue(self.model, ep) + np.zeros(len(ep))
-        for rule in self.rules:
-            revenue = revenue + rule.unit_revenue(self.model, ep)
-        return revenue
+        """SEK a provider earns per extra visit of each episode: the rules' fees and the patient fee it keeps."""
+        return self.rules_per_visit(ep) + self.fees.unit_revenue(self.model, ep)
 
     def bonus(self, ep: Episodes) -> tuple[np.ndarray, np.ndarray] | None:
         """The threshold reward of the rulebook (at most one rule, pay-for-performance, gives one)."""

@@ -61,6 +61,7 @@ class RunResult:
     wall_s: float = 0.0
     source: str = ""
     by_group: pd.DataFrame = field(default_factory=pd.DataFrame)
+    overrides: dict[str, Any] = field(default_factory=dict)  # fields changed from the scenario file, by path
 
 
 def run(
@@ -79,6 +80,7 @@ def run(
     follower = Follower(follow) if follow else None
     model = CareMarket(scenario, observers=(follower,) if follower else ())
     model.run(progress=progress)
+    model.close_partial_year()
     monthly, yearly = model.outcomes.tables()
     whole = model.outcomes.whole_run()
     clinic_years = pd.DataFrame(model.clinic_years)

@@ -2,11 +2,11 @@
 
 A scenario is immutable once loaded. Its YAML file may ``extends:`` another file (or a
 built-in scenario by name); the child's keys replace the parent's, mappings merge key by
-key. ``--set field.path=value`` overrides apply after merging and before validation, so
-an error names the field whichever way it came in. Loading never executes code
-(``yaml.safe_load``). Every field below states its unit and source; "assumption" marks a
-figure the domain files do not give (``../shared/domain/sweden.md`` labels: READ,
-DERIVED, RECALLED, NOT FOUND).
+key. ``--set field.path=value`` overrides apply after merging; an error names the file,
+or the override it comes from, and the field. Loading never executes code
+(``yaml.safe_load``). Every field below states its unit and source ("sweden.md 7" is
+section 7 of ``docs/domain/sweden.md``); "assumption" marks a figure the domain files do
+not give.
 """
 
 from __future__ import annotations
@@ -189,7 +189,13 @@ class Staffing(Section):
         description="Share of GP posts a clinic cannot fill with permanent staff, by area type; filled with hired GPs.",
     )
     target_utilisation: float = Field(
-        0.94, gt=0.3, le=1.2, description="Expected demand over capacity that a clinic staffs for each year (assumption, calibrated toward 81 % assessed within 3 days, sweden.md 8)."
+        0.955, gt=0.3, le=1.2, description="Expected demand over capacity that a clinic staffs for each year (assumption, calibrated toward 81 % assessed within 3 days, sweden.md 8)."
+    )
+    margin_response: float = Field(
+        0.5,
+        ge=0,
+        le=5,
+        description="How staffing follows a clinic's finances: the utilisation it staffs for falls by this share of last year's surplus and rises by this share of its loss (margins relative to revenue), within 0.70-1.00; surpluses buy staff and shorter waits, losses shed them (assumption).",
     )
     max_change_per_year: float = Field(
         0.15, ge=0, le=1, description="Largest relative change of a clinic's staff from one year to the next (assumption)."
@@ -562,7 +568,7 @@ class Scenario(Section):
         ge=0,
         le=120,
         multiple_of=12,
-        description="Whole years simulated under the scenario's own rules before reporting starts, so that staffing, lists and health have adapted to the rulebook (a burn-in; nothing of it is reported).",
+        description="Months (whole years: 0, 12, 24, ...) simulated under the scenario's own rules before reporting starts, so that staffing, lists and health have adapted to the rulebook (a burn-in; nothing of it is reported).",
     )
     population: Population = Population()
     market: Market = Market()
@@ -634,10 +640,14 @@ def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
 
 
 def _raw_scenario(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The file's fields merged over its parents'; its name and description are its own."""
     if path in chain:
         raise UserError(f"{path}: 'extends' makes a cycle ({' -> '.join(p.name for p in chain + (path,))}).")
     data = read_yaml(path)
+    if not data:
+        raise UserError(f"{path}: is empty; a scenario needs at least a name and a description, or 'extends' and the fields it changes.")
     parent_name = data.pop("extends", None)
+    data.setdefault("name", path.stem)
     if parent_name is None:
         return data
     if not isinstance(parent_name, str):
@@ -660,11 +670,14 @@ def _set_path(raw: dict[str, Any], path: str, value: Any, source: str) -> None:
     node[keys[-1]] = value
 
 
-def _validate(raw: dict[str, Any], source: str) -> Scenario:
+def _validate(raw: dict[str, Any], source: str, blame: dict[str, str] | None = None) -> Scenario:
+    """Validate; an error names ``source``, or the override in ``blame`` (field path -> how it was given) it comes from."""
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
-        raise UserError(describe_validation(source, exc)) from None
+        loc = ".".join(str(p) for p in exc.errors()[0]["loc"])
+        culprit = next((label for path, label in (blame or {}).items() if loc == path or loc.startswith(path + ".") or path.startswith(loc + ".")), None)
+        raise UserError(describe_validation(culprit or source, exc)) from None
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -679,15 +692,21 @@ def parse_override(text: str) -> tuple[str, Any]:
     return path.strip(), parsed
 
 
-def load_scenario(name_or_path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
-    """Load, merge along ``extends``, apply dotted overrides and validate a scenario file."""
+def load_scenario(name_or_path: str | Path, overrides: dict[str, Any] | None = None, labels: dict[str, str] | None = None) -> Scenario:
+    """Load, merge along ``extends``, apply dotted overrides and validate a scenario file.
+
+    The file is validated on its own first, so an error names the file when the file is
+    wrong and the override (as ``labels`` says it was given, e.g. ``--months``) when that is.
+    """
     path = resolve_scenario_path(name_or_path)
     raw = _raw_scenario(path)
-    raw.setdefault("name", path.stem)
-    source = str(path)
-    for field_path, value in (overrides or {}).items():
-        _set_path(raw, field_path, value, f"{source} (--set {field_path})")
-    return _validate(raw, source)
+    scenario = _validate(raw, str(path))
+    if not overrides:
+        return scenario
+    labels = {path_: (labels or {}).get(path_, f"--set {path_}={value}") for path_, value in overrides.items()}
+    for field_path, value in overrides.items():
+        _set_path(raw, field_path, value, labels[field_path])
+    return _validate(raw, str(path), blame=labels)
 
 
 def builtin_scenarios() -> list[tuple[str, str]]:

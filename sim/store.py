@@ -12,12 +12,16 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
+import shutil
 import subprocess
+import tempfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from sim.errors import UserError
 from sim.runner import HEADLINE, RunResult
 
 
@@ -52,6 +56,8 @@ def manifest(result: RunResult) -> dict[str, Any]:
         "source": result.source,
         "seed": s.seed,
         "months": s.months,
+        "warmup_months": s.warmup_months,
+        "overrides": result.overrides,
         **provenance(),
         "started": result.started,
         "finished": result.finished,
@@ -76,19 +82,52 @@ def summary_document(result: RunResult) -> dict[str, Any]:
     }
 
 
+RUN_MARKER = "manifest.json"  # a folder with this file holds a run and may be replaced by another
+
+
+def check_writable(out: Path) -> None:
+    """Refuse, before any work, a results folder that cannot be written or holds something other than a run."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out}: is a file; give a folder for the run's results.")
+    if out.is_dir() and any(out.iterdir()) and not (out / RUN_MARKER).is_file():
+        raise UserError(f"--out {out}: holds files that are not a vardval run; give an empty or new folder.")
+    try:  # a probe where the run will be staged
+        out.parent.mkdir(parents=True, exist_ok=True)
+        os.rmdir(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    except OSError as error:
+        raise UserError(f"--out {out}: cannot be written ({error.strerror}).") from None
+
+
 def write_run(result: RunResult, out: Path, figures: bool = True) -> Path:
-    """Write a run directory; returns its path."""
+    """Write a run directory, all at once: into a temporary sibling, then renamed into place
+    (replacing an earlier run there), so a reader never sees a half-written or mixed run."""
     from sim.plots import run_figures
 
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "manifest.json").write_text(json.dumps(manifest(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    (out / "summary.json").write_text(json.dumps(summary_document(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    result.monthly.to_parquet(out / "monthly.parquet", index=False)
-    result.yearly.to_parquet(out / "yearly.parquet", index=False)
-    result.clinic_years.to_parquet(out / "clinic_years.parquet", index=False)
-    if result.followed is not None:
-        result.followed.to_parquet(out / "followed.parquet", index=False)
-    if figures:
-        run_figures(result, out / "figures")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    except OSError as error:
+        raise UserError(f"--out {out}: cannot be written ({error.strerror}).") from None
+    try:
+        (staging / "summary.json").write_text(json.dumps(summary_document(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        result.monthly.to_parquet(staging / "monthly.parquet", index=False)
+        result.yearly.to_parquet(staging / "yearly.parquet", index=False)
+        result.clinic_years.to_parquet(staging / "clinic_years.parquet", index=False)
+        if result.followed is not None:
+            result.followed.to_parquet(staging / "followed.parquet", index=False)
+        if figures:
+            run_figures(result, staging / "figures")
+        (staging / RUN_MARKER).write_text(json.dumps(manifest(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        if out.exists():
+            retired = staging.with_name(staging.name + ".old")
+            out.rename(retired)
+            staging.rename(out)
+            shutil.rmtree(retired)
+        else:
+            staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     return out

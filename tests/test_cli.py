@@ -50,7 +50,8 @@ def test_bad_set_and_missing_scenario(tmp_path):
     for argv, words in (
         (["run", "jamtland-2020", "--set", "months"], "field.path=value"),
         (["run", "no-such-scenario"], "not found"),
-        (["run", "jamtland-2020", "--set", "market.access.min_wait_days=-1"], "market.access.min_wait_days"),
+        (["run", "jamtland-2020", "--set", "market.access.min_wait_days=-1"], "--set market.access.min_wait_days=-1: field 'market.access.min_wait_days'"),
+        (["run", "jamtland-2020", "--months", "-5"], "--months -5"),
     ):
         result = subprocess.run([sys.executable, "-m", "sim.cli", *argv], capture_output=True, text=True, cwd=tmp_path)
         assert result.returncode == 2 and words in result.stderr and "Traceback" not in result.stderr
@@ -62,3 +63,41 @@ def test_scenarios_lists_the_builtins(capsys):
     printed = capsys.readouterr().out
     for name in ("jamtland-2020", "fee-for-service", "pay-for-performance", "blend-capitation-ffs"):
         assert name in printed
+
+
+def test_runs_shorter_than_a_year_report_the_clinics_year_so_far(tmp_path):
+    out = tmp_path / "short"
+    assert main(["run", "jamtland-2020", "--months", "3", "--set", "population.residents=10000", "--out", str(out), "--quiet"]) == 0
+    clinics = pd.read_parquet(out / "clinic_years.parquet")
+    assert set(clinics["months"]) == {3} and (clinics["revenue_sek"] > 0).all()
+    assert len(list((out / "figures").glob("*.png"))) == 4
+
+
+def test_a_rerun_replaces_the_whole_run_and_variants_get_their_own_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    small = ["--set", "population.residents=10000", "--quiet"]
+    assert main(["run", "jamtland-2020", "--months", "12", "--follow", "2", *small]) == 0
+    first = sorted((tmp_path / "results").iterdir())
+    assert len(first) == 1 and (first[0] / "followed.parquet").is_file()
+    # the same variant again, without --follow: replaced whole, no stale file left
+    assert main(["run", "jamtland-2020", "--months", "12", *small]) == 0
+    assert sorted((tmp_path / "results").iterdir()) == first and not (first[0] / "followed.parquet").exists()
+    manifest = json.loads((first[0] / "manifest.json").read_text())
+    assert manifest["overrides"] == {"population.residents": 10000, "months": 12}
+    # another variant gets another folder
+    assert main(["run", "jamtland-2020", "--months", "12", "--set", "rulebook.capitation.cni_share=0.4", *small]) == 0
+    assert len(list((tmp_path / "results").iterdir())) == 2
+
+
+def test_results_never_go_into_a_folder_that_is_not_a_run(tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep me")
+    result = subprocess.run([sys.executable, "-m", "sim.cli", "run", "jamtland-2020", "--out", str(folder)], capture_output=True, text=True)
+    assert result.returncode == 2 and "not a vardval run" in result.stderr
+    assert [p.name for p in folder.iterdir()] == ["notes.txt"]
+
+
+def test_argument_mistakes_are_one_sentence_too():
+    result = subprocess.run([sys.executable, "-m", "sim.cli", "run", "jamtland-2020", "--seed", "abc"], capture_output=True, text=True)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "--seed" in result.stderr

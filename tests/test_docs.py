@@ -10,3 +10,22 @@ from sim.reference import markdown
 def test_parameter_reference_is_up_to_date():
     document = Path(__file__).resolve().parents[1] / "docs" / "parameters.md"
     assert document.read_text(encoding="utf-8") == markdown(), "run: vardval parameters > docs/parameters.md"
+
+
+def test_every_column_a_run_writes_is_documented(tmp_path):
+    import json
+
+    import pandas as pd
+
+    from sim.cli import main
+
+    out = tmp_path / "run"
+    assert main(["run", "jamtland-2020", "--months", "12", "--set", "population.residents=10000", "--follow", "2", "--out", str(out), "--quiet"]) == 0
+    document = (Path(__file__).resolve().parents[1] / "docs" / "outputs.md").read_text(encoding="utf-8")
+    names = set()
+    for table in ("monthly", "yearly", "clinic_years", "followed"):
+        names |= set(pd.read_parquet(out / f"{table}.parquet").columns)
+    names |= set(json.loads((out / "summary.json").read_text())["outcomes"])
+    names |= set(json.loads((out / "manifest.json").read_text()))
+    missing = sorted(name for name in names if f"`{name}`" not in document)
+    assert not missing, f"not described in docs/outputs.md: {missing}"

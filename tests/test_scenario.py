@@ -60,11 +60,22 @@ def test_a_bad_file_is_one_sentence_naming_file_field_and_rule(tmp_path, text, e
         assert part in message
 
 
-def test_a_bad_override_names_the_override():
-    with pytest.raises(UserError, match=r"--set months\.x.*'months' is a value, not a section"):
+def test_a_bad_override_is_blamed_on_the_override_not_the_file():
+    with pytest.raises(UserError, match=r"^--set months\.x=3: field 'months' is a value, not a section"):
         load_scenario("jamtland-2020", {"months.x": 3})
-    with pytest.raises(UserError, match=r"jamtland-2020\.yaml: field 'rulebook\.capitation\.cni_share'.*number.*'high'"):
+    with pytest.raises(UserError, match=r"^--set rulebook\.capitation\.cni_share=high: field 'rulebook\.capitation\.cni_share'.*number.*'high'"):
         load_scenario("jamtland-2020", {"rulebook.capitation.cni_share": "high"})
+    with pytest.raises(UserError, match=r"^--months -5: field 'months'.*greater than or equal to 1"):
+        load_scenario("jamtland-2020", {"months": -5}, {"months": "--months -5"})
+    with pytest.raises(UserError, match=r"^--set rulebook\.capitation\.cni_shar=0\.4: unknown field"):
+        load_scenario("jamtland-2020", {"rulebook.capitation.cni_shar": 0.4})
+
+
+def test_an_empty_file_is_refused_and_a_child_is_named_after_itself(tmp_path):
+    with pytest.raises(UserError, match="empty.yaml: is empty"):
+        load_scenario(write(tmp_path, "empty.yaml", "# nothing here\n"))
+    child = write(tmp_path, "cheaper.yaml", f"extends: {Path(__file__).resolve().parents[1] / 'scenarios' / 'jamtland-2020.yaml'}\nrulebook:\n  capitation:\n    scale: 0.9\n")
+    assert load_scenario(child).name == "cheaper"
 
 
 def test_extends_cycle_and_missing_parent(tmp_path):

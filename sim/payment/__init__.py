@@ -74,7 +74,9 @@ class PerListedRule(PaymentRule, ABC):
     factors, home), so the sums are computed once per population version.
     """
 
-    scale = 1.0
+    def __init__(self, params):
+        self.params = params
+        self.scale = params.scale
 
     @abstractmethod
     def annual_sek(self, pop) -> np.ndarray:

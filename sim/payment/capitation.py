@@ -20,15 +20,14 @@ class Capitation(PerListedRule):
     item = "capitation"
 
     def __init__(self, params: Params):
-        self.params = params
-        self.scale = params.scale
-        self.weights = np.asarray(params.age_weights, dtype=np.float64)
+        super().__init__(params)
+        self.weights = np.asarray(params.age_weights, dtype=np.float32)
 
     def annual_sek(self, pop) -> np.ndarray:
         """Capitation each resident brings their clinic, SEK per year."""
         p = self.params
         fixed = p.scale * p.fixed_sek_per_resident
-        w = self.weights.astype(np.float32)[pop.band]
+        w = self.weights[pop.band]
         age_part = np.float32((1 - p.cni_share) * fixed / w.mean()) * w
         score = pop.cni_score.astype(np.float64)
         mean_score = score.mean()

@@ -12,9 +12,8 @@ class DrugBudget(PerListedRule):
     item = "drug_budget"
 
     def __init__(self, params: Params):
-        self.params = params
-        self.scale = params.scale
-        self.weights = np.asarray(params.age_weights, dtype=np.float64)
+        super().__init__(params)
+        self.weights = np.asarray(params.age_weights, dtype=np.float32)
 
     def annual_sek(self, pop) -> np.ndarray:
         return self.params.scale * self.params.sek_per_weight * self.weights[pop.band]

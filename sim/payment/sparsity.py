@@ -16,7 +16,7 @@ class SparsitySupplement(PerListedRule):
     item = "sparsity"
 
     def __init__(self, params: Params):
-        self.params = params
+        super().__init__(params)
         self.scale = params.scale if params.bands_km else 0.0
         self.rates = np.concatenate([[0.0], np.asarray(params.sek_per_listed, dtype=np.float64)])
         self.bands = np.asarray(params.bands_km, dtype=np.float64)
