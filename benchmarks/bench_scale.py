@@ -6,6 +6,11 @@ Prints one JSON line: patients, months, clinics, build_s, s_per_month, bytes_per
 (peak resident memory of the process beyond what it held after imports, over N) and
 baseline_mb (what the interpreter and libraries held after imports). No warm-up: the
 months timed are the months run.
+
+Timings on a shared machine drift, so the same process also times a minimal vectorised
+model of the same monthly loop (episodes drawn, a quantity chosen, visits summed by
+clinic, health updated: a handful of NumPy operations per resident) and reports
+``ratio_to_minimal``, our month over the minimal one: comparable between runs and machines.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ import resource
 import sys
 import time
 
+import numpy as np
+
 
 def rss_mb_now() -> float:
     with open("/proc/self/statm") as f:
@@ -25,6 +32,22 @@ def rss_mb_now() -> float:
 
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports kB
+
+
+def minimal_s_per_month(n: int, clinics: int, months: int) -> float:
+    """Seconds per month of the minimal vectorised loop over ``n`` residents."""
+    rng = np.random.default_rng(0)
+    clinic = rng.integers(0, clinics, n)
+    health = np.ones(n, dtype=np.float32)
+    clock = time.perf_counter()
+    for _ in range(months):
+        ill = np.flatnonzero(rng.random(n, dtype=np.float32) < 0.15)
+        q_star = 1 + rng.poisson(0.6, len(ill))
+        q = np.rint(q_star * 0.9)
+        np.bincount(clinic[ill], weights=q, minlength=clinics)
+        health[ill] -= np.float32(0.01) * (q_star - q)
+        health += np.float32(0.05) * (1 - health)
+    return (time.perf_counter() - clock) / months
 
 
 def main() -> int:
@@ -45,6 +68,7 @@ def main() -> int:
     clock = time.perf_counter()
     model.run()
     run_s = time.perf_counter() - clock
+    minimal = minimal_s_per_month(args.patients, len(model.clinics), max(args.months, 12))
     print(
         json.dumps(
             {
@@ -54,6 +78,8 @@ def main() -> int:
                 "build_s": round(build_s, 3),
                 "s_per_month": round(run_s / args.months, 5),
                 "run_s": round(run_s, 3),
+                "minimal_s_per_month": round(minimal, 5),
+                "ratio_to_minimal": round(run_s / args.months / minimal, 1),
                 "bytes_per_patient": round((peak_mb() - baseline) * 2**20 / args.patients, 1),
                 "baseline_mb": round(baseline, 1),
             }

@@ -7,7 +7,13 @@ from sim import run
 from conftest import small
 
 
+def visits_per_episode(result) -> float:
+    total = result.by_group[result.by_group["group_by"] == "total"].iloc[0]
+    return total["visits"] / total["episodes"]
+
+
 def test_fee_for_service_gives_more_care_and_capitation_more_undertreatment(runs):
+    assert visits_per_episode(runs["fee-for-service"]) > visits_per_episode(runs["jamtland-2020"])
     cap = runs["jamtland-2020"].summary
     ffs = runs["fee-for-service"].summary
     assert ffs["visits_per_capita"] > cap["visits_per_capita"]
@@ -20,6 +26,7 @@ def test_a_blend_lies_between(runs):
     cap = runs["jamtland-2020"].summary
     ffs = runs["fee-for-service"].summary
     blend = runs["blend-capitation-ffs"].summary
+    assert visits_per_episode(runs["jamtland-2020"]) < visits_per_episode(runs["blend-capitation-ffs"]) < visits_per_episode(runs["fee-for-service"])
     assert cap["visits_per_capita"] < blend["visits_per_capita"] < ffs["visits_per_capita"]
     assert ffs["undertreatment_rate"] < blend["undertreatment_rate"] < cap["undertreatment_rate"]
     assert cap["overtreatment_rate"] <= blend["overtreatment_rate"] <= ffs["overtreatment_rate"]
