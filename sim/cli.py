@@ -1,4 +1,4 @@
-"""The command line: ``vardval run``, ``vardval scenarios``, ``vardval parameters``.
+"""The command line: ``run``, ``sweep``, ``compare``, ``sensitivity``, ``report``, ``scenarios``, ``parameters``.
 
 A user's mistake (a bad file, field or value) is one sentence on stderr and exit code 2,
 with nothing written.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -101,6 +102,72 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from sim.experiment import load_experiment
+    from sim.store import check_writable
+    from sim.sweep import sweep
+
+    plan = load_experiment(args.experiment)
+    if args.workers is not None and args.workers < 1:
+        raise UserError(f"--workers {args.workers}: give 1 or more.")
+    out = Path(args.out) if args.out else Path("results") / plan.experiment.name
+    if not args.resume:
+        check_writable(out)
+    print(f"{plan.experiment.name}: {len(plan.variants)} variants x {len(plan.seeds)} replications = {plan.runs} runs", file=sys.stderr)
+    with tqdm(total=plan.runs, desc=plan.experiment.name, unit="run", file=sys.stderr, disable=args.quiet) as bar:
+
+        def progress(finished: int, failed: int) -> None:
+            bar.n = bar_start + finished
+            bar.set_postfix(failed=failed, refresh=False)
+            bar.update(0)
+
+        bar_start = 0
+        try:
+            report = sweep(plan, out, workers=args.workers, address=args.address, resume=args.resume, progress=progress)
+        except KeyboardInterrupt:
+            raise UserError(f"interrupted; what finished is in {out}/runs.parquet. Continue with: vardval sweep {args.experiment} --out {out} --resume") from None
+    done = report.done_before + report.finished - len(report.failed)
+    print(f"{done} of {report.runs} runs finished ({report.done_before} before this call), {len(report.failed)} failed, in {report.wall_s:.0f} s on {report.workers} workers.")
+    for failure in report.failed[:10]:
+        print(f"  failed {failure['run_id']} ({failure['variant']}): {failure['error']}")
+    print(f"Runs in {out}/runs.parquet; next: vardval compare {out}, vardval report {out}")
+    return 0 if not report.failed else 1
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from sim.compare import compare
+
+    table, baseline = compare(Path(args.results), args.baseline)
+    headline = table[~table["outcome"].str.contains(r"\[", regex=True)]
+    width = max(len(v) for v in headline["variant"])
+    print(f"Paired difference from {baseline} (mean over replications, 95 % CI):")
+    for outcome, data in headline.groupby("outcome", sort=False):
+        print(f"\n{outcome}")
+        for row in data.itertuples(index=False):
+            interval = "" if row.variant == baseline else f"   diff {row.diff:+.4g}  [{row.ci_low:+.4g}, {row.ci_high:+.4g}]"
+            print(f"  {row.variant:<{width}}  mean {row.mean:.4g}{interval}")
+    print(f"\nWritten: {args.results}/comparison.csv, comparison.md, figures/forest*.png")
+    return 0
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from sim.sensitivity import sensitivity
+
+    table = sensitivity(Path(args.results))
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    print(f"\nWritten: {args.results}/sensitivity.csv, sensitivity.md, figures/sensitivity_*.png")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from sim.report import report
+
+    print(f"Written: {report(Path(args.results), args.baseline)}")
+    return 0
+
+
 def cmd_scenarios(args: argparse.Namespace) -> int:
     from sim.scenario import builtin_scenarios
 
@@ -137,6 +204,26 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(handler=cmd_run)
 
+    sweep = commands.add_parser("sweep", help="run an experiment: variants x replications, on Ray")
+    sweep.add_argument("experiment", help="an experiment file, or the name of a built-in one")
+    sweep.add_argument("--workers", type=int, help="runs at a time (default: all cores here, or all CPUs of the cluster)")
+    sweep.add_argument("--address", help="join a running Ray cluster at this address (e.g. ray://head:10001) instead of starting Ray here")
+    sweep.add_argument("--resume", action="store_true", help="continue an interrupted sweep in --out: finished runs are not run again")
+    sweep.add_argument("--out", help="folder for the sweep (default: results/EXPERIMENT-NAME)")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    sweep.set_defaults(handler=cmd_sweep)
+
+    for name, handler, text in (
+        ("compare", cmd_compare, "paired differences of a sweep's variants from a baseline, with 95 % confidence intervals"),
+        ("sensitivity", cmd_sensitivity, "Sobol or Morris sensitivity indices of a sweep (SALib)"),
+        ("report", cmd_report, "one self-contained HTML page of a sweep: experiment, comparison, figures, failures, provenance"),
+    ):
+        verb = commands.add_parser(name, help=text)
+        verb.add_argument("results", help="the sweep's folder (its --out)")
+        if name != "sensitivity":
+            verb.add_argument("--baseline", help="the variant to compare with (default: the base scenario's variant)")
+        verb.set_defaults(handler=handler)
+
     scenarios = commands.add_parser("scenarios", help="list the built-in scenarios")
     scenarios.set_defaults(handler=cmd_scenarios)
 
@@ -156,6 +243,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("vardval: interrupted.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into a reader that stopped (e.g. head)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

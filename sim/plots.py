@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from sim.runner import RunResult  # noqa: E402
 
@@ -173,3 +173,74 @@ def run_figures(result: RunResult, folder: Path) -> list[Path]:
         access_and_continuity(result.monthly, name, folder / "access_continuity.png"),
         clinic_finances(result.clinic_years, name, folder / "clinic_finances.png"),
     ]
+
+
+def _forest_panel(ax, data: pd.DataFrame, labels: list[str], title: str) -> None:
+    y = np.arange(len(data))[::-1]
+    err = np.vstack([data["diff"] - data["ci_low"], data["ci_high"] - data["diff"]])
+    ax.errorbar(data["diff"], y, xerr=np.nan_to_num(err), fmt="o", ms=4, capsize=3, color="tab:blue")
+    ax.axvline(0, color="black", lw=0.8)
+    ax.xaxis.set_major_locator(MaxNLocator(5))
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_title(title, fontsize=10)
+    ax.grid(axis="x", alpha=0.3)
+
+
+def forest_plots(table: pd.DataFrame, baseline: str, title: str, folder: Path) -> list[Path]:
+    """Paired differences from the baseline with 95 % intervals: one panel per outcome; by group in a figure per grouping."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    others = table[table["variant"] != baseline]
+    grouped = others["outcome"].str.contains(r"\[", regex=True)
+    figures = []
+    sets = [("forest.png", others[~grouped], None)]
+    for grouping in sorted({o.split("[")[1].split("=")[0] for o in others.loc[grouped, "outcome"]}):
+        sets.append((f"forest_{grouping}.png", others[others["outcome"].str.contains(f"[{grouping}=", regex=False)], grouping))
+    for name, data, grouping in sets:
+        if not len(data):
+            continue
+        base_outcomes = list(dict.fromkeys(o.split("[")[0] for o in data["outcome"]))
+        cols = min(3, len(base_outcomes))
+        rows_n = -(-len(base_outcomes) // cols)
+        n_rows = len(data) // len(base_outcomes)
+        fig, axes = plt.subplots(rows_n, cols, figsize=(5.2 * cols, 0.9 + 0.32 * n_rows * rows_n + 1.2 * rows_n), squeeze=False)
+        for ax, outcome in zip(axes.flat, base_outcomes):
+            mine = data[data["outcome"].str.split("[").str[0] == outcome]
+            labels = [f"{v}" if grouping is None else f"{o.split('=')[1].rstrip(']')}: {v}" for o, v in zip(mine["outcome"], mine["variant"])]
+            _forest_panel(ax, mine, labels, outcome)
+        for ax in list(axes.flat)[len(base_outcomes) :]:
+            ax.axis("off")
+        scope = "" if grouping is None else f" by {grouping.replace('_', ' ')}"
+        fig.suptitle(f"{title}: difference from {baseline}{scope} (mean of paired differences, 95 % CI)")
+        figures.append(_save(fig, folder / name))
+    return figures
+
+
+def sensitivity_plots(table: pd.DataFrame, method: str, title: str, folder: Path) -> list[Path]:
+    """Bars of each factor's sensitivity index, one panel per outcome, a figure per scenario."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    main, spread = ("ST", "S1") if method == "sobol" else ("mu_star", "sigma")
+    figures = []
+    for scenario, data in table.groupby("scenario", sort=False):
+        outcomes = list(dict.fromkeys(data["outcome"]))
+        cols = min(3, len(outcomes))
+        rows_n = -(-len(outcomes) // cols)
+        factors = list(dict.fromkeys(data["factor"]))
+        fig, axes = plt.subplots(rows_n, cols, figsize=(5.2 * cols, (1.2 + 0.35 * len(factors)) * rows_n), squeeze=False)
+        for ax, outcome in zip(axes.flat, outcomes):
+            mine = data[data["outcome"] == outcome].set_index("factor").loc[factors]
+            y = np.arange(len(factors))
+            ax.barh(y + 0.2, mine[main], height=0.4, label=main, color="tab:blue")
+            ax.barh(y - 0.2, mine[spread], height=0.4, label=spread, color="tab:orange")
+            ax.set_yticks(y, [f.split(".")[-1] for f in factors], fontsize=8)
+            ax.invert_yaxis()
+            ax.set_title(outcome, fontsize=10)
+            ax.grid(axis="x", alpha=0.3)
+        for ax in list(axes.flat)[len(outcomes) :]:
+            ax.axis("off")
+        axes.flat[0].legend(fontsize=8)
+        what = "Sobol total (ST) and first-order (S1) indices" if method == "sobol" else "Morris mu* and sigma"
+        fig.suptitle(f"{title}, {scenario}: {what}")
+        figures.append(_save(fig, folder / f"sensitivity_{scenario}.png"))
+    return figures

@@ -46,6 +46,22 @@ HEADLINE = (
 )
 
 
+#: the clinic and market figures ``summarise`` adds to the headline rates
+EXTRA_OUTCOMES = (
+    "clinic_margin_mean",
+    "clinic_margin_p10",
+    "clinic_margin_p90",
+    "clinic_deficit_share",
+    "clinics_initial",
+    "clinics_final",
+    "clinic_exits",
+    "hired_gp_share",
+    "switching_per_year",
+    "top10_cost_share",
+    "residents_final",
+)
+
+
 @dataclass
 class RunResult:
     """Everything a run produced, as pandas tables and a summary."""
@@ -106,22 +122,20 @@ def summarise(model: CareMarket, whole: pd.DataFrame, clinic_years: pd.DataFrame
     summary = {name: _number(total[name]) for name in HEADLINE}
     clinics = clinic_years[(clinic_years["owner"] != "digital") & (clinic_years["revenue_sek"] > 0)] if len(clinic_years) else clinic_years
     margins = clinics["margin"].to_numpy() if len(clinics) else np.array([np.nan])
-    summary.update(
-        {
-            "clinic_margin_mean": _number(np.nanmean(margins)) if len(clinics) else None,
-            "clinic_margin_p10": _number(np.nanpercentile(margins, 10)) if len(clinics) else None,
-            "clinic_margin_p90": _number(np.nanpercentile(margins, 90)) if len(clinics) else None,
-            "clinic_deficit_share": _number(np.mean(margins < 0)) if len(clinics) else None,
-            "clinics_initial": len(model.clinics),
-            "clinics_final": int(sum(c.open for c in model.clinics)),
-            "clinic_exits": int(sum(not c.open for c in model.clinics)),
-            "hired_gp_share": _number(sum(c.hired_fte for c in model.clinics if c.open) / max(sum(c.gp_fte for c in model.clinics if c.open), 1e-9)),
-            "switching_per_year": _number(model.switches / max(total["resident_months"] / 12, 1)),
-            "top10_cost_share": _number(np.mean(model.top10_cost_share)) if model.top10_cost_share else None,
-            "residents_final": len(model.population),
-        }
-    )
-    return summary
+    extra = {
+        "clinic_margin_mean": _number(np.nanmean(margins)) if len(clinics) else None,
+        "clinic_margin_p10": _number(np.nanpercentile(margins, 10)) if len(clinics) else None,
+        "clinic_margin_p90": _number(np.nanpercentile(margins, 90)) if len(clinics) else None,
+        "clinic_deficit_share": _number(np.mean(margins < 0)) if len(clinics) else None,
+        "clinics_initial": len(model.clinics),
+        "clinics_final": int(sum(c.open for c in model.clinics)),
+        "clinic_exits": int(sum(not c.open for c in model.clinics)),
+        "hired_gp_share": _number(sum(c.hired_fte for c in model.clinics if c.open) / max(sum(c.gp_fte for c in model.clinics if c.open), 1e-9)),
+        "switching_per_year": _number(model.switches / max(total["resident_months"] / 12, 1)),
+        "top10_cost_share": _number(np.mean(model.top10_cost_share)) if model.top10_cost_share else None,
+        "residents_final": len(model.population),
+    }
+    return summary | extra
 
 
 def _number(x) -> float | None:

@@ -1,0 +1,96 @@
+"""Paired comparison of a sweep's variants against a baseline, with 95 % confidence intervals.
+
+Runs of different variants with the same replication index share a seed, so each
+replication gives a paired difference (variant minus baseline) with the noise of the
+shared draws removed. The interval is the t-interval of the mean paired difference over
+replications: mean +/- t(0.975, n - 1) * sd / sqrt(n).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.errors import UserError
+from sim.sweep import read_sweep
+
+COLUMNS = ["outcome", "variant", "mean", "diff", "ci_low", "ci_high", "n"]
+
+
+def outcome_columns(runs: pd.DataFrame, manifest: dict) -> list[str]:
+    """The kept outcome columns of a sweep, in the order the experiment lists them."""
+    from sim.sweep import outcome_columns as columns_of
+
+    e = manifest["plan"]["experiment"]
+    return [c for c in columns_of(e["outcomes"], e["by_group"]) if c in runs.columns]
+
+
+def default_baseline(manifest: dict) -> str:
+    """The variant of the experiment's base scenario, else the first variant."""
+    variants = manifest["plan"]["variants"]
+    base = Path(manifest["plan"]["experiment"]["base"]).stem
+    for variant in variants:
+        if variant["values"].get("scenario") == base:
+            return variant["label"]
+    return variants[0]["label"]
+
+
+def paired_comparison(runs: pd.DataFrame, outcomes: list[str], baseline: str) -> pd.DataFrame:
+    """For each outcome and variant: the mean over replications, and the paired difference from the baseline with its 95 % CI."""
+    ok = runs[runs["status"] == "ok"].sort_values(["variant_index", "replication"])
+    if baseline not in set(ok["variant"]):
+        known = ", ".join(dict.fromkeys(runs["variant"]))
+        raise UserError(f"--baseline {baseline!r}: no finished run of that variant; the variants are: {known}.")
+    base = ok[ok["variant"] == baseline].set_index("replication")
+    rows = []
+    for outcome in outcomes:
+        for variant, data in ok.groupby("variant", sort=False):
+            values = data.set_index("replication")[outcome]
+            paired = (values - base[outcome]).dropna()
+            n = len(paired)
+            diff = paired.mean() if n else np.nan
+            if n > 1:
+                half = stats.t.ppf(0.975, n - 1) * paired.std(ddof=1) / np.sqrt(n)
+            else:
+                half = np.nan
+            if variant == baseline:
+                diff, half = 0.0, 0.0
+            rows.append((outcome, variant, values.mean(), diff, diff - half, diff + half, n))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def markdown_table(table: pd.DataFrame, baseline: str) -> str:
+    lines = [
+        f"Paired difference from `{baseline}` over replications (same seeds), with a 95 % confidence interval.",
+        "",
+        "| outcome | variant | mean | diff | ci_low | ci_high | n |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for row in table.itertuples(index=False):
+        lines.append(f"| {row.outcome} | {row.variant} | {_g(row.mean)} | {_g(row.diff)} | {_g(row.ci_low)} | {_g(row.ci_high)} | {row.n} |")
+    return "\n".join(lines) + "\n"
+
+
+def _g(value: float) -> str:
+    if value != value:
+        return ""
+    return f"{value:,.4g}" if abs(value) >= 1 else f"{value:.4g}"
+
+
+def compare(folder: Path, baseline: str | None = None) -> tuple[pd.DataFrame, str]:
+    """Compare a sweep's variants; writes comparison.csv, comparison.md and forest plots into the sweep's folder."""
+    from sim.plots import forest_plots
+
+    manifest, runs = read_sweep(folder)
+    if not len(runs) or not (runs["status"] == "ok").any():
+        raise UserError(f"{folder}: no finished run to compare yet.")
+    baseline = baseline or default_baseline(manifest)
+    table = paired_comparison(runs, outcome_columns(runs, manifest), baseline)
+    folder = Path(folder)
+    table.to_csv(folder / "comparison.csv", index=False)
+    (folder / "comparison.md").write_text(markdown_table(table, baseline), encoding="utf-8")
+    forest_plots(table, baseline, manifest["plan"]["experiment"]["name"], folder / "figures")
+    return table, baseline

@@ -1,0 +1,274 @@
+"""Experiment files: a base scenario, factors, a design, replications and the outcomes to keep.
+
+    name: payment-comparison
+    description: ...
+    base: jamtland-2020                  # a scenario file (relative to this file) or a built-in name
+    fixed: {months: 60}                  # field paths set in every run
+    factors:
+      scenario: [jamtland-2020, fee-for-service]     # replaces the base scenario per variant
+      rulebook.capitation.cni_share: [0.25, 0.4]     # a list of values ...
+      market.staffing.margin_response: {low: 0, high: 1}  # ... or a range (sampled designs; a grid needs steps)
+    design: grid                         # or {method: latin_hypercube | sobol | morris, n: 32}
+    replications: 20
+    seed: 1                              # replication r runs with the r-th seed spawned from it, in every variant
+    outcomes: [undertreatment_rate, cost_per_capita_sek]
+    by_group: [cni_quintile]             # also keep the outcomes by these groups
+
+A variant is one point of the design (one scenario and one value of every factor); every
+variant runs once per replication. Variants with the same replication index share a seed
+(common random numbers), so their differences are paired. Every variant's scenario is
+built and validated before anything runs: a bad experiment stops with one sentence and
+writes nothing.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from sim.errors import UserError, describe_validation
+from sim.population import AGE_GROUPS, CNI_QUINTILES
+from sim.geography import AREA_TYPES
+from sim.runner import HEADLINE, EXTRA_OUTCOMES
+from sim.scenario import Scenario, builtin_dir, load_scenario, read_yaml, resolve_scenario_path
+
+GROUPINGS = {
+    "cni_quintile": [q.split(" ")[0] for q in CNI_QUINTILES],
+    "age_group": list(AGE_GROUPS),
+    "area_type": list(AREA_TYPES),
+}
+OUTCOMES = tuple(HEADLINE) + tuple(EXTRA_OUTCOMES)
+DEFAULT_OUTCOMES = (
+    "undertreatment_rate",
+    "overtreatment_rate",
+    "underreferral_rate",
+    "visits_per_capita",
+    "cost_per_capita_sek",
+    "access_3day_share",
+    "continuity_index",
+    "mean_health",
+    "clinic_margin_mean",
+    "clinics_final",
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Range(_Strict):
+    """A continuous factor: sampled uniformly between low and high; a grid takes ``steps`` evenly spaced values."""
+
+    low: float
+    high: float
+    steps: int | None = Field(None, ge=2, le=1000)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if not self.low < self.high:
+            raise ValueError("low must be below high")
+        return self
+
+
+class Design(_Strict):
+    method: Literal["grid", "latin_hypercube", "sobol", "morris"] = "grid"
+    n: int | None = Field(None, ge=1, le=100_000, description="Points (latin hypercube), base samples (Sobol, a power of 2), trajectories (Morris).")
+    levels: int = Field(4, ge=2, le=20, description="Grid levels of a Morris design.")
+    seed: int = Field(1, ge=0, description="Seed of the design's sample.")
+
+    @model_validator(mode="after")
+    def _sized(self) -> Design:
+        if self.method != "grid" and self.n is None:
+            raise ValueError(f"a {self.method} design needs n")
+        if self.method == "sobol" and self.n & (self.n - 1):
+            raise ValueError("a Sobol design needs n a power of 2 (8, 16, 32, ...)")
+        return self
+
+
+class Experiment(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    description: str = ""
+    base: str = "jamtland-2020"
+    fixed: dict[str, Any] = Field(default_factory=dict)
+    factors: dict[str, list[Any] | Range] = Field(default_factory=dict)
+    design: Design = Design()
+    replications: int = Field(1, ge=1, le=10_000)
+    seed: int = Field(1, ge=0)
+    outcomes: list[str] = Field(default_factory=lambda: list(DEFAULT_OUTCOMES), min_length=1)
+    by_group: list[Literal["cni_quintile", "age_group", "area_type"]] = Field(default_factory=list)
+
+    @field_validator("design", mode="before")
+    @classmethod
+    def _design_by_name(cls, value: Any) -> Any:
+        """``design: grid`` is short for ``design: {method: grid}``."""
+        return {"method": value} if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Experiment:
+        unknown = [o for o in self.outcomes if o not in OUTCOMES]
+        if unknown:
+            raise ValueError(f"unknown outcome {unknown[0]!r}; outcomes are the keys of a run's summary: {', '.join(OUTCOMES)}")
+        for path, values in self.factors.items():
+            if isinstance(values, list) and not values:
+                raise ValueError(f"factor {path!r} has no values")
+            if path == "scenario" and not isinstance(values, list):
+                raise ValueError("the factor 'scenario' takes a list of scenario files or names")
+            if self.design.method == "grid" and isinstance(values, Range) and values.steps is None:
+                raise ValueError(f"factor {path!r} is a range: a grid needs its steps")
+            if self.design.method != "grid" and path != "scenario" and not isinstance(values, Range):
+                raise ValueError(f"factor {path!r}: a {self.design.method} design samples ranges; give {{low: ..., high: ...}}")
+        if self.design.method in ("sobol", "morris") and len(self.sampled) < 2:
+            raise ValueError(f"a {self.design.method} design needs at least two ranged factors")
+        return self
+
+    @property
+    def sampled(self) -> list[str]:
+        """Factors other than 'scenario', in file order."""
+        return [path for path in self.factors if path != "scenario"]
+
+    def problem(self) -> dict[str, Any]:
+        """The SALib problem of the sampled factors."""
+        return {"num_vars": len(self.sampled), "names": self.sampled, "bounds": [[self.factors[p].low, self.factors[p].high] for p in self.sampled]}
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One point of the design: a scenario and a value for every factor."""
+
+    index: int
+    label: str
+    scenario_path: Path
+    values: dict[str, Any]  # factor path -> value (and 'scenario' -> its name)
+
+
+@dataclass(frozen=True)
+class Plan:
+    experiment: Experiment
+    source: Path
+    variants: list[Variant]
+    seeds: list[int]
+    scenarios: dict[int, Scenario]  # variant index -> its validated scenario (seed of replication 0)
+
+    @property
+    def runs(self) -> int:
+        return len(self.variants) * len(self.seeds)
+
+    def points(self) -> np.ndarray:
+        """The design's sample of the ranged factors, one row per point (before crossing with scenarios)."""
+        return design_points(self.experiment)
+
+
+def replication_seeds(seed: int, replications: int) -> list[int]:
+    """Seeds spawned from the experiment's seed, one per replication, the same in every variant."""
+    return [int(s.generate_state(1, np.uint32)[0]) for s in np.random.SeedSequence(seed).spawn(replications)]
+
+
+def design_points(experiment: Experiment) -> np.ndarray:
+    """Rows of values for the sampled factors, in SALib's order (Sobol and Morris need it kept)."""
+    from SALib import ProblemSpec
+
+    d = experiment.design
+    if d.method == "grid":
+        axes = [_grid_values(experiment.factors[p]) for p in experiment.sampled]
+        points = list(itertools.product(*axes))  # one empty point when only scenarios vary
+        grid = np.empty((len(points), len(axes)), dtype=object)
+        for i, point in enumerate(points):
+            grid[i, :] = point
+        return grid
+    spec = ProblemSpec(experiment.problem())
+    if d.method == "latin_hypercube":
+        spec.sample_latin(d.n, seed=d.seed)
+    elif d.method == "sobol":
+        spec.sample_sobol(d.n, calc_second_order=False, seed=d.seed)
+    else:
+        spec.sample_morris(d.n, num_levels=d.levels, seed=d.seed)
+    return spec.samples
+
+
+def _grid_values(values: list[Any] | Range) -> list[Any]:
+    if isinstance(values, Range):
+        return [float(v) for v in np.linspace(values.low, values.high, values.steps)]
+    return list(values)
+
+
+def _field_is_int(path: str) -> bool:
+    model: type[BaseModel] = Scenario
+    *sections, leaf = path.split(".")
+    for name in sections:
+        field = model.model_fields.get(name)
+        if field is None or not (isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)):
+            return False
+        model = field.annotation
+    field = model.model_fields.get(leaf)
+    return field is not None and field.annotation is int
+
+
+def _label(scenario_name: str | None, values: dict[str, Any], sampled: bool, index: int) -> str:
+    parts = [scenario_name] if scenario_name else []
+    if sampled:
+        parts.append(f"point {index}")
+    else:
+        parts += [f"{path.split('.')[-1]}={_short(v)}" for path, v in values.items() if path != "scenario"]
+    return ", ".join(parts) or "base"
+
+
+def _short(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def load_experiment(path: str | Path) -> Plan:
+    """Read, validate and expand an experiment file into its variants, validating every variant's scenario."""
+    source = _resolve_experiment(path)
+    try:
+        experiment = Experiment.model_validate(read_yaml(source))
+    except ValidationError as exc:
+        raise UserError(describe_validation(str(source), exc)) from None
+    scenario_values = experiment.factors.get("scenario", [experiment.base])
+    scenario_paths = [resolve_scenario_path(str(name), relative_to=source) for name in scenario_values]
+    points = design_points(experiment)
+    sampled = experiment.design.method != "grid"
+    variants, scenarios = [], {}
+    seeds = replication_seeds(experiment.seed, experiment.replications)
+    for scenario_path in scenario_paths:
+        for point in points:
+            index = len(variants)
+            values = {}
+            for path, value in zip(experiment.sampled, point):
+                value = value.item() if isinstance(value, np.generic) else value
+                values[path] = round(value) if _field_is_int(path) and isinstance(value, float) else value
+            if "scenario" in experiment.factors:
+                values = {"scenario": scenario_path.stem, **values}
+            overrides = {**experiment.fixed, **{p: v for p, v in values.items() if p != "scenario"}, "seed": seeds[0]}
+            labels = {p: f"{source}: fixed field '{p}'" for p in experiment.fixed}
+            labels |= {p: f"{source}: factor '{p}' = {_short(v)}" for p, v in values.items() if p != "scenario"}
+            scenarios[index] = load_scenario(scenario_path, overrides, labels)
+            name = scenario_path.stem if "scenario" in experiment.factors else None
+            variants.append(Variant(index, _label(name, values, sampled, len(variants) % len(points)), scenario_path, values))
+    labels = [v.label for v in variants]
+    if len(set(labels)) != len(labels):
+        raise UserError(f"{source}: two variants would share a label ({_first_duplicate(labels)}); make the factors' values distinct.")
+    return Plan(experiment, source, variants, seeds, scenarios)
+
+
+def _first_duplicate(items: list[str]) -> str:
+    seen = set()
+    for item in items:
+        if item in seen:
+            return item
+        seen.add(item)
+    return ""
+
+
+def _resolve_experiment(path: str | Path) -> Path:
+    candidate = Path(path)
+    if candidate.is_file():
+        return candidate.resolve()
+    builtin = builtin_dir("experiments") / (candidate.name if candidate.suffix in (".yaml", ".yml") else f"{candidate.name}.yaml")
+    if builtin.is_file():
+        return builtin
+    raise UserError(f"Experiment '{path}' not found: give a path to a YAML file or a built-in name.")

@@ -1,0 +1,307 @@
+"""Scenario batches on Ray: every run of an experiment is an independent Ray task.
+
+Ray starts embedded on this machine when no address is given, or joins a running cluster
+(``address``). The driver keeps a bounded number of tasks in flight and writes each
+finished run, as it finishes, as its own part file (written to a temporary name, then
+renamed, so a half-written row never exists); ``runs.parquet`` is assembled from the parts,
+sorted by run id, whenever the driver stops, so its content does not depend on the number
+of workers or the order of completion. A task that raises is retried by Ray; one that
+still fails is recorded with its error and the sweep goes on. ``resume`` skips every run
+already recorded as finished, so a sweep killed at any point continues where it was.
+
+The sweep's folder:
+
+    sweep.json      the experiment as resolved, its variants and seeds, provenance, counts, failures
+    runs.parquet    one row per run: run_id, variant, variant_index, replication, seed, the
+                    factors by field path, the kept outcomes, status, error, wall_s
+    runs/RUN_ID/    each run's own summary, tables and manifest
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import UserError
+from sim.experiment import GROUPINGS, Plan
+
+RUNS_TABLE = "runs.parquet"
+PARTS = ".runs.parts"
+RUN_DIRS = "runs"
+MANIFEST = "sweep.json"
+RETRIES = 2  # Ray retries a task that raised this many times before it is recorded as failed
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    run_id: str
+    variant: str
+    variant_index: int
+    replication: int
+    seed: int
+    values: dict[str, Any]
+    scenario: dict[str, Any]  # the run's scenario, resolved, as JSON
+
+
+def run_specs(plan: Plan) -> list[RunSpec]:
+    """Every run of the plan: each variant once per replication, with that replication's seed."""
+    specs = []
+    for variant in plan.variants:
+        base = plan.scenarios[variant.index]
+        for replication, seed in enumerate(plan.seeds):
+            specs.append(
+                RunSpec(
+                    run_id=f"v{variant.index:04d}-r{replication:04d}",
+                    variant=variant.label,
+                    variant_index=variant.index,
+                    replication=replication,
+                    seed=seed,
+                    values=variant.values,
+                    scenario=base.model_copy(update={"seed": seed}).model_dump(mode="json"),
+                )
+            )
+    return specs
+
+
+def outcome_columns(outcomes: list[str], by_group: list[str]) -> list[str]:
+    """The kept outcome columns: each outcome in total, then each rate by every group of the chosen groupings
+    (clinic and market figures exist only in total)."""
+    from sim.runner import HEADLINE
+
+    columns = list(outcomes)
+    for grouping in by_group:
+        columns += [f"{o}[{grouping}={group}]" for o in outcomes if o in HEADLINE for group in GROUPINGS[grouping]]
+    return columns
+
+
+def _row(spec: RunSpec, status: str, outcomes: dict[str, Any], error: str, wall_s: float, columns: list[str]) -> dict[str, Any]:
+    row = {"run_id": spec.run_id, "variant": spec.variant, "variant_index": spec.variant_index, "replication": spec.replication, "seed": spec.seed}
+    row |= spec.values
+    row |= {column: outcomes.get(column, np.nan) for column in columns}
+    return row | {"status": status, "error": error, "wall_s": wall_s}
+
+
+def execute(spec: RunSpec, outcomes: list[str], by_group: list[str], run_dir: str | None) -> dict[str, Any]:
+    """One run (the body of a Ray task): simulate, write the run's own folder, return its row."""
+    from sim.runner import run
+    from sim.scenario import Scenario
+    from sim.store import write_run
+
+    clock = time.perf_counter()
+    result = run(Scenario.model_validate(spec.scenario))
+    if run_dir is not None:
+        write_run(result, Path(run_dir), figures=False)
+    kept = {o: result.summary.get(o) for o in outcomes}
+    for grouping in by_group:
+        rows = result.by_group[result.by_group["group_by"] == grouping]
+        for label, (_, row) in zip(GROUPINGS[grouping], rows.iterrows()):
+            kept |= {f"{o}[{grouping}={label}]": row[o] for o in outcomes if o in row}
+    kept = {k: (np.nan if v is None else float(v)) for k, v in kept.items()}
+    return _row(spec, "ok", kept, "", round(time.perf_counter() - clock, 3), outcome_columns(outcomes, by_group))
+
+
+class RunsTable:
+    """The runs of a sweep on disk: a part file per finished run, assembled into runs.parquet."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self.parts = self.folder / PARTS
+        self.table = self.folder / RUNS_TABLE
+
+    def exists(self) -> bool:
+        return self.table.exists() or self.parts.exists()
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.parts.mkdir(parents=True, exist_ok=True)
+        staging = self.parts / f".{row['run_id']}.tmp"
+        pd.DataFrame([row]).to_parquet(staging, index=False)
+        os.replace(staging, self.parts / f"{row['run_id']}.parquet")
+
+    def read(self) -> pd.DataFrame:
+        """Every recorded run once (a part, newer, wins over the table), sorted by run id."""
+        frames = [pd.read_parquet(self.table)] if self.table.exists() else []
+        frames += [pd.read_parquet(p) for p in sorted(self.parts.glob("*.parquet"))] if self.parts.exists() else []
+        frames = [f for f in frames if len(f)]
+        if not frames:
+            return pd.DataFrame()
+        runs = pd.concat(frames, ignore_index=True)
+        return runs.drop_duplicates("run_id", keep="last").sort_values("run_id", kind="stable").reset_index(drop=True)
+
+    def finished(self) -> set[str]:
+        runs = self.read()
+        return set(runs.loc[runs["status"] == "ok", "run_id"]) if len(runs) else set()
+
+    def compact(self) -> pd.DataFrame:
+        """Write runs.parquet from everything recorded, then drop the parts."""
+        runs = self.read()
+        staging = self.folder / f".{RUNS_TABLE}.tmp"
+        runs.to_parquet(staging, index=False)
+        os.replace(staging, self.table)
+        for part in self.parts.glob("*.parquet") if self.parts.exists() else []:
+            part.unlink()
+        if self.parts.exists():
+            for leftover in self.parts.iterdir():
+                leftover.unlink()
+            self.parts.rmdir()
+        return runs
+
+
+@dataclass
+class SweepReport:
+    runs: int
+    done_before: int
+    finished: int = 0
+    failed: list[dict[str, str]] = field(default_factory=list)
+    wall_s: float = 0.0
+    workers: int = 0
+
+
+def _start_ray(workers: int | None, address: str | None) -> int:
+    """Start Ray embedded (or join ``address``); returns how many runs to keep in flight per round."""
+    import ray
+
+    import sim
+
+    quiet = {"include_dashboard": False, "log_to_driver": False, "logging_level": "ERROR"}
+    env = {"env_vars": {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}}
+    try:
+        if address:
+            ray.init(address=address, runtime_env=env | {"py_modules": [str(Path(sim.__file__).parent)]}, **quiet)
+            available = int(ray.cluster_resources().get("CPU", 1))
+        else:
+            available = workers or os.cpu_count() or 1
+            ray.init(num_cpus=available, runtime_env=env, **quiet)
+    except (ConnectionError, RuntimeError, ValueError) as error:
+        raise UserError(f"--address {address}: cannot join the Ray cluster ({str(error).splitlines()[0]}).") from None
+    return min(workers or available, available)
+
+
+def sweep(
+    plan: Plan,
+    out: Path,
+    workers: int | None = None,
+    address: str | None = None,
+    resume: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> SweepReport:
+    """Run every run of ``plan`` not yet finished in ``out``; returns what happened.
+
+    ``progress(finished, failed)`` is called after each run.
+    """
+    import ray
+
+    out = Path(out)
+    table = RunsTable(out)
+    if table.exists() and not resume:
+        raise UserError(f"--out {out}: already holds a sweep; continue it with --resume, or give another --out.")
+    if resume and not (out / MANIFEST).is_file():
+        raise UserError(f"--out {out}: holds no sweep to resume.")
+    if resume:
+        _check_same_experiment(plan, out)
+    specs = run_specs(plan)
+    done = table.finished() if resume else set()
+    todo = [spec for spec in specs if spec.run_id not in done]
+    report = SweepReport(runs=len(specs), done_before=len(done))
+    out.mkdir(parents=True, exist_ok=True)
+    _write_manifest(plan, out, report, started=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    if not todo:
+        table.compact()
+        return report
+    clock = time.perf_counter()
+    started_ray = not ray.is_initialized()
+    report.workers = _start_ray(workers, address) if started_ray else (workers or int(ray.cluster_resources().get("CPU", 1)))
+    task = ray.remote(num_cpus=1, max_retries=RETRIES, retry_exceptions=True)(execute)
+    e = plan.experiment
+    columns = outcome_columns(e.outcomes, e.by_group)
+    pending: dict[Any, RunSpec] = {}
+    queue = iter(todo)
+    try:
+        while True:
+            while len(pending) < 2 * report.workers:
+                spec = next(queue, None)
+                if spec is None:
+                    break
+                pending[task.remote(spec, e.outcomes, e.by_group, str(out / RUN_DIRS / spec.run_id))] = spec
+            if not pending:
+                break
+            ready, _ = ray.wait(list(pending), num_returns=1)
+            for ref in ready:
+                spec = pending.pop(ref)
+                try:
+                    row = ray.get(ref)
+                except Exception as error:  # the task failed after Ray's retries: recorded, and the sweep goes on
+                    message = _first_line(error)
+                    row = _row(spec, "failed", {}, message, np.nan, columns)
+                    report.failed.append({"run_id": spec.run_id, "variant": spec.variant, "error": message})
+                table.add(row)
+                report.finished += 1
+                if progress:
+                    progress(report.finished, len(report.failed))
+    except KeyboardInterrupt:
+        for ref in pending:
+            ray.cancel(ref, force=True)
+        raise
+    finally:
+        if started_ray:
+            ray.shutdown()
+        report.wall_s = time.perf_counter() - clock
+        table.compact()
+        _write_manifest(plan, out, report)
+    return report
+
+
+def _first_line(error: Exception) -> str:
+    """The error a failed task raised, as one line (Ray wraps it in a traceback)."""
+    cause = getattr(error, "cause", None) or error
+    text = f"{type(cause).__name__}: {cause}"
+    return text.strip().splitlines()[-1] if "Traceback" in text else text.strip().splitlines()[0]
+
+
+def _manifest_plan(plan: Plan) -> dict[str, Any]:
+    return {
+        "experiment": plan.experiment.model_dump(mode="json"),
+        "source": str(plan.source),
+        "seeds": plan.seeds,
+        "variants": [{"index": v.index, "label": v.label, "scenario": str(v.scenario_path), "values": v.values} for v in plan.variants],
+    }
+
+
+def _check_same_experiment(plan: Plan, out: Path) -> None:
+    recorded = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    if recorded.get("plan") != json.loads(json.dumps(_manifest_plan(plan), default=str)):
+        raise UserError(f"--out {out}: holds a sweep of another experiment (or of this one changed since); give another --out.")
+
+
+def _write_manifest(plan: Plan, out: Path, report: SweepReport, started: str | None = None) -> None:
+    from sim.store import provenance
+
+    path = out / MANIFEST
+    previous = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    document = {
+        "name": plan.experiment.name,
+        "plan": _manifest_plan(plan),
+        **provenance(),
+        "started": started or previous.get("started"),
+        "updated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "report": asdict(report),
+    }
+    staging = out / f".{MANIFEST}.tmp"
+    staging.write_text(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    os.replace(staging, path)
+
+
+def read_sweep(folder: Path) -> tuple[dict[str, Any], pd.DataFrame]:
+    """A sweep's manifest and runs table."""
+    folder = Path(folder)
+    if not (folder / MANIFEST).is_file():
+        raise UserError(f"{folder}: is not a sweep's folder (no {MANIFEST}); give the --out of a 'vardval sweep'.")
+    runs = RunsTable(folder).read()
+    return json.loads((folder / MANIFEST).read_text(encoding="utf-8")), runs

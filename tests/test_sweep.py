@@ -1,0 +1,159 @@
+"""Scenario batches on embedded Ray: complete, resumable, deterministic, paired, and strict about bad files."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.compare import paired_comparison
+from sim.errors import UserError
+from sim.experiment import load_experiment, replication_seeds
+from sim.sweep import PARTS, sweep
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+TINY = "fixed: {months: 6, warmup_months: 0, population.residents: 3000}\n"
+
+
+def experiment(tmp_path: Path, body: str, name: str = "tiny") -> Path:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(f"name: {name}\nbase: {SCENARIOS / 'jamtland-2020.yaml'}\n{TINY}{body}", encoding="utf-8")
+    return path
+
+
+def comparable(runs: pd.DataFrame) -> pd.DataFrame:
+    return runs.drop(columns=["wall_s"]).reset_index(drop=True)
+
+
+def test_a_sweep_records_one_row_per_run_with_its_factors_and_outcomes(tmp_path):
+    path = experiment(tmp_path, f"factors:\n  scenario: [{SCENARIOS / 'jamtland-2020.yaml'}, {SCENARIOS / 'fee-for-service.yaml'}]\n  rulebook.capitation.cni_share: [0.25, 0.4]\nreplications: 2\nby_group: [area_type]\n")
+    plan = load_experiment(path)
+    report = sweep(plan, tmp_path / "out", workers=2)
+    runs = pd.read_parquet(tmp_path / "out" / "runs.parquet")
+    assert report.finished == 8 and not report.failed and len(runs) == 8
+    assert list(runs["run_id"]) == sorted(runs["run_id"]) and runs["run_id"].is_unique
+    assert set(runs["variant"]) == {"jamtland-2020, cni_share=0.25", "jamtland-2020, cni_share=0.4", "fee-for-service, cni_share=0.25", "fee-for-service, cni_share=0.4"}
+    for column in ("scenario", "rulebook.capitation.cni_share", "undertreatment_rate", "undertreatment_rate[area_type=sparse]", "status", "wall_s", "seed", "replication"):
+        assert column in runs.columns, column
+    assert (runs["status"] == "ok").all() and runs["undertreatment_rate"].notna().all()
+    # replication r has the same seed in every variant (common random numbers)
+    assert runs.groupby("replication")["seed"].nunique().eq(1).all()
+    assert sorted(runs["seed"].unique()) == sorted(replication_seeds(plan.experiment.seed, 2))
+    assert (tmp_path / "out" / "runs" / "v0000-r0000" / "summary.json").is_file()
+
+
+def test_the_table_is_the_same_with_one_or_two_workers(tmp_path):
+    path = experiment(tmp_path, f"factors:\n  scenario: [{SCENARIOS / 'jamtland-2020.yaml'}, {SCENARIOS / 'blend-capitation-ffs.yaml'}]\nreplications: 3\n")
+    sweep(load_experiment(path), tmp_path / "one", workers=1)
+    sweep(load_experiment(path), tmp_path / "two", workers=2)
+    pd.testing.assert_frame_equal(comparable(pd.read_parquet(tmp_path / "one" / "runs.parquet")), comparable(pd.read_parquet(tmp_path / "two" / "runs.parquet")))
+
+
+def test_a_scenario_compared_with_itself_differs_by_exactly_zero(tmp_path):
+    same = SCENARIOS / "jamtland-2020.yaml"
+    copy = tmp_path / "jamtland-copy.yaml"
+    copy.write_text(f"name: jamtland-copy\ndescription: the same rulebook under another name\nextends: {same}\n")
+    path = experiment(tmp_path, f"factors:\n  scenario: [{same}, {copy}]\nreplications: 3\n")
+    sweep(load_experiment(path), tmp_path / "out", workers=2)
+    runs = pd.read_parquet(tmp_path / "out" / "runs.parquet")
+    table = paired_comparison(runs, ["undertreatment_rate", "cost_per_capita_sek", "access_3day_share"], "jamtland-2020")
+    other = table[table["variant"] == "jamtland-copy"]
+    assert len(other) == 3 and (other["diff"] == 0).all() and (other["ci_low"] == 0).all() and (other["ci_high"] == 0).all()
+
+
+def test_a_run_that_fails_is_recorded_and_the_sweep_goes_on(tmp_path):
+    path = experiment(tmp_path, "factors:\n  population.region: [jamtland, no-such-region]\nreplications: 1\n")
+    report = sweep(load_experiment(path), tmp_path / "out", workers=2)
+    runs = pd.read_parquet(tmp_path / "out" / "runs.parquet")
+    assert list(runs["status"]) == ["ok", "failed"]
+    assert "no-such-region" in runs.loc[1, "error"] and np.isnan(runs.loc[1, "undertreatment_rate"])
+    assert len(report.failed) == 1 and report.failed[0]["run_id"] == "v0001-r0000"
+
+
+def test_resuming_after_the_driver_is_killed_runs_every_run_exactly_once(tmp_path):
+    path = experiment(tmp_path, f"factors:\n  scenario: [{SCENARIOS / 'jamtland-2020.yaml'}, {SCENARIOS / 'fee-for-service.yaml'}]\nreplications: 6\n")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "sim.cli", "sweep", str(path), "--out", str(out), "--workers", "1", "--quiet"]
+    driver = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    parts = out / PARTS
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(parts.glob("*.parquet")) if parts.exists() else []) < 3:
+        time.sleep(0.2)
+    os.killpg(driver.pid, signal.SIGKILL)
+    driver.wait()
+    before = {p.stem: pd.read_parquet(p) for p in parts.glob("*.parquet")}
+    assert 3 <= len(before) < 12, "the driver was not killed mid-sweep"
+    assert not (out / "runs.parquet").exists()
+    resumed = subprocess.run([*command, "--resume"], capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert len(runs) == 12 and runs["run_id"].is_unique and (runs["status"] == "ok").all()
+    for run_id, row in before.items():  # finished before the kill: not run again (same row, same wall time)
+        pd.testing.assert_frame_equal(runs[runs["run_id"] == run_id].reset_index(drop=True), row)
+    again = subprocess.run([*command, "--resume"], capture_output=True, text=True)
+    assert again.returncode == 0 and "12 of 12 runs finished (12 before this call)" in again.stdout
+
+
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        ("factors:\n  rulebook.capitation.cni_shar: [0.2]\n", ["tiny.yaml", "factor 'rulebook.capitation.cni_shar'", "unknown field"]),
+        ("factors:\n  rulebook.capitation.cni_share: [0.2, 3]\n", ["tiny.yaml", "factor 'rulebook.capitation.cni_share' = 3", "less than or equal to 1"]),
+        ("replications: 0\n", ["tiny.yaml", "'replications'", "greater than or equal to 1"]),
+        ("outcomes: [happiness]\n", ["tiny.yaml", "unknown outcome 'happiness'"]),
+        ("design: {method: sobol, n: 6}\nfactors:\n  rulebook.capitation.cni_share: {low: 0.1, high: 0.5}\n  rulebook.capitation.scale: {low: 0.8, high: 1.2}\n", ["tiny.yaml", "power of 2"]),
+        ("factors:\n  scenario: [nowhere.yaml]\n", ["nowhere.yaml", "not found"]),
+    ],
+)
+def test_a_malformed_experiment_is_one_sentence_and_writes_nothing(tmp_path, body, words):
+    path = experiment(tmp_path, body)
+    with pytest.raises(UserError) as error:
+        load_experiment(path)
+    assert "\n" not in str(error.value)
+    for word in words:
+        assert word in str(error.value)
+    result = subprocess.run([sys.executable, "-m", "sim.cli", "sweep", str(path), "--out", str(tmp_path / "never")], capture_output=True, text=True)
+    assert result.returncode == 2 and "Traceback" not in result.stderr and not (tmp_path / "never").exists()
+
+
+def test_sensitivity_ranks_a_strong_factor_above_a_weak_one(tmp_path):
+    from sim.sensitivity import sensitivity
+
+    body = (
+        "design: {method: morris, n: 3, levels: 4}\n"
+        "factors:\n  rulebook.fee_for_service.scale: {low: 0.0, high: 1.0}\n  market.digital.cost_sek_per_visit: {low: 250, high: 350}\n"
+        "outcomes: [overtreatment_rate, visits_per_capita]\n"
+    )
+    sweep(load_experiment(experiment(tmp_path, body)), tmp_path / "out", workers=2)
+    indices = sensitivity(tmp_path / "out").set_index(["outcome", "factor"])
+    fee = indices.loc[("overtreatment_rate", "rulebook.fee_for_service.scale"), "mu_star"]
+    digital = indices.loc[("overtreatment_rate", "market.digital.cost_sek_per_visit"), "mu_star"]
+    assert fee > 10 * max(digital, 1e-9)
+    assert (tmp_path / "out" / "sensitivity.csv").is_file() and list((tmp_path / "out" / "figures").glob("sensitivity_*.png"))
+
+
+def test_sweep_compare_and_report_from_the_command_line(tmp_path):
+    path = experiment(tmp_path, f"factors:\n  scenario: [{SCENARIOS / 'jamtland-2020.yaml'}, {SCENARIOS / 'fee-for-service.yaml'}]\nreplications: 2\nby_group: [cni_quintile]\n")
+    out = tmp_path / "out"
+    cli = [sys.executable, "-m", "sim.cli"]
+    assert subprocess.run([*cli, "sweep", str(path), "--out", str(out), "--quiet"], capture_output=True).returncode == 0
+    compared = subprocess.run([*cli, "compare", str(out)], capture_output=True, text=True)
+    assert compared.returncode == 0 and "fee-for-service" in compared.stdout and "diff" in compared.stdout
+    table = pd.read_csv(out / "comparison.csv")
+    assert list(table.columns) == ["outcome", "variant", "mean", "diff", "ci_low", "ci_high", "n"]
+    assert "undertreatment_rate[cni_quintile=Q5]" in set(table["outcome"])
+    assert (out / "comparison.md").read_text().count("| undertreatment_rate |") == 2
+    reported = subprocess.run([*cli, "report", str(out)], capture_output=True, text=True)
+    assert reported.returncode == 0
+    page = (out / "report.html").read_text()
+    for part in ("<h2>Comparison</h2>", "data:image/png;base64,", "<h2>Failures</h2>", "<h2>Provenance</h2>", "fee-for-service"):
+        assert part in page
+    wrong = subprocess.run([*cli, "compare", str(out), "--baseline", "nothing"], capture_output=True, text=True)
+    assert wrong.returncode == 2 and "--baseline 'nothing'" in wrong.stderr
