@@ -13,9 +13,12 @@
     seed: 1                              # replication r runs with the r-th seed spawned from it, in every variant
     outcomes: [undertreatment_rate, cost_per_capita_sek]
     by_group: [cni_quintile]             # also keep the outcomes by these groups
+    variants:                            # optional: named sets of field values, each a variant
+      stop-loss: {rulebook.fundholding.stop_loss_sek: 100000}
+    tables: [list_size]                  # optional: list-size.csv beside runs.parquet (fundholding)
 
-A variant is one point of the design (one scenario and one value of every factor); every
-variant runs once per replication. Variants with the same replication index share a seed
+A variant is one point of the design (one scenario, one named variant if the file has
+``variants:``, and one value of every factor); every variant runs once per replication. Variants with the same replication index share a seed
 (common random numbers), so their differences are paired. Every variant's scenario is
 built and validated before anything runs: a bad experiment stops with one sentence and
 writes nothing.
@@ -34,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sim.errors import UserError, describe_validation
 from sim.population import AGE_GROUPS, CNI_QUINTILES
 from sim.geography import AREA_TYPES
-from sim.runner import HEADLINE, EXTRA_OUTCOMES
+from sim.runner import EXTRA_OUTCOMES, HEADLINE, LIST_SIZE_OUTCOMES
 from sim.scenario import Scenario, builtin_dir, load_scenario, read_yaml, resolve_scenario_path
 
 GROUPINGS = {
@@ -42,7 +45,7 @@ GROUPINGS = {
     "age_group": list(AGE_GROUPS),
     "area_type": list(AREA_TYPES),
 }
-OUTCOMES = tuple(HEADLINE) + tuple(EXTRA_OUTCOMES)
+OUTCOMES = tuple(HEADLINE) + tuple(EXTRA_OUTCOMES) + LIST_SIZE_OUTCOMES
 DEFAULT_OUTCOMES = (
     "undertreatment_rate",
     "overtreatment_rate",
@@ -96,11 +99,17 @@ class Experiment(_Strict):
     base: str = "jamtland-2020"
     fixed: dict[str, Any] = Field(default_factory=dict)
     factors: dict[str, list[Any] | Range] = Field(default_factory=dict)
+    variants: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Named sets of field values, each a variant of its own (crossed with the factors)."
+    )
     design: Design = Design()
     replications: int = Field(1, ge=1, le=10_000)
     seed: int = Field(1, ge=0)
     outcomes: list[str] = Field(default_factory=lambda: list(DEFAULT_OUTCOMES), min_length=1)
     by_group: list[Literal["cni_quintile", "age_group", "area_type"]] = Field(default_factory=list)
+    tables: list[Literal["list_size"]] = Field(
+        default_factory=list, description="Tables written beside runs.parquet when the sweep ends: list_size (list-size.csv, fundholding)."
+    )
 
     @field_validator("design", mode="before")
     @classmethod
@@ -125,6 +134,12 @@ class Experiment(_Strict):
         if self.design.method in ("sobol", "morris") and len(self.sampled) < 2:
             raise ValueError(f"a {self.design.method} design needs at least two ranged factors")
         return self
+
+    @property
+    def kept_outcomes(self) -> list[str]:
+        """The outcomes every run keeps: those asked for, and those its tables need."""
+        needed = list(LIST_SIZE_OUTCOMES) if "list_size" in self.tables else []
+        return list(dict.fromkeys(self.outcomes + needed))
 
     @property
     def sampled(self) -> list[str]:
@@ -210,10 +225,12 @@ def _field_is_int(path: str) -> bool:
 
 def _label(scenario_name: str | None, values: dict[str, Any], sampled: bool, index: int) -> str:
     parts = [scenario_name] if scenario_name else []
+    if "named_variant" in values:
+        parts.append(values["named_variant"])
     if sampled:
         parts.append(f"point {index}")
     else:
-        parts += [f"{path.split('.')[-1]}={_short(v)}" for path, v in values.items() if path != "scenario"]
+        parts += [f"{path.split('.')[-1]}={_short(v)}" for path, v in values.items() if path not in ("scenario", "named_variant")]
     return ", ".join(parts) or "base"
 
 
@@ -234,21 +251,26 @@ def load_experiment(path: str | Path) -> Plan:
     sampled = experiment.design.method != "grid"
     variants, scenarios = [], {}
     seeds = replication_seeds(experiment.seed, experiment.replications)
+    named = experiment.variants or {"": {}}
     for scenario_path in scenario_paths:
-        for point in points:
-            index = len(variants)
-            values = {}
-            for path, value in zip(experiment.sampled, point):
-                value = value.item() if isinstance(value, np.generic) else value
-                values[path] = round(value) if _field_is_int(path) and isinstance(value, float) else value
-            if "scenario" in experiment.factors:
-                values = {"scenario": scenario_path.stem, **values}
-            overrides = {**experiment.fixed, **{p: v for p, v in values.items() if p != "scenario"}, "seed": seeds[0]}
-            labels = {p: f"{source}: fixed field '{p}'" for p in experiment.fixed}
-            labels |= {p: f"{source}: factor '{p}' = {_short(v)}" for p, v in values.items() if p != "scenario"}
-            scenarios[index] = load_scenario(scenario_path, overrides, labels)
-            name = scenario_path.stem if "scenario" in experiment.factors else None
-            variants.append(Variant(index, _label(name, values, sampled, len(variants) % len(points)), scenario_path, values))
+        for variant_name, variant_values in named.items():
+            for p_index, point in enumerate(points):
+                index = len(variants)
+                values = {}
+                for path, value in zip(experiment.sampled, point):
+                    value = value.item() if isinstance(value, np.generic) else value
+                    values[path] = round(value) if _field_is_int(path) and isinstance(value, float) else value
+                overrides = {**experiment.fixed, **variant_values, **values, "seed": seeds[0]}
+                labels = {p: f"{source}: fixed field '{p}'" for p in experiment.fixed}
+                labels |= {p: f"{source}: variant '{variant_name}', field '{p}'" for p in variant_values}
+                labels |= {p: f"{source}: factor '{p}' = {_short(v)}" for p, v in values.items()}
+                scenarios[index] = load_scenario(scenario_path, overrides, labels)
+                if variant_name:
+                    values = {"named_variant": variant_name, **values}
+                if "scenario" in experiment.factors:
+                    values = {"scenario": scenario_path.stem, **values}
+                name = scenario_path.stem if "scenario" in experiment.factors else None
+                variants.append(Variant(index, _label(name, values, sampled, p_index), scenario_path, values))
     labels = [v.label for v in variants]
     if len(set(labels)) != len(labels):
         raise UserError(f"{source}: two variants would share a label ({_first_duplicate(labels)}); make the factors' values distinct.")

@@ -30,6 +30,8 @@ CATEGORY = {
     "drug_budget": "drugs",
     "drugs": "drugs",
     "hospital": "hospital",
+    "hospital_result": "hospital",
+    "fundholding": "hospital",
     "digital_fee": "digital",
 }
 CATEGORIES = ("primary", "hospital", "digital", "drugs")
@@ -56,6 +58,7 @@ class Ledger:
         self.region: dict[str, float] = defaultdict(float)  # region's net spending by item, SEK
         self.region_cells = {c: np.zeros(N_CELLS) for c in CATEGORIES}
         self.patients_paid = 0.0
+        self.hospital_revenue = 0.0  # prices the hospital is paid this month, by the region and fundholders
 
     # ------------------------------------------------------------------ booking
 

@@ -18,7 +18,7 @@ import mesa
 import numpy as np
 
 from sim.behaviour.seeking import choose_channel
-from sim.behaviour.treatment import believed_need, benefit, choose_quantity, choose_referral, draw_a
+from sim.behaviour.treatment import believed_need, benefit, choose_quantity, choose_referral, choose_substitution, draw_a
 from sim.clinic import Clinic, DigitalProvider
 from sim.geography import Geography, load_region
 from sim.hospital import EMERGENCY_ADMISSION, Cases, Hospital
@@ -150,7 +150,8 @@ class CareMarket(mesa.Model):
         return self.month - self.warmup
 
     def _start_reporting(self) -> None:
-        """The warm-up is over: forget its outcomes."""
+        """The warm-up is over: the hospital's volume of reference is set; its outcomes are forgotten."""
+        self.hospital.fix_costs()
         self.outcomes = Outcomes()
         self.clinic_years = []
         self.switches = 0
@@ -219,13 +220,14 @@ class CareMarket(mesa.Model):
         reward = self.region.bonus(ep)
         bonus, bonus_from = reward if reward is not None else (0.0, None)
         q = choose_quantity(ep.q_star, ep.a, value, ep.margin, q_min, q_max, bonus, bonus_from)
+        ep.p_hat = believed_need(ep.p_need, ep.needs_specialist, to_normal(ep.u["diagnosis"]), b.referral.diagnostic_accuracy)
         money = -self.region.referral_price(ep) - b.referral.offload_visits * ep.margin
-        p_hat = believed_need(ep.p_need, ep.needs_specialist, to_normal(ep.u["diagnosis"]), b.referral.diagnostic_accuracy)
-        ep.referred = treated & choose_referral(p_hat, ep.a, b.referral, money)
+        ep.referred = treated & choose_referral(ep.p_hat, ep.a, b.referral, money)
+        ep.substituted = treated & ~ep.referred & choose_substitution(ep.p_hat, ep.a, b.referral, ep.margin)
         referred_q = np.maximum(q - b.referral.offload_visits, q_min)
         ep.specialist_visits = np.where(ep.referred & ep.needs_specialist, q - referred_q, 0).astype(np.int16)
-        q = np.where(ep.referred, referred_q, q)
-        ep.q = np.where(treated, q, ep.q_star).astype(np.int16)
+        q = np.where(ep.referred, referred_q, q) + np.where(ep.substituted, b.referral.substitute_visits, 0)
+        ep.q = np.where(treated, np.minimum(q, q_max), ep.q_star).astype(np.int16)
 
     def _serve(self, ep: Episodes) -> None:
         """Providers meet demand within capacity; rationed visits are lost (patients give up or get less)."""
@@ -267,12 +269,29 @@ class CareMarket(mesa.Model):
             ledger.provider_cost("drugs", np.bincount(pop.clinic, weights=chronic, minlength=n))
         else:
             ledger.region_cost("drugs", np.bincount(pop.cell, weights=chronic, minlength=N_CELLS))
-        ledger.region_cost("hospital", np.bincount(pop.cell[cases.row], weights=cases.cost, minlength=N_CELLS))
+        self._pay_hospital(cases)
         # care each resident used this year, valued at cost (for the concentration of cost)
         use = np.where(treated, ep.q_delivered * self._cost_per_visit(ep, clinic_share_only=False), 0.0)
         np.add.at(pop.cost_year, ep.row, use.astype(np.float32))
         np.add.at(pop.cost_year, cases.row, cases.cost.astype(np.float32))
         pop.cost_year += chronic
+
+    def _pay_hospital(self, cases: Cases) -> None:
+        """Each case's price is paid by a fundholder (its bill) or the region (the rest); the region,
+        which owns the hospital, also covers the hospital's result: its fixed cost does not shrink with its volume."""
+        ledger, pop = self.ledger, self.population
+        price = cases.cost
+        bills = self.region.hospital_bills(cases)
+        by_region = price if bills is None else price - bills.billed_sek
+        ledger.region_cost("hospital", np.bincount(pop.cell[cases.row], weights=by_region, minlength=N_CELLS))
+        if bills is not None:
+            paid = bills.provider >= 0
+            ledger.provider_cost("hospital_bills", np.bincount(bills.provider[paid], weights=bills.billed_sek[paid], minlength=self.n_providers))
+        own_cost = self.hospital.cost_of(float(price.sum()))
+        self.hospital_own_cost = own_cost
+        ledger.hospital_revenue += float(price.sum())
+        cover = own_cost - float(price.sum())
+        ledger.region_cost("hospital_result", cover * pop.cell_counts / max(pop.cell_counts.sum(), 1))
 
     # ------------------------------------------------------------------ health and visits
 
@@ -284,10 +303,11 @@ class CareMarket(mesa.Model):
         shortfall = 1 - benefit(care, ep.q_star, 1.0) / ep.q_star
         loss = h.loss_per_unit_shortfall * ep.q_star * shortfall
         unreferred = ep.needs_specialist & ~ep.referred & (ep.channel != EMERGENCY)
+        substitute = self.params.behaviour.referral.substitute_effect * ep.substituted
         self._losses = {
             "health_loss_undertreatment": np.where(care < ep.q_star, loss, 0.0),
             "health_loss_overtreatment": np.where(care > ep.q_star, loss, 0.0),
-            "health_loss_unreferred": np.where(unreferred, h.loss_unreferred, 0.0),
+            "health_loss_unreferred": np.where(unreferred, h.loss_unreferred * (1 - substitute), 0.0),
         }
         total = sum(self._losses.values())
         np.subtract.at(pop.health, ep.row, total.astype(np.float32))
@@ -337,9 +357,11 @@ class CareMarket(mesa.Model):
         out.add(
             pop.cell[cases.row],
             hospital_cases=1.0,
+            hospital_prices_sek=cases.cost,
             emergency_admissions=cases.route == EMERGENCY_ADMISSION,
             avoidable_admissions=cases.avoidable,
         )
+        out.add_by_cell("hospital_own_cost_sek", self.hospital_own_cost * pop.cell_counts / max(pop.cell_counts.sum(), 1))
         eligible, coc = pop.continuity()
         out.add(pop.cell, health=pop.health, continuity_n=eligible, continuity_sum=coc)
         out.add_by_cell("resident_months", pop.cell_counts)
@@ -356,6 +378,7 @@ class CareMarket(mesa.Model):
         revenue, result = self.ledger.year_to_date()
         cover = self.region.cover_deficits(result)
         self._record_clinic_years(self.month, revenue, result, cover)
+        self.region.start_year()
         for p in self.providers:
             p.equity += result[p.index] + cover[p.index]
             if p.open and p.close_year(result[p.index], revenue[p.index]):
@@ -365,9 +388,13 @@ class CareMarket(mesa.Model):
         """One row per provider open at some time in the year that ends with ``last_month``, for the year so far."""
         year, months = divmod(last_month - self.warmup, 12)
         year_start = last_month - months
+        fundholding = self.region.fundholding.year_accounts() if self.region.fundholding.accounting else {}
         for p in self.providers:
             if p.open or p.closed_month >= year_start:
                 row = self._clinic_year_row(p, year + 1, months + 1, revenue[p.index], result[p.index], cover[p.index])
+                for name in ("budget", "billed", "reinsured", "settlement", "result"):
+                    values = fundholding.get(name)
+                    row[f"fundholding_{name}_sek"] = float(values[p.index]) if values is not None and p.index < len(values) else np.nan
                 self.clinic_years.append(row)
 
     def close_partial_year(self) -> None:

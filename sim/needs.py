@@ -36,6 +36,8 @@ class Episodes:
     needs_specialist: np.ndarray  # bool
     p_need: np.ndarray  # prior probability of specialist need a physician knows
     u: dict[str, np.ndarray]  # the episode's uniform draws, by name (DRAWS)
+    p_hat: np.ndarray = field(default=None)  # the physician's belief in specialist need, after their signal
+    substituted: np.ndarray = field(default=None)  # an unreferred need the physician treats with extra visits instead
     channel: np.ndarray = field(default=None)  # CLINIC, DIGITAL or EMERGENCY
     provider: np.ndarray = field(default=None)  # provider index (-1 at the emergency department)
     usual: np.ndarray = field(default=None)  # handled by the resident's usual GP

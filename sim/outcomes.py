@@ -53,6 +53,8 @@ SUMS = {
     "emergency_admissions": "emergency admissions from ill health",
     "avoidable_admissions": "of those, the expected number due to health below baseline",
     "hospital_cases": "hospital cases of every route",
+    "hospital_prices_sek": "their prices, SEK",
+    "hospital_own_cost_sek": "the hospital's own cost (a fixed part set in the warm-up, and the variable part of each price), SEK",
     "continuity_sum": "Bice-Boxerman index, summed over residents with 3+ visits in 18 months",
     "continuity_n": "residents with 3+ visits in 18 months (summed over months)",
     "cost_primary_sek": "region spending on primary care (capitation, fees, bonuses, fines, deficit cover, items it pays directly), SEK",
@@ -93,6 +95,8 @@ RATES = {
     "cost_drugs_per_capita_sek": "cost_drugs_sek / resident_months * 12",
     "patient_fees_per_capita_sek": "patient_fees_sek / resident_months * 12",
     "deaths_per_1000": "deaths / resident_months * 12000",
+    "hospital_cases_per_1000": "hospital_cases / resident_months * 12000",
+    "hospital_cost_per_case_sek": "hospital_own_cost_sek / hospital_cases",
 }
 
 

@@ -244,3 +244,30 @@ def sensitivity_plots(table: pd.DataFrame, method: str, title: str, folder: Path
         fig.suptitle(f"{title}, {scenario}: {what}")
         figures.append(_save(fig, folder / f"sensitivity_{scenario}.png"))
     return figures
+
+
+def list_size_figure(table: pd.DataFrame, title: str, path: Path) -> Path:
+    """A fundholder's risk by list size: the spread of its result and its probability of a deficit over 5 %."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig, axes = plt.subplots(1, 2, figsize=(14, 5.2))
+    for variant, data in table.groupby("variant", sort=False):
+        axes[0].plot(data["list_size"], 100 * data["result_cv"], marker="o", ms=3, label=variant)
+        axes[1].plot(data["list_size"], 100 * data["p_deficit_over_5pct"], marker="o", ms=3, label=variant)
+    for ax, label in zip(axes, ("Standard deviation of the result, % of the budget", "Probability of a deficit over 5 % of the budget, %")):
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(thousands)
+        ax.set_xlabel("Listed residents (log scale)")
+        ax.set_ylabel(label)
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+    axes[1].axvline(10_000, color="grey", ls="--", lw=1)
+    axes[1].axvline(100_000, color="grey", ls=":", lw=1)
+    axes[1].annotate("UK fundholding entry: 10,000", (10_000, 0.97), xycoords=("data", "axes fraction"), fontsize=8, color="grey", ha="right", rotation=90, va="top")
+    axes[1].annotate("US IPAs: about 100,000", (100_000, 0.97), xycoords=("data", "axes fraction"), fontsize=8, color="grey", ha="right", rotation=90, va="top")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8)
+    fig.suptitle(f"{title}: a fundholder's yearly result by list size")
+    fig.tight_layout(rect=(0, 0.12 if len(labels) > 3 else 0.07, 1, 1))
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

@@ -23,7 +23,8 @@ class Region(mesa.Agent):
         super().__init__(model)
         self.rulebook = rulebook
         self.choice = choice
-        self.rules = build_rules(rulebook)
+        self.rules = build_rules(rulebook, model.params.market.hospital)
+        self.fundholding = next(rule for rule in self.rules if rule.item == "fundholding")
         self.fees = PatientFees(rulebook.patient_fees, model.params.market.staffing.doctor_share_of_visits)
         self.nearby = np.zeros((0, 0), dtype=np.int64)
 
@@ -59,6 +60,14 @@ class Region(mesa.Agent):
                 total += per_year[rows] / 12
         return total
 
+    def hospital_bills(self, cases):
+        """Which provider pays how much of each hospital case (None: the region pays them all)."""
+        for rule in self.rules:
+            bills = rule.hospital_bills(self.model, cases)
+            if bills is not None:
+                return bills
+        return None
+
     def referral_price(self, ep: Episodes) -> np.ndarray:
         price = np.zeros(len(ep))
         for rule in self.rules:
@@ -75,6 +84,11 @@ class Region(mesa.Agent):
         """Year-end settlement of the rules that pay yearly (pay-for-performance)."""
         for rule in self.rules:
             self.model.ledger.pay(rule.item, rule.yearly(self.model))
+
+    def start_year(self) -> None:
+        """Every rule closes its year's books."""
+        for rule in self.rules:
+            rule.start_year(self.model)
 
     def cover_deficits(self, result: np.ndarray) -> np.ndarray:
         """Cover the year's deficits of the region's own clinics, if the rulebook says so; SEK per provider."""

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sim.follow import Follower
+from sim.risk import LIST_SIZES
 from sim.model import CareMarket
 from sim.scenario import Scenario, load_scenario
 
@@ -43,6 +44,8 @@ HEADLINE = (
     "emergency_admissions_per_1000",
     "avoidable_admissions_per_1000",
     "deaths_per_1000",
+    "hospital_cases_per_1000",
+    "hospital_cost_per_case_sek",
 )
 
 
@@ -59,7 +62,13 @@ EXTRA_OUTCOMES = (
     "switching_per_year",
     "top10_cost_share",
     "residents_final",
+    "hhi_final",
+    "fundholder_result_cv",
+    "p_fundholder_deficit_over_5pct",
+    "p_fundholder_deficit_over_10pct",
 )
+#: under fundholding: the spread of a fundholder's result by list size (sim/risk.py), mean over the years
+LIST_SIZE_OUTCOMES = tuple(f"{name}[list_size={size}]" for size in LIST_SIZES for name in ("result_cv", "p_deficit_over_5pct", "p_deficit_over_10pct"))
 
 
 @dataclass
@@ -134,8 +143,38 @@ def summarise(model: CareMarket, whole: pd.DataFrame, clinic_years: pd.DataFrame
         "switching_per_year": _number(model.switches / max(total["resident_months"] / 12, 1)),
         "top10_cost_share": _number(np.mean(model.top10_cost_share)) if model.top10_cost_share else None,
         "residents_final": len(model.population),
+        "hhi_final": _number(hhi(model.list_sizes[[c.index for c in model.clinics if c.open]])),
+        **fundholder_results(clinic_years),
     }
-    return summary | extra
+    return summary | extra | list_size_outcomes(model.region.fundholding.list_size_risk)
+
+
+def hhi(lists: np.ndarray) -> float:
+    """Herfindahl-Hirschman index of list shares, 0-10,000."""
+    shares = lists / max(lists.sum(), 1)
+    return float(10_000 * np.sum(shares**2))
+
+
+def fundholder_results(clinic_years: pd.DataFrame) -> dict[str, float | None]:
+    """Spread of fundholders' yearly results over clinic-years: standard deviation of the result per listed
+    resident over the mean budget per listed resident, and the shares of clinic-years in deficit beyond 5 % and 10 %."""
+    keys = ("fundholder_result_cv", "p_fundholder_deficit_over_5pct", "p_fundholder_deficit_over_10pct")
+    if not len(clinic_years) or clinic_years["fundholding_budget_sek"].isna().all():
+        return dict.fromkeys(keys)
+    rows = clinic_years[(clinic_years["owner"] != "digital") & (clinic_years["fundholding_budget_sek"] > 0) & (clinic_years["months"] == 12)]
+    if not len(rows):
+        return dict.fromkeys(keys)
+    result = rows["fundholding_result_sek"] / rows["listed"]
+    budget = rows["fundholding_budget_sek"] / rows["listed"]
+    share = rows["fundholding_result_sek"] / rows["fundholding_budget_sek"]
+    return dict(zip(keys, (_number(result.std(ddof=1) / budget.mean()) if len(rows) > 1 else None, _number(np.mean(share < -0.05)), _number(np.mean(share < -0.10)))))
+
+
+def list_size_outcomes(years: list[pd.DataFrame]) -> dict[str, float | None]:
+    if not years:
+        return dict.fromkeys(LIST_SIZE_OUTCOMES)
+    mean = pd.concat(years).groupby("list_size").mean()
+    return {f"{name}[list_size={size}]": _number(mean.loc[size, name]) for size in LIST_SIZES for name in ("result_cv", "p_deficit_over_5pct", "p_deficit_over_10pct")}
 
 
 def _number(x) -> float | None:

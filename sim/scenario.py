@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim.errors import UserError, describe_validation
 
@@ -301,6 +301,16 @@ class Hospital(Section):
     )
     direct_case_dispersion: float = Field(1.3, gt=0, le=3, description="Log-normal dispersion of direct cases (assumption).")
     specialty_shares: SpecialtyShares = Field(SpecialtyShares(), description="Specialty of a hospital case.")
+    out_of_region_share: float = Field(
+        0.03, ge=0, le=1, description="Share of direct and emergency cases treated in another region's hospital (tourism, travel; assumption)."
+    )
+    rare_share: float = Field(0.01, ge=0, le=1, description="Share of hospital cases that are rare diseases (assumption).")
+    fixed_cost_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Share of the hospital's cost that is fixed at the volume of the warm-up year (buildings, staff on duty, emergency readiness); the rest varies with each case (assumption).",
+    )
 
 
 class Market(Section):
@@ -436,6 +446,60 @@ class Fines(Section):
     max_sek_per_occasion: float = Field(100_000, ge=0, description="Most per occasion, SEK (Jämtland 2020, READ).")
 
 
+FUNDHOLDING_STEPS = ("0", "1", "2", "3a", "3b", "4", "5", "6", "7")
+
+
+class WhoPays(Section):
+    """Who pays for a listed resident's hospital care that the listing clinic did not refer (rulebooks.md 4, open questions)."""
+
+    referral_by_other_provider: Literal["listing", "referring", "region"] = Field(
+        "listing", description="A referral made by another provider (here: the digital provider): the listing clinic, the referring provider, or the region."
+    )
+    self_referral: Literal["listing", "region"] = Field(
+        "listing", description="Outpatient care the resident sought without a referral (the Patient Act allows it): the listing clinic or the region."
+    )
+    out_of_region: Literal["listing", "region"] = Field("listing", description="Care in another region's hospital: the listing clinic or the region.")
+
+
+class Fundholding(Section):
+    """Fundholding: a budget per listed resident from which the clinic pays its residents' hospital care in scope.
+
+    Steps (rulebooks.md 4): 0 not in use; 1 the rulebook's text only (no money moves);
+    2 shadow accounts for full fundholding (budgets and bills computed and reported, nothing
+    paid); 3a the medical clinic's outpatient care; 3b its outpatient and inpatient care;
+    4 medicine and psychiatry; 5 all hospital outpatient care; 6 all planned care;
+    7 everything, emergency care included. Budgets come from the region's spending on the
+    services in scope in the warm-up year (run as shadow accounts), risk-adjusted.
+    """
+
+    step: Literal["0", "1", "2", "3a", "3b", "4", "5", "6", "7"] = Field("0", description="Step of the stepwise path; 0 = not in use.")
+    risk_adjustment: Literal["age_sex", "age_sex_cni", "age_sex_cni_morbidity"] = Field(
+        "age_sex_cni",
+        description="What the budget per listed resident is adjusted by: age and sex; plus Care Need Index; plus diagnosed morbidity (the ACG-like class). Fitted as a Poisson log-linear model of the warm-up year's costs in scope.",
+    )
+    budget_update: Literal["fixed", "yearly"] = Field(
+        "fixed", description="fixed: budgets from the warm-up year, for good; yearly: refitted each year on last year's costs (which rewards spending before the refit, evidence.md E15)."
+    )
+    who_pays: WhoPays = WhoPays()
+    stop_loss_sek: float | None = Field(None, ge=0, description="Stop-loss reinsurance: a resident's costs to the clinic above this many SEK a year are reinsured by the region (empty: none).")
+    stop_loss_share: float = Field(1.0, ge=0, le=1, description="Share of the costs above the stop-loss that the reinsurance pays.")
+    carve_out_case_sek: float | None = Field(None, ge=0, description="Cases priced above this many SEK are paid by the region, not the clinic (an extreme-case carve-out; empty: none).")
+    carve_out_rare: bool = Field(False, description="Rare diseases are paid by the region.")
+    surplus_kept: float = Field(1.0, ge=0, le=1, description="Risk corridor: share of a year's surplus the clinic keeps (the rest returns to the region).")
+    deficit_borne: float = Field(1.0, ge=0, le=1, description="Risk corridor: share of a year's deficit the clinic bears (the region covers the rest).")
+    corridor_limit: float | None = Field(
+        None, ge=0, le=1, description="The most a clinic keeps or bears in a year, as a share of its budget (empty: no limit)."
+    )
+    pool_min_list: int = Field(
+        0, ge=0, le=10_000_000, description="Pooling: clinics are grouped with their nearest neighbours into networks of at least this many listed residents that share one budget (0: each clinic alone)."
+    )
+
+    @field_validator("step", mode="before")
+    @classmethod
+    def _step_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) else value
+
+
 class Rulebook(Section):
     """The region's rulebook [förfrågningsunderlag]: how it pays clinics, what patients pay, who carries which costs."""
 
@@ -447,6 +511,7 @@ class Rulebook(Section):
     patient_fees: PatientFees = PatientFees()
     cost_responsibility: CostResponsibility = CostResponsibility()
     fines: Fines = Fines()
+    fundholding: Fundholding = Fundholding()
     digital_visit_fee_sek: float = Field(
         500, ge=0, le=5000, description="Out-of-region fee the home region pays a digital provider per visit, SEK (500 from 2019, sweden.md 7, READ)."
     )
@@ -501,6 +566,12 @@ class Referral(Section):
         2.5, ge=0, le=10, description="Separation d' of the physician's signal of specialist need (assumption; AUC about 0.96)."
     )
     offload_visits: int = Field(1, ge=0, le=10, description="Primary-care visits a referral saves the clinic (assumption).")
+    substitute_visits: int = Field(
+        2, ge=0, le=20, description="Extra primary-care visits a physician may give instead of a referral they believe needed but do not make (assumption)."
+    )
+    substitute_effect: float = Field(
+        0.4, ge=0, le=1, description="Share of the health an unreferred specialist need would cost that substitute visits save (assumption)."
+    )
 
 
 class Continuity(Section):
@@ -574,6 +645,12 @@ class Scenario(Section):
     market: Market = Market()
     rulebook: Rulebook = Rulebook()
     behaviour: Behaviour = Behaviour()
+
+    @model_validator(mode="after")
+    def _fundholding_has_a_reference_year(self) -> Scenario:
+        if self.rulebook.fundholding.step not in ("0", "1") and self.warmup_months < 12:
+            raise ValueError("fundholding sets its budgets from the warm-up year: warmup_months must be at least 12")
+        return self
 
     def with_values(self, values: dict[str, Any], source: str = "override") -> Scenario:
         """A new scenario with dotted field paths replaced, validated like a file."""

@@ -37,10 +37,12 @@ def sensitivity(folder: Path, outcomes: list[str] | None = None) -> pd.DataFrame
     points = design_points(experiment).astype(float)
     means = runs[runs["status"] == "ok"].groupby("variant_index")[outcomes].mean()
     variants = manifest["plan"]["variants"]
-    scenarios = list(dict.fromkeys(v["values"].get("scenario", "base") for v in variants))
+    blocks = len(variants) // len(points)  # one block of design points per scenario and named variant
     rows = []
-    for s, scenario in enumerate(scenarios):
-        indices = range(s * len(points), (s + 1) * len(points))
+    for block in range(blocks):
+        indices = range(block * len(points), (block + 1) * len(points))
+        first = variants[indices[0]]["values"]
+        scenario = ", ".join(str(first[k]) for k in ("scenario", "named_variant") if k in first) or "base"
         missing = [i for i in indices if i not in means.index]
         if missing:
             raise UserError(f"{folder}: {len(missing)} design points of {scenario} have no finished run; finish the sweep (--resume) first.")

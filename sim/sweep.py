@@ -213,14 +213,15 @@ def sweep(
     out.mkdir(parents=True, exist_ok=True)
     _write_manifest(plan, out, report, started=datetime.now(timezone.utc).isoformat(timespec="seconds"))
     if not todo:
-        table.compact()
+        write_tables(plan, table.compact(), out)
         return report
     clock = time.perf_counter()
     started_ray = not ray.is_initialized()
     report.workers = _start_ray(workers, address) if started_ray else (workers or int(ray.cluster_resources().get("CPU", 1)))
     task = ray.remote(num_cpus=1, max_retries=RETRIES, retry_exceptions=True)(execute)
     e = plan.experiment
-    columns = outcome_columns(e.outcomes, e.by_group)
+    outcomes = e.kept_outcomes
+    columns = outcome_columns(outcomes, e.by_group)
     pending: dict[Any, RunSpec] = {}
     queue = iter(todo)
     try:
@@ -229,7 +230,7 @@ def sweep(
                 spec = next(queue, None)
                 if spec is None:
                     break
-                pending[task.remote(spec, e.outcomes, e.by_group, str(out / RUN_DIRS / spec.run_id))] = spec
+                pending[task.remote(spec, outcomes, e.by_group, str(out / RUN_DIRS / spec.run_id))] = spec
             if not pending:
                 break
             ready, _ = ray.wait(list(pending), num_returns=1)
@@ -253,9 +254,19 @@ def sweep(
         if started_ray:
             ray.shutdown()
         report.wall_s = time.perf_counter() - clock
-        table.compact()
+        runs = table.compact()
         _write_manifest(plan, out, report)
+    write_tables(plan, runs, out)
     return report
+
+
+def write_tables(plan: Plan, runs: pd.DataFrame, out: Path) -> None:
+    """The tables the experiment asks for, beside runs.parquet."""
+    from sim.risk import write_list_size_table
+
+    writers = {"list_size": write_list_size_table}
+    for name in plan.experiment.tables:
+        writers[name](plan, runs, out)
 
 
 def _first_line(error: Exception) -> str:

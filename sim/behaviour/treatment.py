@@ -73,6 +73,13 @@ def choose_referral(p_hat: np.ndarray, a: np.ndarray, params: Referral, money: n
     return a * params.value_sek * (p_hat - params.unneeded_cost_share) + money > 0
 
 
+def choose_substitution(p_hat: np.ndarray, a: np.ndarray, params: Referral, margin: np.ndarray | float) -> np.ndarray:
+    """Instead of a referral believed needed but not made, give ``substitute_visits`` extra visits when
+    a x effect x value x (p_hat - threshold) exceeds what the visits cost the clinic."""
+    worth = a * params.substitute_effect * params.value_sek * (p_hat - params.unneeded_cost_share)
+    return (params.substitute_visits > 0) & (worth + margin * params.substitute_visits > 0)
+
+
 def altruism_weights(params: Altruism) -> tuple[np.ndarray, np.ndarray]:
     shares = np.asarray(params.shares, dtype=np.float64)
     return np.asarray(params.a_values, dtype=np.float64), shares / shares.sum()

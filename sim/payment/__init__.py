@@ -10,6 +10,9 @@ treating physician, and what the region pays at settlement.
   their clinic per year (``None`` for the others);
 - ``access_reward(market, clinic, share)``: SEK per year a clinic would earn at a given
   share of contacts assessed within 3 days (what staffing for access is worth to it);
+- ``hospital_bills(market, cases)``: which provider pays how much of each hospital case
+  (fundholding), or ``None`` when the region pays them all;
+- ``start_year(market)``: after a year is settled and recorded, before the next begins;
 - ``monthly(market, ep)`` and ``yearly(market)``: what the region pays each provider
   (negative: what it takes back), as a ``Payment``.
 
@@ -59,6 +62,12 @@ class PaymentRule:
 
     def access_reward(self, market, clinic: int, share: float) -> float:
         return 0.0
+
+    def hospital_bills(self, market, cases):
+        return None
+
+    def start_year(self, market) -> None:
+        return None
 
     def monthly(self, market, ep: Episodes) -> Payment | None:
         return None
@@ -111,12 +120,13 @@ def per_visit(market, ep: Episodes, sek_per_visit: np.ndarray) -> Payment:
     )
 
 
-def build_rules(rulebook) -> list[PaymentRule]:
+def build_rules(rulebook, hospital) -> list[PaymentRule]:
     """The payment rules of a rulebook, in the order the region applies them."""
     from sim.payment.capitation import Capitation
     from sim.payment.drug_budget import DrugBudget
     from sim.payment.fee_for_service import FeeForService
     from sim.payment.fines import Fines
+    from sim.payment.fundholding import Fundholding
     from sim.payment.out_of_region import OutOfRegionFee
     from sim.payment.performance import PayForPerformance
     from sim.payment.sparsity import SparsitySupplement
@@ -129,4 +139,5 @@ def build_rules(rulebook) -> list[PaymentRule]:
         PayForPerformance(rulebook.pay_for_performance),
         Fines(rulebook.fines),
         OutOfRegionFee(rulebook.digital_visit_fee_sek),
+        Fundholding(rulebook.fundholding, hospital),
     ]

@@ -1,0 +1,298 @@
+"""Fundholding: each clinic gets a budget per listed resident and pays its residents' hospital care in scope.
+
+The budget per resident is the expected yearly cost in scope of residents like them
+(age and sex, and optionally the Care Need Index and morbidity: ``risk_adjustment``),
+fitted on the warm-up year, which runs as shadow accounts so that it shows spending
+before fundholding. Each month the clinic is paid a twelfth of its residents' budgets and
+billed the in-scope price of their cases (the scope of the step; who pays for care the
+clinic did not refer follows ``who_pays``), less what the safeguards take over:
+
+- stop-loss reinsurance: above a threshold per resident and year, the region pays a share;
+- carve-outs: rare diseases and cases above a price are the region's;
+- a risk corridor: at year end the clinic keeps only a share of its surplus and bears only
+  a share of its deficit, within a limit, the region settling the rest;
+- pooling: clinics grouped into networks of a minimum list size share one result, split by
+  budget.
+
+A referral now costs the clinic its expected in-scope price (less reinsurance, shared with
+its pool): the physician weighs it against the referral's benefit by their altruism, as
+every other incentive (``sim/behaviour/treatment.py``). Step 2 computes all of this and
+moves no money; step 1 is the rulebook's text alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim import risk
+from sim.hospital import DIRECT, REFERRAL, SPECIALTIES, Cases
+from sim.needs import CLINIC, DIGITAL, Episodes
+from sim.payment import Payment, PaymentRule
+from sim.population import N_CELLS
+from sim.risk_adjustment import RiskModel, classes, fit
+from sim.scenario import Fundholding as Params, Hospital as HospitalParams
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The hospital care a fundholder pays for."""
+
+    specialties: tuple[str, ...]
+    outpatient: bool
+    inpatient: bool
+    emergency: bool
+
+
+EVERYTHING = Scope(SPECIALTIES, True, True, True)
+SCOPES = {
+    "2": EVERYTHING,  # shadow accounts of full fundholding
+    "3a": Scope(("medicine",), True, False, False),
+    "3b": Scope(("medicine",), True, True, False),
+    "4": Scope(("medicine", "psychiatry"), True, True, False),
+    "5": Scope(SPECIALTIES, True, False, False),
+    "6": Scope(SPECIALTIES, True, True, False),
+    "7": EVERYTHING,
+}
+ACCOUNTS = ("budget", "billed", "reinsured", "settlement")
+
+
+@dataclass
+class HospitalBills:
+    """Who pays each case's price: ``billed_sek`` by ``provider`` (-1: nobody), the rest by the region."""
+
+    provider: np.ndarray
+    billed_sek: np.ndarray
+
+
+class Fundholding(PaymentRule):
+    item = "fundholding"
+
+    def __init__(self, params: Params, hospital: HospitalParams):
+        self.params = params
+        self.hospital = hospital
+        self.scope = SCOPES.get(params.step)
+        self.model: RiskModel | None = None
+        self.retained_share = 1.0  # of in-scope prices the clinics pay after the safeguards, in the reference year
+        self.pool: np.ndarray | None = None  # pool of each provider
+        self.list_size_risk: list = []  # per reporting year: the risk of a fundholder's result by list size
+        self._version = None
+        self._reset_year(0)
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def accounting(self) -> bool:
+        """Budgets and bills are computed (shadow accounts or real money)."""
+        return self.scope is not None
+
+    def paying(self, market) -> bool:
+        """Money moves: a step from 3a, past the warm-up (whose year is the shadow reference)."""
+        return self.accounting and self.params.step != "2" and market.reporting and self.model is not None
+
+    def _reset_year(self, n_residents: int, n_providers: int = 0) -> None:
+        self.resident_cost = np.zeros(n_residents)  # in-scope prices the listing clinic keeps, this year, SEK
+        self.resident_billed = np.zeros(n_residents)  # before reinsurance, for the stop-loss
+        self.books = {name: np.zeros(n_providers) for name in ACCOUNTS}
+        self.in_scope_total = 0.0
+        self.retained_total = 0.0
+
+    def _grow(self, market) -> None:
+        n = market.n_providers
+        for name, values in self.books.items():
+            if len(values) < n:
+                self.books[name] = np.concatenate([values, np.zeros(n - len(values))])
+        if len(self.resident_cost) != len(market.population):
+            self.resident_cost = np.zeros(len(market.population))
+            self.resident_billed = np.zeros(len(market.population))
+
+    # ------------------------------------------------------------------ scope and bills
+
+    def in_scope_sek(self, cases: Cases) -> np.ndarray:
+        """The part of each case's price within the step's scope, SEK."""
+        s = self.scope
+        specialty = np.isin(cases.specialty, [SPECIALTIES.index(x) for x in s.specialties])
+        amount = cases.outpatient_sek * s.outpatient + cases.inpatient_sek * s.inpatient
+        return np.where(specialty & (s.emergency | ~cases.emergency), amount, 0.0)
+
+    def _payer(self, market, cases: Cases) -> np.ndarray:
+        """The provider that pays each case (-1: the region): by default the listing clinic."""
+        w = self.params.who_pays
+        listing = market.population.clinic[cases.row]
+        payer = listing.copy()
+        by_other = (cases.route == REFERRAL) & (cases.referrer != listing)
+        payer[by_other] = {"listing": listing[by_other], "referring": cases.referrer[by_other], "region": -1}[w.referral_by_other_provider]
+        if w.self_referral == "region":
+            payer[(cases.route == DIRECT) & ~cases.inpatient] = -1
+        if w.out_of_region == "region":
+            payer[cases.out_of_region] = -1
+        carved = np.zeros(len(cases), bool)
+        if self.params.carve_out_rare:
+            carved |= cases.rare
+        if self.params.carve_out_case_sek is not None:
+            carved |= cases.cost > self.params.carve_out_case_sek
+        payer[carved] = -1
+        return payer
+
+    def _bills(self, market, cases: Cases) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(payer, the payer's bill after reinsurance, the in-scope amount) for each case; keeps the year's books."""
+        self._grow(market)
+        amount = self.in_scope_sek(cases)
+        payer = self._payer(market, cases)
+        amount_paid = np.where(payer >= 0, amount, 0.0)
+        reinsured = self._reinsure(cases.row, amount_paid)
+        billed = amount_paid - reinsured
+        n = market.n_providers
+        paid = payer >= 0
+        self.books["billed"] += np.bincount(payer[paid], weights=billed[paid], minlength=n)
+        self.books["reinsured"] += np.bincount(payer[paid], weights=reinsured[paid], minlength=n)
+        listing = paid & (payer == market.population.clinic[cases.row])
+        np.add.at(self.resident_cost, cases.row[listing], billed[listing])
+        self.in_scope_total += amount.sum()
+        self.retained_total += billed.sum()
+        return payer, billed, amount
+
+    def _reinsure(self, rows: np.ndarray, amount: np.ndarray) -> np.ndarray:
+        """The stop-loss: the part of each case's bill above the resident's yearly threshold the region pays."""
+        p = self.params
+        before = self.resident_billed[rows].copy()
+        order = np.lexsort((np.arange(len(rows)), rows))  # a resident's cases of the month, in order
+        sorted_rows, sorted_amount = rows[order], amount[order]
+        running = np.cumsum(sorted_amount)
+        first = np.r_[True, sorted_rows[1:] != sorted_rows[:-1]]
+        start = np.maximum.accumulate(np.where(first, running - sorted_amount, 0))
+        earlier = np.empty_like(amount)
+        earlier[order] = running - sorted_amount - start  # this month's bills before this case
+        np.add.at(self.resident_billed, rows, amount)
+        if p.stop_loss_sek is None:
+            return np.zeros_like(amount)
+        so_far = before + earlier
+        above = np.maximum(so_far + amount - p.stop_loss_sek, 0) - np.maximum(so_far - p.stop_loss_sek, 0)
+        return p.stop_loss_share * above
+
+    def hospital_bills(self, market, cases: Cases) -> HospitalBills | None:
+        if not self.accounting:
+            return None
+        payer, billed, _ = self._bills(market, cases)
+        if not self.paying(market):
+            return None
+        return HospitalBills(provider=payer, billed_sek=np.where(payer >= 0, billed, 0.0))
+
+    # ------------------------------------------------------------------ budgets
+
+    def sek_per_year(self, pop) -> np.ndarray | None:
+        """Each resident's budget, SEK per year (None before the budgets are set)."""
+        if self.model is None:
+            return None
+        if self._version != pop.version:
+            self._budget = self.model.expected(classes(pop))
+            self._cells = np.bincount(pop.cell, weights=self._budget / 12, minlength=N_CELLS)
+            self._version = pop.version
+        return self._budget
+
+    def monthly(self, market, ep: Episodes) -> Payment | None:
+        pop = market.population
+        budget = self.sek_per_year(pop)
+        if budget is None or not market.reporting:
+            return None
+        if self.pool is None:
+            self.pool = self._form_pools(market)
+        self._grow(market)
+        to_clinics = np.bincount(pop.clinic, weights=budget / 12, minlength=market.n_providers)
+        self.books["budget"] += to_clinics
+        return Payment(provider_sek=to_clinics, cell_sek=self._cells) if self.paying(market) else None
+
+    # ------------------------------------------------------------------ the physician's price of a referral
+
+    def referral_price(self, market, ep: Episodes) -> np.ndarray | float:
+        """Expected in-scope price of referring each episode, to the provider that would pay it, SEK."""
+        if not self.paying(market):
+            return 0.0
+        h, s = self.hospital, self.scope
+        shares = h.specialty_shares.model_dump()
+        in_scope = sum(shares[x] for x in s.specialties)
+        needed = in_scope * (s.outpatient * h.referral_outpatient_sek + s.inpatient * h.referral_admission_share * h.inpatient_sek)
+        unneeded = in_scope * s.outpatient * h.unneeded_referral_sek
+        expected = ep.p_hat * needed + (1 - ep.p_hat) * unneeded
+        who = self.params.who_pays.referral_by_other_provider
+        pays = (ep.channel == CLINIC) | ((ep.channel == DIGITAL) & (who == "referring"))
+        share = self._pool_share(market)[np.maximum(ep.provider, 0)] if self.pool is not None else 1.0
+        return np.where(pays, expected * self.retained_share * share, 0.0)
+
+    # ------------------------------------------------------------------ year end
+
+    def yearly(self, market) -> Payment | None:
+        """Settle the year: corridor and pooling; set (or reset) the budgets; measure the risk by list size."""
+        if not self.accounting:
+            return None
+        self._grow(market)
+        pop = market.population
+        if not market.reporting:  # the warm-up year: the reference the budgets come from
+            self._fit(market)
+            return None
+        self.books["settlement"] = self._settle(self.books["budget"] - self.books["billed"])
+        budget = self.sek_per_year(pop)
+        self.list_size_risk.append(risk.list_size_risk(budget, self.resident_cost, market.streams.generator(f"list size risk {market.month}")))
+        if self.params.budget_update == "yearly":
+            self._fit(market)
+        return Payment(provider_sek=self.books["settlement"].copy()) if self.paying(market) else None
+
+    def start_year(self, market) -> None:
+        """The year is settled and recorded: the books start afresh."""
+        if self.accounting:
+            self._reset_year(len(market.population), market.n_providers)
+
+    def year_accounts(self) -> dict[str, np.ndarray]:
+        """The year's fundholding accounts per provider so far (SEK): budget, billed, reinsured, settlement, result."""
+        accounts = {name: values.copy() for name, values in self.books.items()}
+        accounts["result"] = accounts["budget"] - accounts["billed"] + accounts["settlement"]
+        return accounts
+
+    def _fit(self, market) -> None:
+        pop = market.population
+        self.model = fit(self.params.risk_adjustment, classes(pop), self.resident_cost)
+        self._version = None
+        self.retained_share = self.retained_total / self.in_scope_total if self.in_scope_total > 0 else 1.0
+
+    def _settle(self, result: np.ndarray) -> np.ndarray:
+        """Corridor and pooling: each provider's settlement (region to clinic; negative: clinic to region), SEK."""
+        p = self.params
+        budget = self.books["budget"]
+        pool = self.pool if len(self.pool) == len(result) else np.arange(len(result))
+        pooled_result = np.bincount(pool, weights=result)[pool]
+        pooled_budget = np.bincount(pool, weights=budget)[pool]
+        kept = np.where(pooled_result > 0, p.surplus_kept * pooled_result, p.deficit_borne * pooled_result)
+        if p.corridor_limit is not None:
+            kept = np.clip(kept, -p.corridor_limit * pooled_budget, p.corridor_limit * pooled_budget)
+        share = np.divide(budget, pooled_budget, out=np.zeros_like(budget), where=pooled_budget > 0)
+        return kept * share - result
+
+    def _pool_share(self, market) -> np.ndarray:
+        lists = market.list_sizes
+        pool = self.pool if len(self.pool) == len(lists) else np.arange(len(lists))
+        pooled = np.bincount(pool, weights=lists)[pool]
+        return np.divide(lists, pooled, out=np.ones_like(lists), where=pooled > 0)
+
+    def _form_pools(self, market) -> np.ndarray:
+        """Group clinics with their nearest neighbours until every pool lists at least ``pool_min_list`` residents."""
+        n = market.n_providers
+        pool = np.arange(n)
+        if self.params.pool_min_list <= 0:
+            return pool
+        lists = market.list_sizes
+        road = market.geography.road_km
+        area = market.clinic_area
+        clinics = [c.index for c in market.clinics if c.open]
+        unpooled = sorted(clinics, key=lambda c: lists[c])
+        while unpooled:
+            seed = unpooled.pop(0)
+            members, total = [seed], lists[seed]
+            for other in sorted(unpooled, key=lambda c: road[area[seed], area[c]]):
+                if total >= self.params.pool_min_list:
+                    break
+                members.append(other)
+                total += lists[other]
+                unpooled.remove(other)
+            pool[members] = seed
+        return pool

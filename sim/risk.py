@@ -1,0 +1,95 @@
+"""How a fundholder's yearly result varies with its list size.
+
+From one year of simulated residents, each with a budget and the in-scope cost their
+clinic paid, draw lists of residents (with replacement: a list is a sample from the
+region's population) and compute each list's result per listed resident, budget minus
+cost. The spread of that result, relative to the budget, and the probability of a deficit
+beyond 5 % and 10 % of the budget, answer "how small can a clinic be" (evidence.md E12,
+E13). Lists are sums of blocks of 1,000 residents drawn once, so a list of 100,000 costs
+as little as a list of 1,000 and every size uses the same draws.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+LIST_SIZES = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000)
+BLOCK = 1_000
+BLOCKS = 4_000
+LISTS = 4_000
+DEFICITS = (0.05, 0.10)
+
+
+def list_size_risk(budget: np.ndarray, cost: np.ndarray, rng: np.random.Generator, sizes=LIST_SIZES) -> pd.DataFrame:
+    """For each list size: ``result_cv`` (standard deviation of the result per listed resident over the
+    mean budget per listed resident) and the probabilities of a deficit over 5 % and 10 % of the budget."""
+    draws = rng.integers(0, len(budget), size=(BLOCKS, BLOCK))
+    block_budget = budget[draws].sum(axis=1)
+    block_cost = cost[draws].sum(axis=1)
+    rows = []
+    for size in sizes:
+        picks = rng.integers(0, BLOCKS, size=(LISTS, size // BLOCK))
+        listed_budget = block_budget[picks].sum(axis=1)
+        result = listed_budget - block_cost[picks].sum(axis=1)
+        row = {"list_size": size, "result_cv": float(np.std(result, ddof=1) / listed_budget.mean())}
+        for share in DEFICITS:
+            row[f"p_deficit_over_{round(share * 100)}pct"] = float(np.mean(result < -share * listed_budget))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def list_size_table(plan, runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per list size and variant (stop-loss and risk adjustment): the mean over replications."""
+    ok = runs[runs["status"] == "ok"] if len(runs) else runs
+    rows = []
+    for variant in plan.variants:
+        fundholding = plan.scenarios[variant.index].rulebook.fundholding
+        mine = ok[ok["variant_index"] == variant.index] if len(ok) else ok
+        for size in LIST_SIZES:
+            row = {"list_size": size, "stop_loss_sek": fundholding.stop_loss_sek, "risk_adjustment": fundholding.risk_adjustment, "variant": variant.label}
+            for name in ("result_cv", "p_deficit_over_5pct", "p_deficit_over_10pct"):
+                column = f"{name}[list_size={size}]"
+                row[name] = float(mine[column].mean()) if len(mine) and column in mine else np.nan
+            row["replications"] = len(mine)
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def smallest_safe_list(table: pd.DataFrame, threshold: float, column: str = "p_deficit_over_5pct") -> pd.DataFrame:
+    """For each variant, the smallest list size whose probability of a deficit stays under ``threshold``."""
+    safe = table[table[column] < threshold]
+    first = safe.groupby("variant", sort=False)["list_size"].min()
+    return pd.DataFrame({"variant": list(dict.fromkeys(table["variant"]))}).assign(smallest_list_size=lambda d: d["variant"].map(first))
+
+
+def write_list_size_table(plan, runs: pd.DataFrame, out) -> pd.DataFrame:
+    """list-size.csv and list-size.md beside runs.parquet, and figures/list_size.png."""
+    from pathlib import Path
+
+    from sim.plots import list_size_figure
+
+    out = Path(out)
+    table = list_size_table(plan, runs)
+    table.to_csv(out / "list-size.csv", index=False)
+    lines = [
+        "Fundholders' yearly result by list size: `result_cv` is the standard deviation of the result per listed resident over the budget per listed resident;",
+        "`p_deficit_over_5pct` the probability of a deficit larger than 5 % of the budget (mean over replications).",
+        "",
+        "| list_size | stop_loss_sek | risk_adjustment | result_cv | p_deficit_over_5pct | p_deficit_over_10pct |",
+        "|---:|---:|---|---:|---:|---:|",
+    ]
+    for row in table.itertuples(index=False):
+        stop = "" if row.stop_loss_sek is None or row.stop_loss_sek != row.stop_loss_sek else f"{row.stop_loss_sek:,.0f}"
+        lines.append(f"| {row.list_size:,} | {stop} | {row.risk_adjustment} | {row.result_cv:.4f} | {row.p_deficit_over_5pct:.4f} | {row.p_deficit_over_10pct:.4f} |")
+    lines += ["", "Smallest list size with a probability of a deficit over 5 % of the budget below the threshold:", ""]
+    thresholds = (0.10, 0.05, 0.01)
+    header = "| variant | " + " | ".join(f"below {t:.0%}" for t in thresholds) + " |"
+    lines += [header, "|---|" + "---:|" * len(thresholds)]
+    smallest = {t: smallest_safe_list(table, t).set_index("variant")["smallest_list_size"] for t in thresholds}
+    for variant in dict.fromkeys(table["variant"]):
+        cells = [f"{smallest[t][variant]:,.0f}" if smallest[t][variant] == smallest[t][variant] else f"over {max(LIST_SIZES):,}" for t in thresholds]
+        lines.append(f"| {variant} | " + " | ".join(cells) + " |")
+    (out / "list-size.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    list_size_figure(table, plan.experiment.name, out / "figures" / "list_size.png")
+    return table
