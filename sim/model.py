@@ -435,6 +435,7 @@ class CareMarket(mesa.Model):
             "result_sek": result,
             "deficit_cover_sek": cover,
             "margin": result / revenue if revenue > 0 else np.nan,
+            "equity_sek": p.equity + result + cover,
             "result_per_listed_sek": result / listed if listed > 0 else np.nan,
         }
 

@@ -250,9 +250,19 @@ def list_size_figure(table: pd.DataFrame, title: str, path: Path) -> Path:
     """A fundholder's risk by list size: the spread of its result and its probability of a deficit over 5 %."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fig, axes = plt.subplots(1, 2, figsize=(14, 5.2))
+    stop_losses = list(dict.fromkeys(table["stop_loss_sek"].fillna(-1)))
+    adjustments = list(dict.fromkeys(table["risk_adjustment"]))
+    styles = ("-", "--", ":", "-.")
     for variant, data in table.groupby("variant", sort=False):
-        axes[0].plot(data["list_size"], 100 * data["result_cv"], marker="o", ms=3, label=variant)
-        axes[1].plot(data["list_size"], 100 * data["p_deficit_over_5pct"], marker="o", ms=3, label=variant)
+        stop = data["stop_loss_sek"].fillna(-1).iloc[0]
+        adjustment = data["risk_adjustment"].iloc[0]
+        look = {"color": f"C{stop_losses.index(stop)}", "ls": styles[adjustments.index(adjustment) % len(styles)], "marker": "o", "ms": 3}
+        adjusted = {"age_sex": "age and sex", "age_sex_cni": "age, sex and CNI", "age_sex_cni_morbidity": "age, sex, CNI and morbidity"}.get(adjustment, adjustment)
+        label = f"{'no stop-loss' if stop < 0 else f'stop-loss {stop:,.0f} SEK'}; budget by {adjusted}"
+        if len(stop_losses) == 1 and len(adjustments) == 1:
+            label = variant
+        axes[0].plot(data["list_size"], 100 * data["result_cv"], label=label, **look)
+        axes[1].plot(data["list_size"], 100 * data["p_deficit_over_5pct"], label=label, **look)
     for ax, label in zip(axes, ("Standard deviation of the result, % of the budget", "Probability of a deficit over 5 % of the budget, %")):
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(thousands)

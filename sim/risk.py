@@ -1,12 +1,14 @@
 """How a fundholder's yearly result varies with its list size.
 
 From one year of simulated residents, each with a budget and the in-scope cost their
-clinic paid, draw lists of residents (with replacement: a list is a sample from the
-region's population) and compute each list's result per listed resident, budget minus
-cost. The spread of that result, relative to the budget, and the probability of a deficit
-beyond 5 % and 10 % of the budget, answer "how small can a clinic be" (evidence.md E12,
-E13). Lists are sums of blocks of 1,000 residents drawn once, so a list of 100,000 costs
-as little as a list of 1,000 and every size uses the same draws.
+clinic paid, draw lists and compute each list's result, budget minus cost. A list has the
+risk mix of one of the region's clinics: it is drawn (with replacement) from the residents
+listed with one clinic, picked in proportion to its list, so lists differ as real lists do
+(older in sparse areas, more need in some neighbourhoods) and the budget's risk adjustment
+matters. The spread of the result, relative to the budget, and the probability of a
+deficit beyond 5 % and 10 % of the budget, answer "how small can a clinic be"
+(evidence.md E12, E13). Lists are sums of blocks of 1,000 residents drawn once per clinic,
+so a list of 100,000 costs as little as a list of 1,000 and every size uses the same draws.
 """
 
 from __future__ import annotations
@@ -21,15 +23,39 @@ LISTS = 4_000
 DEFICITS = (0.05, 0.10)
 
 
-def list_size_risk(budget: np.ndarray, cost: np.ndarray, rng: np.random.Generator, sizes=LIST_SIZES) -> pd.DataFrame:
+def list_size_risk(
+    budget: np.ndarray, cost: np.ndarray, clinic: np.ndarray, distance: np.ndarray, rng: np.random.Generator, sizes=LIST_SIZES
+) -> pd.DataFrame:
     """For each list size: ``result_cv`` (standard deviation of the result per listed resident over the
-    mean budget per listed resident) and the probabilities of a deficit over 5 % and 10 % of the budget."""
-    draws = rng.integers(0, len(budget), size=(BLOCKS, BLOCK))
+    mean budget per listed resident) and the probabilities of a deficit over 5 % and 10 % of the budget.
+
+    ``clinic`` is each resident's clinic and ``distance[i, j]`` the distance between clinics i and j. A list
+    of size L is drawn from the catchment of a home clinic (picked in proportion to its list): the
+    clinic and its nearest neighbours until they list L residents, each in proportion to its list.
+    """
+    clinics, members = np.unique(clinic, return_inverse=True)
+    counts = np.bincount(members)
+    per_clinic = np.maximum(np.rint(BLOCKS * counts / counts.sum()).astype(int), 1)
+    order = np.argsort(members, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    owner = np.repeat(np.arange(len(clinics)), per_clinic)  # the clinic of each block
+    draws = order[starts[owner, None] + (rng.random((len(owner), BLOCK)) * counts[owner, None]).astype(np.int64)]
     block_budget = budget[draws].sum(axis=1)
     block_cost = cost[draws].sum(axis=1)
+    first = np.concatenate([[0], np.cumsum(per_clinic)[:-1]])
+    nearest = np.argsort(distance[np.ix_(clinics, clinics)], axis=1, kind="stable")
     rows = []
     for size in sizes:
-        picks = rng.integers(0, BLOCKS, size=(LISTS, size // BLOCK))
+        # each clinic's catchment for this size: itself and its nearest neighbours until they list `size`
+        reach = np.cumsum(counts[nearest], axis=1)
+        members_of = [nearest[h, : int(np.searchsorted(reach[h], size)) + 1] for h in range(len(clinics))]
+        home = rng.choice(len(clinics), size=LISTS, p=counts / counts.sum())
+        picks = np.empty((LISTS, size // BLOCK), dtype=np.int64)
+        for h in np.unique(home):
+            lists = np.flatnonzero(home == h)
+            catchment = members_of[h]
+            which = rng.choice(catchment, size=(len(lists), size // BLOCK), p=counts[catchment] / counts[catchment].sum())
+            picks[lists] = first[which] + (rng.random(which.shape) * per_clinic[which]).astype(np.int64)
         listed_budget = block_budget[picks].sum(axis=1)
         result = listed_budget - block_cost[picks].sum(axis=1)
         row = {"list_size": size, "result_cv": float(np.std(result, ddof=1) / listed_budget.mean())}

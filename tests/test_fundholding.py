@@ -96,7 +96,7 @@ def test_list_size_risk_follows_the_square_root_law():
     """Independent residents: the spread of a list's result falls as one over the root of its size."""
     rng = np.random.default_rng(0)
     cost = rng.lognormal(8, 1.5, 200_000)
-    table = list_size_risk(np.full(len(cost), cost.mean()), cost, np.random.default_rng(1))
+    table = list_size_risk(np.full(len(cost), cost.mean()), cost, rng.integers(0, 20, len(cost)), rng.random((20, 20)), np.random.default_rng(1))
     ratio = table.set_index("list_size")["result_cv"]
     assert ratio[1000] / ratio[100000] == pytest.approx(10, rel=0.15)
 
@@ -111,3 +111,15 @@ def test_risk_adjustment_recovers_known_relative_costs():
     assert np.exp(model.coefficients["morbidity"]) == pytest.approx([1.0, 2.0, 3.0, 5.0], rel=0.05)
     assert np.exp(model.coefficients["cni"]) == pytest.approx([1.0, 1.3, 1.8], rel=0.05)
     assert model.expected(cls).sum() == pytest.approx(cost.sum(), rel=1e-6)  # a Poisson fit returns the total
+
+
+def test_lists_keep_their_clinics_mix_so_risk_adjustment_matters():
+    """Two distant clinics of 50,000 whose residents cost 1,000 and 3,000 on average: a flat budget leaves
+    each list of 20,000 far off; a budget that knows the difference does not."""
+    rng = np.random.default_rng(5)
+    clinic = np.repeat([0, 1], 50_000)
+    cost = rng.exponential(np.where(clinic == 0, 1000.0, 3000.0))
+    far_apart = np.array([[0.0, 100.0], [100.0, 0.0]])
+    flat = list_size_risk(np.full(len(cost), cost.mean()), cost, clinic, far_apart, np.random.default_rng(6)).set_index("list_size")
+    adjusted = list_size_risk(np.where(clinic == 0, 1000.0, 3000.0), cost, clinic, far_apart, np.random.default_rng(6)).set_index("list_size")
+    assert flat.loc[20000, "result_cv"] > 0.3 and adjusted.loc[20000, "result_cv"] < 0.03

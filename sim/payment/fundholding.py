@@ -233,7 +233,10 @@ class Fundholding(PaymentRule):
             return None
         self.books["settlement"] = self._settle(self.books["budget"] - self.books["billed"])
         budget = self.sek_per_year(pop)
-        self.list_size_risk.append(risk.list_size_risk(budget, self.resident_cost, market.streams.generator(f"list size risk {market.month}")))
+        area = market.clinic_area
+        distance = market.geography.road_km[np.ix_(np.maximum(area, 0), np.maximum(area, 0))]
+        rng = market.streams.generator(f"list size risk {market.month}")
+        self.list_size_risk.append(risk.list_size_risk(budget, self.resident_cost, pop.clinic, distance, rng))
         if self.params.budget_update == "yearly":
             self._fit(market)
         return Payment(provider_sek=self.books["settlement"].copy()) if self.paying(market) else None
