@@ -146,8 +146,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for outcome, data in headline.groupby("outcome", sort=False):
         print(f"\n{outcome}")
         for row in data.itertuples(index=False):
-            interval = "" if row.variant == baseline else f"   diff {row.diff:+.4g}  [{row.ci_low:+.4g}, {row.ci_high:+.4g}]"
-            print(f"  {row.variant:<{width}}  mean {row.mean:.4g}{interval}")
+            if row.variant == baseline:
+                interval = ""
+            elif row.diff != row.diff:
+                interval = "   diff n/a (no paired value: the outcome is empty for one of them)"
+            else:
+                interval = f"   diff {row.diff:+.4g}  [{row.ci_low:+.4g}, {row.ci_high:+.4g}]"
+            mean = "n/a" if row.mean != row.mean else f"{row.mean:.4g}"
+            print(f"  {row.variant:<{width}}  mean {mean}{interval}")
     print(f"\nWritten: {args.results}/comparison.csv, comparison.md, figures/forest*.png")
     return 0
 
@@ -214,7 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.set_defaults(handler=cmd_sweep)
 
     for name, handler, text in (
-        ("compare", cmd_compare, "paired differences of a sweep's variants from a baseline, with 95 % confidence intervals"),
+        ("compare", cmd_compare, "paired differences of a sweep's variants from a baseline, with 95 %% confidence intervals"),
         ("sensitivity", cmd_sensitivity, "Sobol or Morris sensitivity indices of a sweep (SALib)"),
         ("report", cmd_report, "one self-contained HTML page of a sweep: experiment, comparison, figures, failures, provenance"),
     ):

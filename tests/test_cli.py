@@ -101,3 +101,9 @@ def test_results_never_go_into_a_folder_that_is_not_a_run(tmp_path):
 def test_argument_mistakes_are_one_sentence_too():
     result = subprocess.run([sys.executable, "-m", "sim.cli", "run", "jamtland-2020", "--seed", "abc"], capture_output=True, text=True)
     assert result.returncode == 2 and result.stderr.count("\n") == 1 and "--seed" in result.stderr
+
+
+def test_help_prints_for_every_command():
+    for command in ([], ["run"], ["sweep"], ["compare"], ["sensitivity"], ["report"], ["scenarios"], ["parameters"]):
+        result = subprocess.run([sys.executable, "-m", "sim.cli", *command, "--help"], capture_output=True, text=True)
+        assert result.returncode == 0 and "usage: vardval" in result.stdout and not result.stderr, command
