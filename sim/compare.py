@@ -56,7 +56,7 @@ def paired_comparison(runs: pd.DataFrame, outcomes: list[str], baseline: str) ->
                 half = stats.t.ppf(0.975, n - 1) * paired.std(ddof=1) / np.sqrt(n)
             else:
                 half = np.nan
-            if variant == baseline:
+            if variant == baseline and n:
                 diff, half = 0.0, 0.0
             rows.append((outcome, variant, values.mean(), diff, diff - half, diff + half, n))
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -29,8 +29,11 @@ thousands = FuncFormatter(lambda x, _: f"{x:,.0f}")
 leading_125 = FuncFormatter(lambda x, _: f"{x:,.0f}" if f"{x:.0f}"[0] in "125" else "")  # 1,000, 2,000, 5,000 ...
 
 
-def _save(fig: plt.Figure, path: Path) -> Path:
-    fig.tight_layout()
+def _save(fig: plt.Figure, path: Path, legend_inches: float = 0.0) -> Path:
+    """Lay out (keeping room for the suptitle and a figure legend below the panels) and write a PNG."""
+    height = fig.get_figheight()
+    title_inches = 0.5 if fig._suptitle is not None else 0.0
+    fig.tight_layout(rect=(0, legend_inches / height, 1, 1 - title_inches / height))
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
@@ -175,44 +178,62 @@ def run_figures(result: RunResult, folder: Path) -> list[Path]:
     ]
 
 
-def _forest_panel(ax, data: pd.DataFrame, labels: list[str], title: str) -> None:
-    y = np.arange(len(data))[::-1]
-    err = np.vstack([data["diff"] - data["ci_low"], data["ci_high"] - data["diff"]])
-    ax.errorbar(data["diff"], y, xerr=np.nan_to_num(err), fmt="o", ms=4, capsize=3, color="tab:blue")
-    ax.axvline(0, color="black", lw=0.8)
+def _forest_panel(ax, data: pd.DataFrame, outcome: str, rows: list[str], variants: list[str], grouping: str | None) -> None:
+    """One outcome: a row per variant (or per group, the variants side by side), the paired difference and its interval.
+
+    An outcome the baseline does not have (e.g. a fundholder's risk against capitation) has
+    no paired difference: the panel shows each variant's mean instead, and says so.
+    """
+    levels = data["diff"].isna().all()
+    value, low, high = ("mean", "mean", "mean") if levels else ("diff", "ci_low", "ci_high")
+    step = 0.8 / len(variants) if grouping else 0.0
+    for i, variant in enumerate(variants):
+        mine = data[data["variant"] == variant]
+        at = mine["row"].map({r: len(rows) - 1 - k for k, r in enumerate(rows)}) - (i - (len(variants) - 1) / 2) * step
+        err = np.vstack([mine[value] - mine[low], mine[high] - mine[value]])
+        look = {"color": f"C{i % 10}", "label": variant} if grouping else {"color": "tab:blue"}
+        ax.errorbar(mine[value], at, xerr=np.nan_to_num(err), fmt="o", ms=3.5, capsize=2.5, **look)
+    if not levels:
+        ax.axvline(0, color="black", lw=0.8)
     ax.xaxis.set_major_locator(MaxNLocator(5))
-    ax.set_yticks(y, labels, fontsize=8)
-    ax.set_title(title, fontsize=10)
+    ax.set_yticks(np.arange(len(rows))[::-1], rows, fontsize=8)
+    ax.set_title(f"{outcome} (mean; no paired difference)" if levels else outcome, fontsize=10)
     ax.grid(axis="x", alpha=0.3)
 
 
 def forest_plots(table: pd.DataFrame, baseline: str, title: str, folder: Path) -> list[Path]:
-    """Paired differences from the baseline with 95 % intervals: one panel per outcome; by group in a figure per grouping."""
+    """Paired differences from the baseline with 95 % intervals: one panel per outcome, a row per variant;
+    by group in a figure per grouping, a row per group with the variants side by side in colour."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    others = table[table["variant"] != baseline]
-    grouped = others["outcome"].str.contains(r"\[", regex=True)
+    others = table[table["variant"] != baseline].copy()
+    others["base_outcome"] = others["outcome"].str.split("[").str[0]
+    others["grouping"] = others["outcome"].str.extract(r"\[(\w+)=", expand=False)
+    others["row"] = np.where(others["grouping"].isna(), others["variant"], others["outcome"].str.extract(r"=(.*)\]$", expand=False))
+    variants = list(dict.fromkeys(others["variant"]))
     figures = []
-    sets = [("forest.png", others[~grouped], None)]
-    for grouping in sorted({o.split("[")[1].split("=")[0] for o in others.loc[grouped, "outcome"]}):
-        sets.append((f"forest_{grouping}.png", others[others["outcome"].str.contains(f"[{grouping}=", regex=False)], grouping))
-    for name, data, grouping in sets:
+    for grouping in [None, *sorted(others["grouping"].dropna().unique())]:
+        data = others[others["grouping"].isna()] if grouping is None else others[others["grouping"] == grouping]
         if not len(data):
             continue
-        base_outcomes = list(dict.fromkeys(o.split("[")[0] for o in data["outcome"]))
-        cols = min(3, len(base_outcomes))
-        rows_n = -(-len(base_outcomes) // cols)
-        n_rows = len(data) // len(base_outcomes)
-        fig, axes = plt.subplots(rows_n, cols, figsize=(5.2 * cols, 0.9 + 0.32 * n_rows * rows_n + 1.2 * rows_n), squeeze=False)
-        for ax, outcome in zip(axes.flat, base_outcomes):
-            mine = data[data["outcome"].str.split("[").str[0] == outcome]
-            labels = [f"{v}" if grouping is None else f"{o.split('=')[1].rstrip(']')}: {v}" for o, v in zip(mine["outcome"], mine["variant"])]
-            _forest_panel(ax, mine, labels, outcome)
-        for ax in list(axes.flat)[len(base_outcomes) :]:
+        outcomes = list(dict.fromkeys(data["base_outcome"]))
+        rows = list(dict.fromkeys(data["row"]))
+        cols = min(3, len(outcomes))
+        rows_n = -(-len(outcomes) // cols)
+        per_row = 0.32 * len(rows) * (1 if grouping is None else max(1.0, 0.25 * len(variants)))
+        fig, axes = plt.subplots(rows_n, cols, figsize=(5.2 * cols, 0.9 + (per_row + 1.2) * rows_n), squeeze=False)
+        for ax, outcome in zip(axes.flat, outcomes):
+            _forest_panel(ax, data[data["base_outcome"] == outcome], outcome, rows, variants, grouping)
+        for ax in list(axes.flat)[len(outcomes) :]:
             ax.axis("off")
-        scope = "" if grouping is None else f" by {grouping.replace('_', ' ')}"
+        scope, legend_inches = "", 0.0
+        if grouping is not None:
+            scope = f" by {grouping.replace('_', ' ')}"
+            legend_inches = 0.3 * (1 + (len(variants) - 1) // 4)
+            fig.legend(*axes.flat[0].get_legend_handles_labels(), loc="lower center", ncol=min(4, len(variants)), fontsize=8)
         fig.suptitle(f"{title}: difference from {baseline}{scope} (mean of paired differences, 95 % CI)")
-        figures.append(_save(fig, folder / name))
+        name = "forest.png" if grouping is None else f"forest_{grouping}.png"
+        figures.append(_save(fig, folder / name, legend_inches))
     return figures
 
 
