@@ -48,7 +48,7 @@ class Clinic(mesa.Agent):
         self.owner = owner
         self.market = market
         self.behaviour = behaviour
-        self.min_gp_fte = market.staffing.min_gp_fte if min_gp_fte is None else min_gp_fte
+        self.min_gp_fte = (market.staffing.min_gp_fte if min_gp_fte is None else min_gp_fte) * model.geography.clinic_scale
         self.open = True
         self.gp_fte = self.min_gp_fte
         self.permanent_fte = self.min_gp_fte
@@ -172,12 +172,13 @@ class Clinic(mesa.Agent):
 
     # ------------------------------------------------------------------ year end
 
-    def close_year(self, result: float, revenue: float) -> bool:
-        """Count loss-making years; a private clinic closes after ``loss_years`` of them. Returns True on exit."""
+    def close_year(self, result: float, revenue: float, covered: bool) -> bool:
+        """Count loss-making years; a clinic closes after ``loss_years`` of them unless its deficits are ``covered``
+        (a public clinic whose region pays its deficits has a soft budget constraint). Returns True on exit."""
         e = self.market.exit
         self.margin = result / revenue if revenue > 0 else 0.0
         self.loss_years = self.loss_years + 1 if result < -e.loss_share * max(revenue, 1.0) else 0
-        return self.owner == "private" and self.loss_years >= e.loss_years
+        return not covered and self.loss_years >= e.loss_years
 
 
 class DigitalProvider(Clinic):
@@ -215,5 +216,5 @@ class DigitalProvider(Clinic):
         self.demand_year += demand
         return 1.0
 
-    def close_year(self, result: float, revenue: float) -> bool:
+    def close_year(self, result: float, revenue: float, covered: bool) -> bool:
         return False

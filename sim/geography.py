@@ -110,6 +110,7 @@ class Geography:
     clinic_area: np.ndarray
     clinic_owner: list[str]
     clinic_min_gp_fte: list[float | None]
+    clinic_scale: float  # each clinic stands for this fraction of the preset's clinic (a sample of the region)
 
     @property
     def hospital_km(self) -> np.ndarray:
@@ -121,7 +122,10 @@ class Geography:
         """Scale a region to ``residents``: area populations in proportion, clinics replicated.
 
         A larger population gets proportionally more clinics in each area (one copy of each
-        of the area's clinics per ``scale`` rounded), so list sizes stay as in the preset.
+        of the area's clinics per ``scale`` rounded), so list sizes stay as in the preset. A
+        smaller one is a sample of the region: it keeps every clinic, and ``clinic_scale``
+        shrinks each clinic's fixed cost, minimum staffing and fines by the sampling fraction,
+        so that a clinic's finances per listed resident are those of the full region.
         """
         total = sum(a.residents for a in spec.areas)
         target = residents or spec.residents
@@ -154,6 +158,7 @@ class Geography:
             clinic_area=np.array(areas, dtype=np.int32),
             clinic_owner=owners,
             clinic_min_gp_fte=floors,
+            clinic_scale=target / (copies * spec.residents),
         )
 
 

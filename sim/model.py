@@ -256,7 +256,7 @@ class CareMarket(mesa.Model):
         visits = np.bincount(provider, weights=ep.q_delivered[treated], minlength=n)
         c = self.params.market.costs
         ledger.provider_cost("staff", np.array([p.staff_cost(visits[p.index]) for p in self.providers]))
-        ledger.provider_cost("fixed", np.where(self.open_clinics, c.fixed_sek_per_year / 12, 0.0))
+        ledger.provider_cost("fixed", np.where(self.open_clinics, c.fixed_sek_per_year * self.geography.clinic_scale / 12, 0.0))
         ledger.provider_cost("overhead", self.list_sizes * c.overhead_sek_per_listed / 12)
         for item, (clinic_pays, per_visit) in self.visit_items.items():
             sek = per_visit * ep.q_delivered
@@ -377,21 +377,28 @@ class CareMarket(mesa.Model):
         self.top10_cost_share.append(float(cost[: max(len(cost) // 10, 1)].sum() / max(cost.sum(), 1e-9)))
         revenue, result = self.ledger.year_to_date()
         cover = self.region.cover_deficits(result)
-        self._record_clinic_years(self.month, revenue, result, cover)
+        covered = self.region.rulebook.public_deficits_covered
+        closing = [
+            p for p in self.providers if p.open and p.close_year(result[p.index], revenue[p.index], covered=covered and p.owner == "public")
+        ]
+        if closing and not any(c.open and c not in closing for c in self.clinics):
+            closing.remove(max(closing, key=lambda c: self.list_sizes[c.index]))  # the last-resort duty [sistahandsansvar]
+        self._record_clinic_years(self.month, revenue, result, cover, closing)
         self.region.start_year()
         for p in self.providers:
             p.equity += result[p.index] + cover[p.index]
-            if p.open and p.close_year(result[p.index], revenue[p.index]):
-                self.region.close_clinic(p, self.month)
+        for p in closing:
+            self.region.close_clinic(p, self.month)
 
-    def _record_clinic_years(self, last_month: int, revenue: np.ndarray, result: np.ndarray, cover: np.ndarray) -> None:
-        """One row per provider open at some time in the year that ends with ``last_month``, for the year so far."""
+    def _record_clinic_years(self, last_month: int, revenue: np.ndarray, result: np.ndarray, cover: np.ndarray, closing=()) -> None:
+        """One row per provider open at some time in the year that ends with ``last_month``, for the year so far;
+        ``closing``: those that close at its end."""
         year, months = divmod(last_month - self.warmup, 12)
         year_start = last_month - months
         fundholding = self.region.fundholding.year_accounts() if self.region.fundholding.accounting else {}
         for p in self.providers:
             if p.open or p.closed_month >= year_start:
-                row = self._clinic_year_row(p, year + 1, months + 1, revenue[p.index], result[p.index], cover[p.index])
+                row = self._clinic_year_row(p, year + 1, months + 1, revenue[p.index], result[p.index], cover[p.index], p in closing)
                 for name in ("budget", "billed", "reinsured", "settlement", "result"):
                     values = fundholding.get(name)
                     row[f"fundholding_{name}_sek"] = float(values[p.index]) if values is not None and p.index < len(values) else np.nan
@@ -415,7 +422,7 @@ class CareMarket(mesa.Model):
             for p in self.providers:
                 p.demand_year = 0.0
 
-    def _clinic_year_row(self, p, year: int, months: int, revenue: float, result: float, cover: float) -> dict:
+    def _clinic_year_row(self, p, year: int, months: int, revenue: float, result: float, cover: float, closes: bool) -> dict:
         listed = self.list_sizes[p.index]
         return {
             "year": year,
@@ -424,7 +431,7 @@ class CareMarket(mesa.Model):
             "index": p.index,
             "owner": p.owner,
             "area_type": p.area_type,
-            "open": p.open,
+            "open": p.open and not closes,
             "listed": listed,
             "gp_fte": p.gp_fte,
             "hired_share": p.hired_fte / p.gp_fte if p.gp_fte > 0 else 0.0,

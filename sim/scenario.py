@@ -146,7 +146,7 @@ class Population(Section):
 
     region: str = Field("jamtland", description="Built-in region preset (see sim/regions/) or the path of a region file.")
     residents: int | None = Field(
-        None, ge=1000, le=20_000_000, description="Scale the region to this many residents (areas and clinics scaled with it); empty keeps the preset's own."
+        None, ge=1000, le=20_000_000, description="Scale the region to this many residents; empty keeps the preset's own. Above the preset, areas get copies of their clinics; below it, the run is a sample: every clinic stays, its fixed cost, minimum staffing and fines scaled by the sampling fraction."
     )
     demography: Demography = Demography()
     morbidity: Morbidity = Morbidity()
@@ -241,9 +241,11 @@ class Access(Section):
 
 
 class Exit(Section):
-    """When a private clinic closes."""
+    """When a clinic closes: a private one, or a public one whose deficits the region does not cover."""
 
-    loss_years: int = Field(2, ge=1, le=10, description="Consecutive loss-making years after which a private clinic closes (assumption).")
+    loss_years: int = Field(
+        2, ge=1, le=10, description="Consecutive loss-making years after which a clinic without deficit cover closes (assumption)."
+    )
     loss_share: float = Field(
         0.05, ge=0, le=1, description="A year counts as loss-making when the result is below minus this share of revenue (assumption)."
     )
@@ -515,7 +517,10 @@ class Rulebook(Section):
     digital_visit_fee_sek: float = Field(
         500, ge=0, le=5000, description="Out-of-region fee the home region pays a digital provider per visit, SEK (500 from 2019, sweden.md 7, READ)."
     )
-    public_deficits_covered: bool = Field(True, description="The region covers its own clinics' yearly deficits (Jämtland 2020, READ).")
+    public_deficits_covered: bool = Field(
+        True,
+        description="The region covers its own clinics' yearly deficits (Jämtland 2020, READ); if not, a public clinic that keeps losing money closes like a private one.",
+    )
 
 
 # ---------------------------------------------------------------------------- behaviour

@@ -85,6 +85,24 @@ def test_reinsurance_and_pooling_lower_the_variance_of_a_fundholders_result():
     assert pooled["fundholder_result_cv"] < alone["fundholder_result_cv"]
 
 
+def test_sharing_the_risk_softens_the_price_of_a_referral(step7):
+    """A corridor (the clinic bears half) or a pool (it bears its list's share) halves or splits the marginal price."""
+    corridor = run(small("jamtland-2020", **STEP7, **{"rulebook.fundholding.surplus_kept": 0.5, "rulebook.fundholding.deficit_borne": 0.5})).summary
+    pooled = run(small("jamtland-2020", **STEP7, **{"rulebook.fundholding.pool_min_list": 8000})).summary
+    for shared in (corridor, pooled):
+        assert shared["referrals_per_1000"] > step7.summary["referrals_per_1000"]
+        assert shared["underreferral_rate"] < step7.summary["underreferral_rate"]
+
+
+def test_without_deficit_cover_a_public_clinic_that_keeps_losing_closes():
+    harsh = {"months": 36, "rulebook.capitation.fixed_sek_per_resident": 2800}  # many clinics lose money
+    covered = run(small("jamtland-2020", **harsh)).clinic_years
+    uncovered = run(small("jamtland-2020", **harsh, **{"rulebook.public_deficits_covered": False})).clinic_years
+    public = lambda rows: rows[rows["owner"] == "public"]  # noqa: E731
+    assert public(covered)["deficit_cover_sek"].gt(0).any() and public(covered)["open"].all()
+    assert public(uncovered)["deficit_cover_sek"].eq(0).all() and not public(uncovered)["open"].all()
+
+
 def test_the_risk_of_a_deficit_falls_with_list_size(step7):
     cv = [step7.summary[f"result_cv[list_size={n}]"] for n in (1000, 2000, 5000, 10000, 20000, 50000, 100000)]
     deficit = [step7.summary[f"p_deficit_over_5pct[list_size={n}]"] for n in (1000, 2000, 5000, 10000, 20000, 50000, 100000)]

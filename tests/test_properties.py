@@ -132,18 +132,24 @@ def test_no_resident_pays_fees_beyond_the_ceiling(rows, data, ceiling):
     assert np.isclose(np.bincount(rows, weights=charged, minlength=10)[free].sum(), 0.0)
 
 
-@given(breaches=st.lists(st.booleans(), min_size=1, max_size=40), per_week=st.floats(0.0, 50000.0), cap=st.floats(0.0, 500000.0))
-def test_fines_never_exceed_the_cap_of_an_occasion(breaches, per_week, cap):
+@given(
+    breaches=st.lists(st.booleans(), min_size=1, max_size=40),
+    per_week=st.floats(0.0, 50000.0),
+    cap=st.floats(0.0, 500000.0),
+    scale=st.floats(0.05, 1.0),
+)
+def test_fines_never_exceed_the_cap_of_an_occasion(breaches, per_week, cap, scale):
+    """A sampled region (clinic_scale < 1) fines its clinics in proportion, within the proportional cap."""
     rule = Fines(FinesParams(sek_per_week=per_week, max_sek_per_occasion=cap))
     clinic = SimpleNamespace(index=0, open=True, gp_fte=1.0, min_gp_fte=1.0)
-    market = SimpleNamespace(clinics=[clinic], n_providers=1)
+    market = SimpleNamespace(clinics=[clinic], n_providers=1, geography=SimpleNamespace(clinic_scale=scale))
     occasion = 0.0
     for breach in breaches:
         clinic.gp_fte = 0.5 if breach else 1.0
         fine = -rule.monthly(market, None).provider_sek[0]
         assert fine >= 0 and (breach or fine == 0)
         occasion = occasion + fine if breach else 0.0
-        assert occasion <= cap + 1e-6
+        assert occasion <= cap * scale + 1e-6
 
 
 @given(a=st.floats(0.0, 1.0), b=st.floats(0.0, 1.0), floor=st.floats(0.0, 0.9), gap=st.floats(0.01, 0.5))

@@ -93,3 +93,19 @@ def test_unknown_region_is_a_user_error(tmp_path):
 
     with pytest.raises(UserError, match="population.region"):
         CareMarket(load_scenario("jamtland-2020", {"population.region": "atlantis"}))
+
+
+def test_a_sample_of_the_region_keeps_the_clinics_economics():
+    """population.residents below the preset keeps every clinic at the sampling fraction of its fixed costs."""
+    from conftest import small_run
+
+    from sim import run
+
+    def margin(result):
+        clinics = result.clinic_years[result.clinic_years["owner"] != "digital"]
+        return clinics["result_sek"].sum() / clinics["revenue_sek"].sum()
+
+    full = run(load_scenario("jamtland-2020", {"months": 24}))
+    sample = small_run("jamtland-2020")
+    assert abs(margin(sample) - margin(full)) < 0.025
+    assert sample.summary["visits_per_capita"] == pytest.approx(full.summary["visits_per_capita"], rel=0.05)

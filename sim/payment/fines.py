@@ -28,7 +28,8 @@ class Fines(PaymentRule):
         breach = np.zeros(market.n_providers, dtype=bool)
         for c in clinics:
             breach[c.index] = c.open and c.gp_fte < c.min_gp_fte - 1e-9
-        room = np.maximum(self.params.max_sek_per_occasion - self.this_occasion, 0)
-        fine = np.where(breach, np.minimum(self.params.sek_per_week * WEEKS_PER_MONTH, room), 0.0)
+        scale = market.geography.clinic_scale  # a sampled region's clinics pay fines in proportion
+        room = np.maximum(self.params.max_sek_per_occasion * scale - self.this_occasion, 0)
+        fine = np.where(breach, np.minimum(self.params.sek_per_week * WEEKS_PER_MONTH * scale, room), 0.0)
         self.this_occasion = np.where(breach, self.this_occasion + fine, 0.0)
         return Payment(provider_sek=-fine)

@@ -217,8 +217,27 @@ class Fundholding(PaymentRule):
         expected = ep.p_hat * needed + (1 - ep.p_hat) * unneeded
         who = self.params.who_pays.referral_by_other_provider
         pays = (ep.channel == CLINIC) | ((ep.channel == DIGITAL) & (who == "referring"))
-        share = self._pool_share(market)[np.maximum(ep.provider, 0)] if self.pool is not None else 1.0
+        share = self._marginal_share(market)[np.maximum(ep.provider, 0)] if self.pool is not None else 1.0
         return np.where(pays, expected * self.retained_share * share, 0.0)
+
+    def _marginal_share(self, market) -> np.ndarray:
+        """The share of one more krona of bills that each provider itself bears, at its year-to-date position.
+
+        In a pool it bears its list's share of the pool's bill; inside the risk corridor the
+        share of a deficit (or of a surplus forgone) it keeps; past the corridor's limit none.
+        """
+        p = self.params
+        self._grow(market)
+        lists = market.list_sizes
+        pool = self.pool if len(self.pool) == len(lists) else np.arange(len(lists))
+        pooled_list = np.bincount(pool, weights=lists)[pool]
+        share = np.divide(lists, pooled_list, out=np.ones_like(lists), where=pooled_list > 0)
+        result = np.bincount(pool, weights=self.books["budget"] - self.books["billed"], minlength=len(lists))[pool]
+        kept = np.where(result > 0, p.surplus_kept, p.deficit_borne)
+        if p.corridor_limit is not None:
+            budget = np.bincount(pool, weights=self.books["budget"], minlength=len(lists))[pool]
+            kept = np.where((budget > 0) & (np.abs(kept * result) >= p.corridor_limit * budget), 0.0, kept)
+        return share * kept
 
     # ------------------------------------------------------------------ year end
 
@@ -270,12 +289,6 @@ class Fundholding(PaymentRule):
             kept = np.clip(kept, -p.corridor_limit * pooled_budget, p.corridor_limit * pooled_budget)
         share = np.divide(budget, pooled_budget, out=np.zeros_like(budget), where=pooled_budget > 0)
         return kept * share - result
-
-    def _pool_share(self, market) -> np.ndarray:
-        lists = market.list_sizes
-        pool = self.pool if len(self.pool) == len(lists) else np.arange(len(lists))
-        pooled = np.bincount(pool, weights=lists)[pool]
-        return np.divide(lists, pooled, out=np.ones_like(lists), where=pooled > 0)
 
     def _form_pools(self, market) -> np.ndarray:
         """Group clinics with their nearest neighbours until every pool lists at least ``pool_min_list`` residents."""
