@@ -235,6 +235,8 @@ def _label(scenario_name: str | None, values: dict[str, Any], sampled: bool, ind
 
 
 def _short(value: Any) -> str:
+    if value is None:
+        return "none"  # an empty field: the feature is off (no stop-loss, no limit)
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
