@@ -32,7 +32,10 @@ SUMMARY_ROWS = (
     ("mean_health", "Mean health (index 0-1)", "num"),
     ("avoidable_admissions_per_1000", "Avoidable emergency admissions per 1,000 per year", "num"),
     ("clinic_margin_mean", "Clinic margin, mean over clinic-years", "pct"),
+    ("clinic_result_per_listed_sek", "Clinic result per listed resident per year, SEK", "sek"),
     ("clinics_final", "Clinics open at the end", "int"),
+    ("fundholder_result_cv", "Fundholders' result, spread (share of budget)", "pct"),
+    ("p_fundholder_deficit_over_5pct", "  deficit over 5 % of the budget, share of years", "pct"),
 )
 
 
@@ -50,7 +53,8 @@ def _format(value, kind: str) -> str:
 
 def _summary_table(summary: dict) -> str:
     width = max(len(label) for _, label, _ in SUMMARY_ROWS)
-    return "\n".join(f"{label:<{width}}  {_format(summary.get(key), kind):>10}" for key, label, kind in SUMMARY_ROWS)
+    shown = [row for row in SUMMARY_ROWS if row[0] in summary and (summary[row[0]] is not None or not row[0].startswith(("fundholder", "p_fundholder")))]
+    return "\n".join(f"{label:<{width}}  {_format(summary.get(key), kind):>10}" for key, label, kind in shown)
 
 
 def _overrides(args: argparse.Namespace) -> tuple[dict, dict]:
@@ -119,17 +123,25 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     with tqdm(total=plan.runs, desc=plan.experiment.name, unit="run", file=sys.stderr, disable=args.quiet) as bar:
 
         def progress(finished: int, failed: int) -> None:
-            bar.n = bar_start + finished
+            if not started:  # runs of an earlier call count as done, not toward the rate
+                bar.initial = bar.n = finished
+                started.append(True)
             bar.set_postfix(failed=failed, refresh=False)
-            bar.update(0)
+            bar.update(finished - bar.n)
 
-        bar_start = 0
+        started: list[bool] = []
+
         try:
             report = sweep(plan, out, workers=args.workers, address=args.address, resume=args.resume, progress=progress)
         except KeyboardInterrupt:
-            raise UserError(f"interrupted; what finished is in {out}/runs.parquet. Continue with: vardval sweep {args.experiment} --out {out} --resume") from None
+            bar.close()
+            print(f"vardval: interrupted; what finished is in {out}/runs.parquet. Continue with: vardval sweep {args.experiment} --out {out} --resume", file=sys.stderr)
+            return 130
     done = report.done_before + report.finished - len(report.failed)
-    print(f"{done} of {report.runs} runs finished ({report.done_before} before this call), {len(report.failed)} failed, in {report.wall_s:.0f} s on {report.workers} workers.")
+    if report.finished:
+        print(f"{done} of {report.runs} runs finished ({report.done_before} before this call), {len(report.failed)} failed, in {report.wall_s:.0f} s on {report.workers} workers.")
+    else:
+        print(f"All {report.runs} runs had finished before this call; nothing was run, the tables were written again.")
     for failure in report.failed[:10]:
         print(f"  failed {failure['run_id']} ({failure['variant']}): {failure['error']}")
     print(f"Runs in {out}/runs.parquet; next: vardval compare {out}, vardval report {out}")
@@ -137,7 +149,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from sim.compare import compare
+    from sim.compare import compare, number
 
     table, baseline = compare(Path(args.results), args.baseline)
     headline = table[~table["outcome"].str.contains(r"\[", regex=True)]
@@ -151,8 +163,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
             elif row.diff != row.diff:
                 interval = "   diff n/a (no paired value: the outcome is empty for one of them)"
             else:
-                interval = f"   diff {row.diff:+.4g}  [{row.ci_low:+.4g}, {row.ci_high:+.4g}]"
-            mean = "n/a" if row.mean != row.mean else f"{row.mean:.4g}"
+                interval = f"   diff {number(row.diff, sign=True)}  [{number(row.ci_low, sign=True)}, {number(row.ci_high, sign=True)}]"
+            mean = number(row.mean) or "n/a"
             print(f"  {row.variant:<{width}}  mean {mean}{interval}")
     print(f"\nWritten: {args.results}/comparison.csv, comparison.md, figures/forest*.png")
     return 0
@@ -227,7 +239,10 @@ def build_parser() -> argparse.ArgumentParser:
         verb = commands.add_parser(name, help=text)
         verb.add_argument("results", help="the sweep's folder (its --out)")
         if name != "sensitivity":
-            verb.add_argument("--baseline", help="the variant to compare with (default: the base scenario's variant)")
+            verb.add_argument(
+                "--baseline",
+                help="the variant to compare with (default: where the experiment varies 'scenario', the base scenario's variant; else its first variant). comparison.csv, .md and the forest plots are written for this baseline, replacing an earlier comparison",
+            )
         verb.set_defaults(handler=handler)
 
     scenarios = commands.add_parser("scenarios", help="list the built-in scenarios")

@@ -58,11 +58,27 @@ class Clinic(mesa.Agent):
         self.utilisation = 0.0
         self.load = market.staffing.target_utilisation  # utilisation the queue remembers
         self.served_share = 1.0
-        self.demand_year = 0.0  # visits demanded this year
+        self.start_year()
         self.equity = 0.0  # accumulated result, SEK
         self.margin = 0.0  # last year's result over revenue
         self.loss_years = 0
         self.closed_month: int | None = None
+
+    def start_year(self) -> None:
+        """The year's tallies of demand and of the waits it met start afresh."""
+        self.demand_year = 0.0  # visits demanded this year
+        self.waited_year = 0.0  # visits demanded x the expected wait they met, days
+        self.assessed_year = 0.0  # visits demanded x the share assessed within 3 days
+
+    @property
+    def mean_wait_days(self) -> float:
+        """This year's expected wait for an assessment, weighted by the visits demanded, days."""
+        return self.waited_year / self.demand_year if self.demand_year > 0 else self.wait_days
+
+    @property
+    def mean_access_3day(self) -> float:
+        """This year's share assessed within 3 days, weighted by the visits demanded."""
+        return self.assessed_year / self.demand_year if self.demand_year > 0 else self.access_3day
 
     # ------------------------------------------------------------------ staff and capacity
 
@@ -168,6 +184,8 @@ class Clinic(mesa.Agent):
         busy = min(self.load, MAX_UTILISATION_IN_QUEUE)
         self.wait_days = a.min_wait_days + a.wait_scale_days * busy / (1 - busy)
         self.access_3day = self.expected_access(self.load)
+        self.waited_year += demand * self.wait_days
+        self.assessed_year += demand * self.access_3day
         return self.served_share
 
     # ------------------------------------------------------------------ year end
@@ -214,6 +232,8 @@ class DigitalProvider(Clinic):
 
     def serve(self, demand: float) -> float:
         self.demand_year += demand
+        self.waited_year += demand * self.wait_days
+        self.assessed_year += demand * self.access_3day
         return 1.0
 
     def close_year(self, result: float, revenue: float, covered: bool) -> bool:

@@ -70,14 +70,16 @@ def markdown_table(table: pd.DataFrame, baseline: str) -> str:
         "|---|---|---:|---:|---:|---:|---:|",
     ]
     for row in table.itertuples(index=False):
-        lines.append(f"| {row.outcome} | {row.variant} | {_g(row.mean)} | {_g(row.diff)} | {_g(row.ci_low)} | {_g(row.ci_high)} | {row.n} |")
+        lines.append(f"| {row.outcome} | {row.variant} | {number(row.mean)} | {number(row.diff)} | {number(row.ci_low)} | {number(row.ci_high)} | {row.n} |")
     return "\n".join(lines) + "\n"
 
 
-def _g(value: float) -> str:
+def number(value: float, sign: bool = False) -> str:
+    """Four significant figures, whole numbers from 1,000 with thousands separators; empty for a missing value."""
     if value != value:
         return ""
-    return f"{value:,.4g}" if abs(value) >= 1 else f"{value:.4g}"
+    plus = "+" if sign else ""
+    return f"{value:{plus},.0f}" if abs(value) >= 1000 else f"{value:{plus}.4g}"
 
 
 def compare(folder: Path, baseline: str | None = None) -> tuple[pd.DataFrame, str]:

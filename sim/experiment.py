@@ -246,7 +246,7 @@ def load_experiment(path: str | Path) -> Plan:
     try:
         experiment = Experiment.model_validate(read_yaml(source))
     except ValidationError as exc:
-        raise UserError(describe_validation(str(source), exc)) from None
+        raise UserError(describe_validation(str(source), exc, model=Experiment)) from None
     scenario_values = experiment.factors.get("scenario", [experiment.base])
     scenario_paths = [resolve_scenario_path(str(name), relative_to=source) for name in scenario_values]
     points = design_points(experiment)

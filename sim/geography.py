@@ -85,7 +85,7 @@ def load_region(name_or_path: str) -> RegionSpec:
     try:
         return RegionSpec.model_validate(read_yaml(path))
     except ValidationError as exc:
-        raise UserError(describe_validation(str(path), exc)) from None
+        raise UserError(describe_validation(str(path), exc, model=RegionSpec)) from None
 
 
 @dataclass(frozen=True)

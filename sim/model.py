@@ -401,7 +401,7 @@ class CareMarket(mesa.Model):
                 row = self._clinic_year_row(p, year + 1, months + 1, revenue[p.index], result[p.index], cover[p.index], p in closing)
                 for name in ("budget", "billed", "reinsured", "settlement", "result"):
                     values = fundholding.get(name)
-                    row[f"fundholding_{name}_sek"] = float(values[p.index]) if values is not None and p.index < len(values) else np.nan
+                    row[f"fundholding_{name}_sek"] = float(values[p.index]) if values is not None and p.index < len(values) and p.owner != "digital" else np.nan
                 self.clinic_years.append(row)
 
     def close_partial_year(self) -> None:
@@ -420,7 +420,7 @@ class CareMarket(mesa.Model):
                 clinic.plan_staffing(expected, self.streams, self.year + 1, adapt_fully=not self.reporting, access_reward=reward)
         if months_observed == 12:
             for p in self.providers:
-                p.demand_year = 0.0
+                p.start_year()
 
     def _clinic_year_row(self, p, year: int, months: int, revenue: float, result: float, cover: float, closes: bool) -> dict:
         listed = self.list_sizes[p.index]
@@ -436,8 +436,8 @@ class CareMarket(mesa.Model):
             "gp_fte": p.gp_fte,
             "hired_share": p.hired_fte / p.gp_fte if p.gp_fte > 0 else 0.0,
             "visits_demanded": p.demand_year,
-            "wait_days": p.wait_days,
-            "access_3day": p.access_3day,
+            "wait_days": p.mean_wait_days,
+            "access_3day": p.mean_access_3day,
             "revenue_sek": revenue,
             "result_sek": result,
             "deficit_cover_sek": cover,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -195,8 +196,9 @@ def _forest_panel(ax, data: pd.DataFrame, outcome: str, rows: list[str], variant
         ax.errorbar(mine[value], at, xerr=np.nan_to_num(err), fmt="o", ms=3.5, capsize=2.5, **look)
     if not levels:
         ax.axvline(0, color="black", lw=0.8)
-    ax.xaxis.set_major_locator(MaxNLocator(5))
-    ax.set_yticks(np.arange(len(rows))[::-1], rows, fontsize=8)
+    ax.xaxis.set_major_locator(MaxNLocator(4))
+    ax.tick_params(axis="x", labelsize=8)
+    ax.set_yticks(np.arange(len(rows))[::-1], [textwrap.fill(r, 30, break_long_words=False) for r in rows], fontsize=8)
     ax.set_title(f"{outcome} (mean; no paired difference)" if levels else outcome, fontsize=10)
     ax.grid(axis="x", alpha=0.3)
 

@@ -34,7 +34,7 @@ def _table(frame: pd.DataFrame) -> str:
 def _factors(experiment: dict) -> pd.DataFrame:
     rows = []
     for path, values in experiment["factors"].items():
-        shown = ", ".join(map(str, values)) if isinstance(values, list) else f"{values['low']} to {values['high']}" + (f" in {values['steps']} steps" if values.get("steps") else "")
+        shown = ", ".join("none" if v is None else str(v) for v in values) if isinstance(values, list) else f"{values['low']} to {values['high']}" + (f" in {values['steps']} steps" if values.get("steps") else "")
         rows.append({"factor (field path)": path, "values": shown})
     return pd.DataFrame(rows) if rows else pd.DataFrame({"factor (field path)": ["(none: the base scenario only)"], "values": [""]})
 
@@ -75,6 +75,13 @@ def report(folder: Path, baseline: str | None = None) -> Path:
         parts.append(_table(table))
         for figure in sorted((folder / "figures").glob("forest*.png")):
             parts.append(_image(figure))
+        for name in e.get("tables", []):  # e.g. list_size: list-size.csv and figures/list_size.png
+            parts.append(f"<h2>{html.escape(name.replace('_', ' ').capitalize())}</h2>")
+            csv, figure = folder / f"{name.replace('_', '-')}.csv", folder / "figures" / f"{name}.png"
+            if csv.is_file():
+                parts.append(_table(pd.read_csv(csv)))
+            if figure.is_file():
+                parts.append(_image(figure))
         if design["method"] in ("sobol", "morris") and not len(failed):
             indices = sensitivity(folder)
             parts.append("<h2>Sensitivity</h2>")

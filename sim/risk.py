@@ -89,6 +89,10 @@ def smallest_safe_list(table: pd.DataFrame, threshold: float, column: str = "p_d
     return pd.DataFrame({"variant": list(dict.fromkeys(table["variant"]))}).assign(smallest_list_size=lambda d: d["variant"].map(first))
 
 
+def _sek(value) -> str:
+    return "none" if value is None or value != value else f"{value:,.0f}"
+
+
 def write_list_size_table(plan, runs: pd.DataFrame, out) -> pd.DataFrame:
     """list-size.csv and list-size.md beside runs.parquet, and figures/list_size.png."""
     from pathlib import Path
@@ -99,23 +103,30 @@ def write_list_size_table(plan, runs: pd.DataFrame, out) -> pd.DataFrame:
     table = list_size_table(plan, runs)
     table.to_csv(out / "list-size.csv", index=False)
     lines = [
-        "Fundholders' yearly result by list size: `result_cv` is the standard deviation of the result per listed resident over the budget per listed resident;",
-        "`p_deficit_over_5pct` the probability of a deficit larger than 5 % of the budget (mean over replications).",
+        "Fundholders' yearly result by list size (mean over replications): `result_cv` is the standard deviation of the result",
+        "per listed resident over the budget per listed resident; `p_deficit_over_5pct` (`10pct`) the probability of a deficit",
+        "larger than 5 % (10 %) of the budget in a year. Stop-loss: the reinsurance threshold per resident and year, SEK.",
         "",
         "| list_size | stop_loss_sek | risk_adjustment | result_cv | p_deficit_over_5pct | p_deficit_over_10pct |",
         "|---:|---:|---|---:|---:|---:|",
     ]
     for row in table.itertuples(index=False):
-        stop = "" if row.stop_loss_sek is None or row.stop_loss_sek != row.stop_loss_sek else f"{row.stop_loss_sek:,.0f}"
-        lines.append(f"| {row.list_size:,} | {stop} | {row.risk_adjustment} | {row.result_cv:.4f} | {row.p_deficit_over_5pct:.4f} | {row.p_deficit_over_10pct:.4f} |")
-    lines += ["", "Smallest list size with a probability of a deficit over 5 % of the budget below the threshold:", ""]
+        lines.append(
+            f"| {row.list_size:,} | {_sek(row.stop_loss_sek)} | {row.risk_adjustment} | {row.result_cv:.4f} | {row.p_deficit_over_5pct:.4f} | {row.p_deficit_over_10pct:.4f} |"
+        )
     thresholds = (0.10, 0.05, 0.01)
-    header = "| variant | " + " | ".join(f"below {t:.0%}" for t in thresholds) + " |"
-    lines += [header, "|---|" + "---:|" * len(thresholds)]
+    lines += [
+        "",
+        "The smallest list at which a deficit over 5 % of the budget comes in fewer than 10 %, 5 % and 1 % of years:",
+        "",
+        "| stop_loss_sek | risk_adjustment | " + " | ".join(f"P < {t:.0%}" for t in thresholds) + " |",
+        "|---:|---|" + "---:|" * len(thresholds),
+    ]
     smallest = {t: smallest_safe_list(table, t).set_index("variant")["smallest_list_size"] for t in thresholds}
-    for variant in dict.fromkeys(table["variant"]):
+    for variant, rows in table.groupby("variant", sort=False):
+        first = rows.iloc[0]
         cells = [f"{smallest[t][variant]:,.0f}" if smallest[t][variant] == smallest[t][variant] else f"over {max(LIST_SIZES):,}" for t in thresholds]
-        lines.append(f"| {variant} | " + " | ".join(cells) + " |")
+        lines.append(f"| {_sek(first.stop_loss_sek)} | {first.risk_adjustment} | " + " | ".join(cells) + " |")
     (out / "list-size.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     list_size_figure(table, plan.experiment.name, out / "figures" / "list_size.png")
     return table

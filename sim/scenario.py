@@ -759,7 +759,7 @@ def _validate(raw: dict[str, Any], source: str, blame: dict[str, str] | None = N
     except ValidationError as exc:
         loc = ".".join(str(p) for p in exc.errors()[0]["loc"])
         culprit = next((label for path, label in (blame or {}).items() if loc == path or loc.startswith(path + ".") or path.startswith(loc + ".")), None)
-        raise UserError(describe_validation(culprit or source, exc)) from None
+        raise UserError(describe_validation(culprit or source, exc, model=Scenario)) from None
 
 
 def parse_override(text: str) -> tuple[str, Any]:

@@ -194,7 +194,8 @@ def sweep(
 ) -> SweepReport:
     """Run every run of ``plan`` not yet finished in ``out``; returns what happened.
 
-    ``progress(finished, failed)`` is called after each run.
+    ``progress(finished, failed)`` is called at the start and after each run, with the runs
+    finished so far in ``out``, those of earlier calls included.
     """
     import ray
 
@@ -212,6 +213,8 @@ def sweep(
     report = SweepReport(runs=len(specs), done_before=len(done))
     out.mkdir(parents=True, exist_ok=True)
     _write_manifest(plan, out, report, started=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    if progress:
+        progress(report.done_before, 0)
     if not todo:
         write_tables(plan, table.compact(), out)
         return report
@@ -245,10 +248,11 @@ def sweep(
                 table.add(row)
                 report.finished += 1
                 if progress:
-                    progress(report.finished, len(report.failed))
+                    progress(report.done_before + report.finished, len(report.failed))
     except KeyboardInterrupt:
-        for ref in pending:
-            ray.cancel(ref, force=True)
+        if not started_ray:  # on a cluster, stop what is queued; an embedded Ray goes down with its workers below
+            for ref in pending:
+                ray.cancel(ref)
         raise
     finally:
         if started_ray:

@@ -41,7 +41,7 @@ def test_override_by_field_path():
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("name: x\nrulebook:\n  capitation:\n    cni_shar: 0.3\n", ["bad.yaml", "rulebook.capitation.cni_shar", "unknown field"]),
+        ("name: x\nrulebook:\n  capitation:\n    cni_shar: 0.3\n", ["bad.yaml", "rulebook.capitation.cni_shar", "unknown field", "did you mean 'cni_share'?"]),
         ("name: x\nrulebook:\n  capitation:\n    cni_share: 1.5\n", ["bad.yaml", "rulebook.capitation.cni_share", "less than or equal to 1", "1.5"]),
         ("name: x\nmonths: many\n", ["bad.yaml", "'months'", "integer", "many"]),
         ("name: x\nwarmup_months: 5\n", ["bad.yaml", "warmup_months", "multiple of 12"]),

@@ -77,6 +77,24 @@ def test_a_run_that_fails_is_recorded_and_the_sweep_goes_on(tmp_path):
     assert len(report.failed) == 1 and report.failed[0]["run_id"] == "v0001-r0000"
 
 
+def test_ctrl_c_stops_a_sweep_with_exit_130_and_says_how_to_resume(tmp_path):
+    path = experiment(tmp_path, "replications: 8\n")
+    out = tmp_path / "out"
+    driver = subprocess.Popen(
+        [sys.executable, "-m", "sim.cli", "sweep", str(path), "--out", str(out), "--workers", "1", "--quiet"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    parts = out / PARTS
+    deadline = time.time() + 120
+    while time.time() < deadline and not (parts.exists() and list(parts.glob("*.parquet"))):
+        time.sleep(0.2)
+    driver.send_signal(signal.SIGINT)
+    _, stderr = driver.communicate(timeout=60)
+    assert driver.returncode == 130 and "Traceback" not in stderr
+    assert "--resume" in stderr.strip().splitlines()[-1]
+    assert 1 <= len(pd.read_parquet(out / "runs.parquet")) < 8
+
+
 def test_resuming_after_the_driver_is_killed_runs_every_run_exactly_once(tmp_path):
     path = experiment(tmp_path, f"factors:\n  scenario: [{SCENARIOS / 'jamtland-2020.yaml'}, {SCENARIOS / 'fee-for-service.yaml'}]\nreplications: 6\n")
     out = tmp_path / "out"
