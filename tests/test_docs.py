@@ -1,4 +1,4 @@
-"""The parameter reference in docs/ is the one the code generates."""
+"""The documents in docs/ and experiments/ say what the code does."""
 
 from __future__ import annotations
 
@@ -30,3 +30,17 @@ def test_every_column_a_run_writes_is_documented(tmp_path):
     names |= set(json.loads((out / "manifest.json").read_text()))
     missing = sorted(name for name in names if f"`{re.sub(r'list_size=[0-9]+', 'list_size=N', name)}`" not in document)
     assert not missing, f"not described in docs/outputs.md: {missing}"
+
+
+def test_the_experiment_file_shown_in_experiments_readme_is_valid():
+    from sim.experiment import load_experiment
+
+    folder = Path(__file__).resolve().parents[1] / "experiments"
+    example = re.search(r"```yaml\n(.*?)```", (folder / "README.md").read_text(encoding="utf-8"), re.S).group(1)
+    path = folder / "_readme_example.yaml"  # beside the others, so its relative paths resolve
+    path.write_text(example, encoding="utf-8")
+    try:
+        plan = load_experiment(path)
+    finally:
+        path.unlink()
+    assert len(plan.variants) == 8 and plan.runs == 80
