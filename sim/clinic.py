@@ -175,7 +175,6 @@ class Clinic(mesa.Agent):
         load, an exponentially weighted mean of monthly utilisation (a queue carries over
         about three months); a month's demand beyond capacity is rationed, not queued.
         """
-        self.demand_year += demand
         a = self.market.access
         rho = demand / max(self.capacity_per_month, 1e-9)
         self.utilisation = rho
@@ -184,9 +183,14 @@ class Clinic(mesa.Agent):
         busy = min(self.load, MAX_UTILISATION_IN_QUEUE)
         self.wait_days = a.min_wait_days + a.wait_scale_days * busy / (1 - busy)
         self.access_3day = self.expected_access(self.load)
+        self._tally(demand)
+        return self.served_share
+
+    def _tally(self, demand: float) -> None:
+        """Add a month's demanded visits, and the wait and access they met, to the year's tallies."""
+        self.demand_year += demand
         self.waited_year += demand * self.wait_days
         self.assessed_year += demand * self.access_3day
-        return self.served_share
 
     # ------------------------------------------------------------------ year end
 
@@ -231,9 +235,7 @@ class DigitalProvider(Clinic):
         """Digital capacity follows demand."""
 
     def serve(self, demand: float) -> float:
-        self.demand_year += demand
-        self.waited_year += demand * self.wait_days
-        self.assessed_year += demand * self.access_3day
+        self._tally(demand)
         return 1.0
 
     def close_year(self, result: float, revenue: float, covered: bool) -> bool:

@@ -610,7 +610,7 @@ class Choice(Section):
         0.75, ge=0, le=1, description="Residents who make an active choice; the rest are listed with the nearest clinic (Konkurrensverket 2012: 3 in 4, sweden.md 7, READ)."
     )
     reconsider_per_month: float = Field(
-        0.02, ge=0, le=1, description="Share of residents who reconsider their clinic each month (assumption, calibrated toward about 5 % re-listing per year: NOT FOUND, placeholder in sweden.md 7; E22 implies about 6 %)."
+        0.02, ge=0, le=1, description="Share of residents who reconsider their clinic each month (assumption, calibrated toward about 5 % re-listing per year: sweden.md 7 marks that figure NOT FOUND; E22 implies about 6 %)."
     )
     distance_per_km: float = Field(0.12, ge=0, le=10, description="Disutility per km to a clinic.")
     wait_per_day: float = Field(0.3, ge=0, le=10, description="Disutility per day of a clinic's expected wait.")
