@@ -38,6 +38,8 @@ SUMMARY_ROWS = (
     ("p_fundholder_deficit_over_5pct", "  deficit over 5 % of the budget, share of years", "pct"),
 )
 
+ONLY_WHEN_PRESENT = {"fundholder_result_cv", "p_fundholder_deficit_over_5pct"}  # empty unless fundholding is in use
+
 
 def _format(value, kind: str) -> str:
     if value is None:
@@ -53,7 +55,7 @@ def _format(value, kind: str) -> str:
 
 def _summary_table(summary: dict) -> str:
     width = max(len(label) for _, label, _ in SUMMARY_ROWS)
-    shown = [row for row in SUMMARY_ROWS if row[0] in summary and (summary[row[0]] is not None or not row[0].startswith(("fundholder", "p_fundholder")))]
+    shown = [row for row in SUMMARY_ROWS if row[0] not in ONLY_WHEN_PRESENT or summary.get(row[0]) is not None]
     return "\n".join(f"{label:<{width}}  {_format(summary.get(key), kind):>10}" for key, label, kind in shown)
 
 

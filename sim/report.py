@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.errors import UserError
-from sim.sweep import read_sweep
+from sim.sweep import read_sweep, table_files
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1200px; margin: 2em auto; padding: 0 1em; color: #222; }
@@ -77,7 +77,7 @@ def report(folder: Path, baseline: str | None = None) -> Path:
             parts.append(_image(figure))
         for name in e.get("tables", []):  # e.g. list_size: list-size.csv and figures/list_size.png
             parts.append(f"<h2>{html.escape(name.replace('_', ' ').capitalize())}</h2>")
-            csv, figure = folder / f"{name.replace('_', '-')}.csv", folder / "figures" / f"{name}.png"
+            csv, _, figure = table_files(folder, name)
             if csv.is_file():
                 parts.append(_table(pd.read_csv(csv)))
             if figure.is_file():

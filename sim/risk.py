@@ -95,13 +95,12 @@ def _sek(value) -> str:
 
 def write_list_size_table(plan, runs: pd.DataFrame, out) -> pd.DataFrame:
     """list-size.csv and list-size.md beside runs.parquet, and figures/list_size.png."""
-    from pathlib import Path
-
     from sim.plots import list_size_figure
+    from sim.sweep import table_files
 
-    out = Path(out)
+    csv, markdown, figure = table_files(out, "list_size")
     table = list_size_table(plan, runs)
-    table.to_csv(out / "list-size.csv", index=False)
+    table.to_csv(csv, index=False)
     lines = [
         "Fundholders' yearly result by list size (mean over replications): `result_cv` is the standard deviation of the result",
         "per listed resident over the budget per listed resident; `p_deficit_over_5pct` (`10pct`) the probability of a deficit",
@@ -127,6 +126,6 @@ def write_list_size_table(plan, runs: pd.DataFrame, out) -> pd.DataFrame:
         first = rows.iloc[0]
         cells = [f"{smallest[t][variant]:,.0f}" if smallest[t][variant] == smallest[t][variant] else f"over {max(LIST_SIZES):,}" for t in thresholds]
         lines.append(f"| {_sek(first.stop_loss_sek)} | {first.risk_adjustment} | " + " | ".join(cells) + " |")
-    (out / "list-size.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    list_size_figure(table, plan.experiment.name, out / "figures" / "list_size.png")
+    markdown.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    list_size_figure(table, plan.experiment.name, figure)
     return table

@@ -264,6 +264,12 @@ def sweep(
     return report
 
 
+def table_files(out: Path, name: str) -> tuple[Path, Path, Path]:
+    """Where an experiment's extra table ``name`` (e.g. list_size) is written: its CSV, Markdown and figure."""
+    stem = name.replace("_", "-")
+    return Path(out) / f"{stem}.csv", Path(out) / f"{stem}.md", Path(out) / "figures" / f"{name}.png"
+
+
 def write_tables(plan: Plan, runs: pd.DataFrame, out: Path) -> None:
     """The tables the experiment asks for, beside runs.parquet."""
     from sim.risk import write_list_size_table

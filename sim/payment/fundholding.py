@@ -229,7 +229,7 @@ class Fundholding(PaymentRule):
         p = self.params
         self._grow(market)
         lists = market.list_sizes
-        pool = self.pool if len(self.pool) == len(lists) else np.arange(len(lists))
+        pool = self._pools(len(lists))
         pooled_list = np.bincount(pool, weights=lists)[pool]
         share = np.divide(lists, pooled_list, out=np.ones_like(lists), where=pooled_list > 0)
         result = np.bincount(pool, weights=self.books["budget"] - self.books["billed"], minlength=len(lists))[pool]
@@ -281,7 +281,7 @@ class Fundholding(PaymentRule):
         """Corridor and pooling: each provider's settlement (region to clinic; negative: clinic to region), SEK."""
         p = self.params
         budget = self.books["budget"]
-        pool = self.pool if len(self.pool) == len(result) else np.arange(len(result))
+        pool = self._pools(len(result))
         pooled_result = np.bincount(pool, weights=result)[pool]
         pooled_budget = np.bincount(pool, weights=budget)[pool]
         kept = np.where(pooled_result > 0, p.surplus_kept * pooled_result, p.deficit_borne * pooled_result)
@@ -289,6 +289,10 @@ class Fundholding(PaymentRule):
             kept = np.clip(kept, -p.corridor_limit * pooled_budget, p.corridor_limit * pooled_budget)
         share = np.divide(budget, pooled_budget, out=np.zeros_like(budget), where=pooled_budget > 0)
         return kept * share - result
+
+    def _pools(self, n: int) -> np.ndarray:
+        """Each of ``n`` providers' pool; a provider that came after the pools were formed is alone."""
+        return self.pool if len(self.pool) == n else np.arange(n)
 
     def _form_pools(self, market) -> np.ndarray:
         """Group clinics with their nearest neighbours until every pool lists at least ``pool_min_list`` residents."""
