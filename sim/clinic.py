@@ -23,6 +23,14 @@ QUEUE_MEMORY = 1 / 3  # weight of the current month in the queue's load (assumpt
 UTILISATION_RANGE = (0.70, 1.00)  # a clinic staffs for a utilisation within these bounds
 
 
+def team_cost_per_year(staffing, area_type: str) -> float:
+    """SEK per year of one GP team (a GP FTE and its nurses) in a kind of area: the posts that cannot be
+    filled permanently there are hired at a premium."""
+    vacancy = getattr(staffing.vacancy_share, area_type)
+    gp = staffing.gp_salary_sek_per_year * (1 - vacancy + vacancy * staffing.hired_gp_cost_factor)
+    return gp + staffing.nurses_per_gp * staffing.nurse_salary_sek_per_year
+
+
 class Clinic(mesa.Agent):
     """A health centre with a list of residents.
 
@@ -39,6 +47,7 @@ class Clinic(mesa.Agent):
         market: Market,
         behaviour: Behaviour,
         min_gp_fte: float | None = None,
+        potential: bool = False,
     ):
         super().__init__(model)
         self.index = index
@@ -49,7 +58,9 @@ class Clinic(mesa.Agent):
         self.market = market
         self.behaviour = behaviour
         self.min_gp_fte = (market.staffing.min_gp_fte if min_gp_fte is None else min_gp_fte) * model.geography.clinic_scale
-        self.open = True
+        self.open = not potential  # a potential provider [etablerare] is not open until it enters
+        self.opened_month: int | None = None  # when an entrant opened (None: open from the start, or never opened)
+        self.selection_effort = 0.0  # risk-selection effort in [0, 1] (sim.market)
         self.gp_fte = self.min_gp_fte
         self.permanent_fte = self.min_gp_fte
         self.a_usual: np.ndarray | None = None  # altruism of the permanent GPs, one per post
@@ -63,6 +74,24 @@ class Clinic(mesa.Agent):
         self.margin = 0.0  # last year's result over revenue
         self.loss_years = 0
         self.closed_month: int | None = None
+
+    def enter(self, area: int, name: str, month: int) -> None:
+        """A potential provider opens a clinic in ``area``: empty list, minimum staff, no history."""
+        self.area = area
+        self.area_type = AREA_TYPES[self.model.geography.area_type[area]]
+        self.name = name
+        self.open = True
+        self.opened_month = month
+        self.gp_fte = self.permanent_fte = self.min_gp_fte
+        self.a_usual = None
+
+    @property
+    def ever_open(self) -> bool:
+        return self.open or self.closed_month is not None
+
+    def filling(self, month: int) -> bool:
+        """An entrant within its grace years, still filling its list: its losses do not count toward exit."""
+        return self.opened_month is not None and month - self.opened_month < 12 * self.market.entry.grace_years
 
     def start_year(self) -> None:
         """The year's tallies of demand and of the waits it met start afresh."""
@@ -114,10 +143,7 @@ class Clinic(mesa.Agent):
 
     def cost_per_fte(self) -> float:
         """SEK per year of one GP team here: permanent and hired GPs in this area's mix, with nurses."""
-        s = self.market.staffing
-        vacancy = getattr(s.vacancy_share, self.area_type)
-        gp = s.gp_salary_sek_per_year * (1 - vacancy + vacancy * s.hired_gp_cost_factor)
-        return gp + s.nurses_per_gp * s.nurse_salary_sek_per_year
+        return team_cost_per_year(self.market.staffing, self.area_type)
 
     def expected_access(self, utilisation: float) -> float:
         """Share assessed within 3 days at a steady utilisation."""
@@ -194,12 +220,14 @@ class Clinic(mesa.Agent):
 
     # ------------------------------------------------------------------ year end
 
-    def close_year(self, result: float, revenue: float, covered: bool) -> bool:
+    def close_year(self, result: float, revenue: float, covered: bool, month: int) -> bool:
         """Count loss-making years; a clinic closes after ``loss_years`` of them unless its deficits are ``covered``
-        (a public clinic whose region pays its deficits has a soft budget constraint). Returns True on exit."""
+        (a public clinic whose region pays its deficits has a soft budget constraint) or it is an entrant still
+        filling its list. Returns True on exit."""
         e = self.market.exit
         self.margin = result / revenue if revenue > 0 else 0.0
-        self.loss_years = self.loss_years + 1 if result < -e.loss_share * max(revenue, 1.0) else 0
+        losing = result < -e.loss_share * max(revenue, 1.0) and not self.filling(month)
+        self.loss_years = self.loss_years + 1 if losing else 0
         return not covered and self.loss_years >= e.loss_years
 
 
@@ -238,5 +266,5 @@ class DigitalProvider(Clinic):
         self._tally(demand)
         return 1.0
 
-    def close_year(self, result: float, revenue: float, covered: bool) -> bool:
+    def close_year(self, result: float, revenue: float, covered: bool, month: int) -> bool:
         return False

@@ -111,6 +111,7 @@ class Geography:
     clinic_owner: list[str]
     clinic_min_gp_fte: list[float | None]
     clinic_scale: float  # each clinic stands for this fraction of the preset's clinic (a sample of the region)
+    copies: int  # copies of the preset's clinics (1 unless the region is scaled above its preset)
 
     @property
     def hospital_km(self) -> np.ndarray:
@@ -159,6 +160,7 @@ class Geography:
             clinic_owner=owners,
             clinic_min_gp_fte=floors,
             clinic_scale=target / (copies * spec.residents),
+            copies=copies,
         )
 
 

@@ -22,6 +22,7 @@ CATEGORY = {
     "sparsity": "primary",
     "fee_for_service": "primary",
     "performance": "primary",
+    "requirements": "primary",
     "fines": "primary",
     "deficit_cover": "primary",
     "lab_radiology": "primary",

@@ -9,7 +9,8 @@ One month, in order (DESIGN.md section 3):
 6. the hospital treats referrals, emergencies and direct cases;
 7. money: the region pays by its rulebook, residents pay fees, providers pay their costs;
 8. some residents reconsider their clinic;
-9. at year end: settlements, exits, staffing, births, deaths and migration.
+9. at year end: settlements, exits and entries, risk-selection efforts, the rulebook's
+   revision, staffing, births, deaths and migration.
 """
 
 from __future__ import annotations
@@ -22,13 +23,18 @@ from sim.behaviour.treatment import believed_need, benefit, choose_quantity, cho
 from sim.clinic import Clinic, DigitalProvider
 from sim.geography import Geography, load_region
 from sim.hospital import EMERGENCY_ADMISSION, Cases, Hospital
+from sim.geography import AREA_TYPES
 from sim.ledger import CATEGORIES, Ledger
+from sim.market import choose_entry_area, list_cost_index, selection_efforts
 from sim.needs import CLINIC, DIGITAL, EMERGENCY, Episodes, arrive, episode_rate_per_month
 from sim.outcomes import Outcomes
 from sim.population import N_CELLS, Population, newcomers, synthesise
 from sim.region import Region
 from sim.scenario import Scenario
 from sim.streams import Streams, to_normal
+
+
+FAR_KM = 30.0  # residents farther than this by road from their listed clinic are reported (access in sparse areas)
 
 
 class CareMarket(mesa.Model):
@@ -52,7 +58,13 @@ class CareMarket(mesa.Model):
                 zip(self.geography.clinic_names, self.geography.clinic_area, self.geography.clinic_owner, self.geography.clinic_min_gp_fte)
             )
         ]
-        self.digital = DigitalProvider(self, len(self.clinics), p.market, p.behaviour) if p.market.digital.enabled else None
+        potential = p.market.entry.potential_entrants * self.geography.copies
+        self.clinics += [
+            Clinic(self, len(self.clinics) + k, f"Potential provider {k + 1}", -1, "private", p.market, p.behaviour, potential=True)
+            for k in range(potential)
+        ]
+        national = p.market.digital.enabled and not p.market.digital.listing_required
+        self.digital = DigitalProvider(self, len(self.clinics), p.market, p.behaviour) if national else None
         self.providers = self.clinics + ([self.digital] if self.digital else [])
         self.region = Region(self, p.rulebook, p.behaviour.choice)
         self.ledger = Ledger(self.n_providers)
@@ -60,6 +72,8 @@ class CareMarket(mesa.Model):
         self.clinic_years: list[dict] = []
         self.switches = 0
         self.flows = {"born": 0, "moved_in": 0, "died": 0, "moved_out": 0}  # residents, since reporting started
+        self.entries: list[tuple[int, int]] = []  # (month, clinic index) of each entry since reporting started
+        self.exits: list[tuple[int, int]] = []  # (month, clinic index) of each exit since reporting started
         self.list_sizes = np.zeros(self.n_providers)  # residents listed with each provider at the start of the month
         self.top10_cost_share: list[float] = []  # each year: share of care cost used by the costliest 10 % of residents
         self.region.refresh_nearby()
@@ -67,7 +81,9 @@ class CareMarket(mesa.Model):
         per_resident = self._expected_visits_per_month()
         expected = np.bincount(pop.clinic, weights=per_resident * 12, minlength=self.n_providers)
         for clinic in self.clinics:
-            clinic.plan_staffing(expected[clinic.index], self.streams, 0, adapt_fully=True)
+            if clinic.open:
+                clinic.plan_staffing(expected[clinic.index], self.streams, 0, adapt_fully=True)
+        self._choose_efforts()
         usual_share = np.array([p.usual_share for p in self.providers])[pop.clinic]
         pop.seed_history(per_resident, usual_share, self.streams.generator("visit history"))
         self.warmup = scenario.warmup_months
@@ -89,6 +105,11 @@ class CareMarket(mesa.Model):
     @property
     def open_clinics(self) -> np.ndarray:
         return np.array([p.open and p.owner != "digital" for p in self.providers])
+
+    @property
+    def digital_at_clinics(self) -> bool:
+        """Digital care comes from the listing clinic (SOU 2019:42), not a national provider."""
+        return self.params.market.digital.listing_required
 
     @property
     def wait_days(self) -> np.ndarray:
@@ -166,13 +187,17 @@ class CareMarket(mesa.Model):
         return counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
 
     def _seek(self, ep: Episodes) -> None:
+        """Each episode's channel and provider. A share of digital contacts add to physical care: the episode is then
+        treated at the clinic as well, after a first digital visit (``ep.digital_first``)."""
         pop = self.population
         clinic = pop.clinic[ep.row]
         self.km_to_clinic = pop.distance_to_listed(self.clinic_area, ep.row)
-        ep.channel = choose_channel(
-            ep, pop, self.wait_days[clinic], self.km_to_clinic, self.params.behaviour.seeking, self.digital is not None
-        )
-        digital = self.digital.index if self.digital else -1
+        digital_offered = self.params.market.digital.enabled
+        ep.channel = choose_channel(ep, pop, self.wait_days[clinic], self.km_to_clinic, self.params.behaviour.seeking, digital_offered)
+        adds = (ep.channel == DIGITAL) & (ep.u["digital_adds"] < self.params.market.digital.added_share)
+        ep.digital_first = adds
+        ep.channel = np.where(adds, CLINIC, ep.channel).astype(ep.channel.dtype)
+        digital = clinic if self.digital_at_clinics else (self.digital.index if self.digital else -1)
         ep.provider = np.where(ep.channel == CLINIC, clinic, np.where(ep.channel == DIGITAL, digital, -1)).astype(np.int32)
 
     def _physicians(self, ep: Episodes) -> None:
@@ -180,10 +205,11 @@ class CareMarket(mesa.Model):
         provider = np.maximum(ep.provider, 0)
         usual_share = np.array([p.usual_share for p in self.providers])
         ep.usual = (ep.channel == CLINIC) & (ep.u["physician"] < usual_share[provider])
-        slots = np.array([len(p.a_usual) for p in self.providers])
+        slots = np.array([len(p.a_usual) if p.a_usual is not None else 1 for p in self.providers])
         a_usual = np.zeros((self.n_providers, slots.max()))
         for p in self.providers:
-            a_usual[p.index, : len(p.a_usual)] = p.a_usual
+            if p.a_usual is not None:
+                a_usual[p.index, : len(p.a_usual)] = p.a_usual
         own = a_usual[provider, ep.pid % slots[provider]]
         other = draw_a(ep.u["other_physician"], self.params.behaviour.altruism)
         ep.a = np.where(ep.usual, own, other)
@@ -229,10 +255,18 @@ class CareMarket(mesa.Model):
         q = np.where(ep.referred, referred_q, q) + np.where(ep.substituted, b.referral.substitute_visits, 0)
         ep.q = np.where(treated, np.minimum(q, q_max), ep.q_star).astype(np.int16)
 
+    def _first_contacts(self, ep: Episodes) -> np.ndarray:
+        """Digital visits that came before an episode's care at the clinic, per provider that gave them (one each)."""
+        first = ep.digital_first
+        if not first.any():
+            return np.zeros(self.n_providers)
+        by = ep.provider[first] if self.digital_at_clinics else np.full(int(first.sum()), self.digital.index)
+        return np.bincount(by, minlength=self.n_providers).astype(np.float64)
+
     def _serve(self, ep: Episodes) -> None:
         """Providers meet demand within capacity; rationed visits are lost (patients give up or get less)."""
         treated = ep.channel != EMERGENCY
-        demand = np.bincount(ep.provider[treated], weights=ep.q[treated], minlength=self.n_providers)
+        demand = np.bincount(ep.provider[treated], weights=ep.q[treated], minlength=self.n_providers) + self._first_contacts(ep)
         served = np.array([p.serve(demand[p.index]) for p in self.providers])
         share = np.where(treated, served[np.maximum(ep.provider, 0)], 1.0)
         expected = ep.q * share
@@ -253,11 +287,13 @@ class CareMarket(mesa.Model):
             np.bincount(cells[treated], weights=fees[treated], minlength=N_CELLS),
             to_region=not self.params.rulebook.patient_fees.kept_by_clinic,
         )
-        visits = np.bincount(provider, weights=ep.q_delivered[treated], minlength=n)
+        visits = np.bincount(provider, weights=ep.q_delivered[treated], minlength=n) + self._first_contacts(ep)
         c = self.params.market.costs
         ledger.provider_cost("staff", np.array([p.staff_cost(visits[p.index]) for p in self.providers]))
         ledger.provider_cost("fixed", np.where(self.open_clinics, c.fixed_sek_per_year * self.geography.clinic_scale / 12, 0.0))
         ledger.provider_cost("overhead", self.list_sizes * c.overhead_sek_per_listed / 12)
+        efforts = np.array([p.selection_effort for p in self.providers])
+        ledger.provider_cost("risk_selection", self.list_sizes * self.params.market.selection.cost_sek_per_listed * efforts**2 / 2 / 12)
         for item, (clinic_pays, per_visit) in self.visit_items.items():
             sek = per_visit * ep.q_delivered
             if clinic_pays:
@@ -345,8 +381,9 @@ class CareMarket(mesa.Model):
             referrals=ep.referred,
             underreferrals=needed & ~ep.referred,
             overreferrals=ep.referred & ~ep.needs_specialist,
-            visits=np.where(treated, ep.q_delivered, 0),
-            digital_visits=np.where(ep.channel == DIGITAL, ep.q_delivered, 0),
+            visits=np.where(treated, ep.q_delivered, 0) + ep.digital_first,
+            visits_added_by_digital=ep.digital_first,
+            digital_visits=np.where(ep.channel == DIGITAL, ep.q_delivered, 0) + ep.digital_first,
             emergency_department_episodes=ep.channel == EMERGENCY,
             contacts=at_clinic,
             assessed_3day=np.where(at_clinic, access[provider], 0.0),
@@ -363,7 +400,8 @@ class CareMarket(mesa.Model):
         )
         out.add_by_cell("hospital_own_cost_sek", self.hospital_own_cost * pop.cell_counts / max(pop.cell_counts.sum(), 1))
         eligible, coc = pop.continuity()
-        out.add(pop.cell, health=pop.health, continuity_n=eligible, continuity_sum=coc)
+        far = pop.distance_to_listed(self.clinic_area, np.arange(len(pop))) > FAR_KM
+        out.add(pop.cell, health=pop.health, continuity_n=eligible, continuity_sum=coc, residents_far_from_clinic=far)
         out.add_by_cell("resident_months", pop.cell_counts)
         for category in CATEGORIES:
             out.add_by_cell(f"cost_{category}_sek", self.ledger.region_cells[category])
@@ -379,16 +417,43 @@ class CareMarket(mesa.Model):
         cover = self.region.cover_deficits(result)
         covered = self.region.rulebook.public_deficits_covered
         closing = [
-            p for p in self.providers if p.open and p.close_year(result[p.index], revenue[p.index], covered=covered and p.owner == "public")
+            p
+            for p in self.providers
+            if p.open and p.close_year(result[p.index], revenue[p.index], covered=covered and p.owner == "public", month=self.month)
         ]
         if closing and not any(c.open and c not in closing for c in self.clinics):
             closing.remove(max(closing, key=lambda c: self.list_sizes[c.index]))  # the last-resort duty [sistahandsansvar]
         self._record_clinic_years(self.month, revenue, result, cover, closing)
+        self.region.revise(self.year, revenue, result)
         self.region.start_year()
         for p in self.providers:
             p.equity += result[p.index] + cover[p.index]
         for p in closing:
             self.region.close_clinic(p, self.month)
+            if self.reporting:
+                self.exits.append((self.month, p.index))
+        self._enter()
+        self._choose_efforts()
+
+    def _enter(self) -> None:
+        """Potential providers open where the market pays (sim.market), at most ``max_per_year`` a year."""
+        entry = self.params.market.entry
+        waiting = [c for c in self.clinics if not c.ever_open]
+        for clinic in waiting[: entry.max_per_year * self.geography.copies]:
+            area = choose_entry_area(self)
+            if area is None:
+                return
+            name = f"{self.geography.area_names[area]} (entrant {sum(c.opened_month is not None for c in self.clinics) + 1})"
+            clinic.enter(area, name, self.month)
+            clinic.plan_staffing(0.0, self.streams, self.year + 1, adapt_fully=True)
+            self.region.refresh_nearby()
+            if self.reporting:
+                self.entries.append((self.month, clinic.index))
+
+    def _choose_efforts(self) -> None:
+        """Clinics set next year's risk-selection effort (sim.market)."""
+        for p, effort in zip(self.providers, selection_efforts(self)):
+            p.selection_effort = float(effort)
 
     def _record_clinic_years(self, last_month: int, revenue: np.ndarray, result: np.ndarray, cover: np.ndarray, closing=()) -> None:
         """One row per provider open at some time in the year that ends with ``last_month``, for the year so far;
@@ -396,12 +461,14 @@ class CareMarket(mesa.Model):
         year, months = divmod(last_month - self.warmup, 12)
         year_start = last_month - months
         fundholding = self.region.fundholding.year_accounts() if self.region.fundholding.accounting else {}
+        cost_index = list_cost_index(self)
         for p in self.providers:
-            if p.open or p.closed_month >= year_start:
+            if p.open or (p.closed_month is not None and p.closed_month >= year_start):
                 row = self._clinic_year_row(p, year + 1, months + 1, revenue[p.index], result[p.index], cover[p.index], p in closing)
                 for name in ("budget", "billed", "reinsured", "settlement", "result"):
                     values = fundholding.get(name)
                     row[f"fundholding_{name}_sek"] = float(values[p.index]) if values is not None and p.index < len(values) and p.owner != "digital" else np.nan
+                row["list_cost_index"] = float(cost_index[p.index]) if p.owner != "digital" else np.nan
                 self.clinic_years.append(row)
 
     def close_partial_year(self) -> None:
@@ -417,7 +484,8 @@ class CareMarket(mesa.Model):
             if clinic.open:
                 expected = clinic.demand_year * 12 / months_observed
                 reward = lambda share, c=clinic.index: self.region.access_reward(c, share)  # noqa: E731
-                clinic.plan_staffing(expected, self.streams, self.year + 1, adapt_fully=not self.reporting, access_reward=reward)
+                adapt = not self.reporting or clinic.filling(self.month)
+                clinic.plan_staffing(expected, self.streams, self.year + 1, adapt_fully=adapt, access_reward=reward)
         if months_observed == 12:
             for p in self.providers:
                 p.start_year()
@@ -444,6 +512,9 @@ class CareMarket(mesa.Model):
             "margin": result / revenue if revenue > 0 else np.nan,
             "equity_sek": p.equity + result + cover,
             "result_per_listed_sek": result / listed if listed > 0 else np.nan,
+            "entrant": p.opened_month is not None,
+            "selection_effort": p.selection_effort,
+            "capitation_level": self.region.revision.level,
         }
 
     def _leavers(self) -> tuple[np.ndarray, np.ndarray]:

@@ -22,7 +22,7 @@ from sim.streams import Streams, poisson_from_uniform, to_normal
 CLINIC, DIGITAL, EMERGENCY = 0, 1, 2
 CHANNELS = ("clinic", "digital", "emergency")
 #: each episode's own uniform draws, keyed by (resident, month, episode number), three per hash
-DRAWS = ("severity", "specialist", "seeking", "physician", "other_physician", "judgement", "diagnosis", "rationing")
+DRAWS = ("severity", "specialist", "seeking", "physician", "other_physician", "judgement", "diagnosis", "rationing", "digital_adds")
 
 
 @dataclass
@@ -47,12 +47,12 @@ class Episodes:
     referred: np.ndarray = field(default=None)
     q_delivered: np.ndarray = field(default=None)  # primary-care visits given after rationing
     specialist_visits: np.ndarray = field(default=None)  # visits of the episode's need a specialist took over
+    digital_first: np.ndarray = field(default=None)  # a digital visit came first and added to the clinic's care
 
     @property
     def care(self) -> np.ndarray:
         """Visits of care the episode got toward its q*: primary care plus what a needed referral took over."""
         return self.q_delivered + self.specialist_visits
-    fee: np.ndarray = field(default=None)  # patient fees paid, SEK
 
     def __len__(self) -> int:
         return len(self.row)

@@ -2,8 +2,9 @@
 
 Its rulebook [förfrågningsunderlag] is a list of payment rules and a patient-fee schedule.
 It lists residents who never choose with the nearest clinic [ickevalsalternativ], lets
-residents re-list, and when a clinic closes it lists that clinic's residents elsewhere
-[sistahandsansvar]. It covers its own clinics' deficits if its rulebook says so.
+residents re-list within its listing rules (caps, a yearly limit on re-listing,
+geographic sub-areas), and when a clinic closes it lists that clinic's residents
+elsewhere [sistahandsansvar]. It covers its own clinics' deficits if its rulebook says so.
 """
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ import mesa
 import numpy as np
 
 from sim.behaviour.choice import choose_clinic, nearby_clinics, nearest_clinic
+from sim.geography import AREA_TYPES
+from sim.market import resident_value
 from sim.needs import Episodes
 from sim.payment import Payment, build_rules
 from sim.payment.patient_fees import PatientFees
+from sim.revision import RulebookRevision
 from sim.scenario import Choice, Rulebook
 
 
@@ -27,6 +31,7 @@ class Region(mesa.Agent):
         self.fundholding = next(rule for rule in self.rules if rule.item == "fundholding")
         self.fees = PatientFees(rulebook.patient_fees, model.params.market.staffing.doctor_share_of_visits)
         self.nearby = np.zeros((0, 0), dtype=np.int64)
+        self.revision = RulebookRevision(rulebook.revision)
 
     # ------------------------------------------------------------------ incentives a physician faces
 
@@ -86,9 +91,25 @@ class Region(mesa.Agent):
             self.model.ledger.pay(rule.item, rule.yearly(self.model))
 
     def start_year(self) -> None:
-        """Every rule closes its year's books."""
+        """Every rule closes its year's books; a revised capitation level that falls due takes effect."""
         for rule in self.rules:
             rule.start_year(self.model)
+        level = self.revision.due(self.model.year + 1)
+        if level is not None:
+            next(rule for rule in self.rules if rule.item == "capitation").set_level(level)
+
+    def revise(self, year: int, revenue: np.ndarray, result: np.ndarray) -> None:
+        """The yearly revision (sim.revision), from the year's access, spending on clinics and providers' margins."""
+        if not self.rulebook.revision.enabled:
+            return
+        model = self.model
+        clinics = [c for c in model.clinics if c.open]
+        demand = np.array([c.demand_year for c in clinics])
+        access = float(np.average([c.mean_access_3day for c in clinics], weights=np.maximum(demand, 1e-9)))
+        index = [c.index for c in clinics]
+        spending = float(revenue[index].sum()) / max(len(model.population), 1)
+        margin = float(result[index].sum() / max(revenue[index].sum(), 1e-9))
+        self.revision.decide(year, access, spending, margin)
 
     def cover_deficits(self, result: np.ndarray) -> np.ndarray:
         """Cover the year's deficits of the region's own clinics, if the rulebook says so; SEK per provider."""
@@ -100,35 +121,109 @@ class Region(mesa.Agent):
     # ------------------------------------------------------------------ listing
 
     def refresh_nearby(self) -> None:
-        """Recompute each area's nearby open clinics (after an entry or an exit)."""
+        """Recompute each area's nearby open clinics (after an entry or an exit), within its sub-area if the rulebook has them."""
         model = self.model
-        self.nearby = nearby_clinics(model.geography.road_km, model.clinic_area, model.open_clinics)
+        system = None
+        if self.rulebook.listing.sub_areas == "town_and_rest":
+            system = (model.geography.area_type == AREA_TYPES.index("town")).astype(np.int64)
+        self.nearby = nearby_clinics(model.geography.road_km, model.clinic_area, model.open_clinics, system)
+
+    # ------------------------------------------------------------------ listing
+
+    def list_caps(self) -> np.ndarray | None:
+        """Most residents each provider may list (inf: no cap), or None when the rulebook sets no cap.
+
+        A cap per clinic is in residents of the full region, so it shrinks with a sampled one;
+        a cap per GP FTE applies to the clinic's (already sampled) staff.
+        """
+        rules = self.rulebook.listing
+        if rules.cap_per_clinic is None and rules.cap_per_gp_fte is None:
+            return None
+        model = self.model
+        caps = np.full(model.n_providers, np.inf)
+        for clinic in model.clinics:
+            if rules.cap_per_clinic is not None:
+                caps[clinic.index] = rules.cap_per_clinic * model.geography.clinic_scale
+            if rules.cap_per_gp_fte is not None:
+                caps[clinic.index] = min(caps[clinic.index], rules.cap_per_gp_fte * clinic.gp_fte)
+        return caps
+
+    def _appeal(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Clinics' risk-selection pull on residents' choice: utility per SEK of expected profit, and each resident's profit."""
+        s = self.model.params.market.selection
+        efforts = np.array([p.selection_effort for p in self.model.providers])
+        if not s.enabled or not efforts.any():
+            return None
+        return efforts * s.attraction_per_1000_sek / 1000, resident_value(self.model).profit
+
+    def _choose(self, rows: np.ndarray, month: int, room: np.ndarray | None) -> np.ndarray:
+        model = self.model
+        allowed = None if room is None else room >= 1
+        return choose_clinic(
+            model.population, rows, self.nearby, model.clinic_area, model.wait_days, self.choice, model.streams, month,
+            allowed=allowed, appeal=self._appeal(),
+        )
+
+    def _within_caps(self, rows: np.ndarray, chosen: np.ndarray, room: np.ndarray, month: int) -> np.ndarray:
+        """Of the residents ``rows`` moving to ``chosen`` clinics, those that fit: each clinic takes newcomers, in a
+        random order, while it has room (``room`` is reduced by those taken)."""
+        key = self.model.streams.uniform("list cap", self.model.population.pid[rows], month)
+        order = np.lexsort((key, chosen))
+        sorted_clinics = chosen[order]
+        first = np.searchsorted(sorted_clinics, sorted_clinics, side="left")
+        rank = np.empty(len(rows), dtype=np.int64)
+        rank[order] = np.arange(len(rows)) - first
+        fits = rank < np.floor(room[chosen])
+        np.subtract.at(room, chosen[fits], 1)
+        return fits
 
     def list_residents(self, rows: np.ndarray, month: int) -> None:
-        """List residents who have no clinic: active choosers choose, the others go to the nearest."""
-        pop = self.model.population
-        active = rows[pop.active_chooser[rows]]
-        passive = rows[~pop.active_chooser[rows]]
+        """List residents who have no clinic: active choosers choose, the others go to the nearest; within caps.
+
+        A resident no clinic near home has room for is listed with the nearest open clinic
+        regardless of its cap: the region's last-resort duty comes first.
+        """
         model = self.model
-        if len(passive):
-            pop.clinic[passive] = nearest_clinic(pop, passive, self.nearby, model.clinic_area, model.streams)
-        if len(active):
-            pop.clinic[active] = choose_clinic(
-                pop, active, self.nearby, model.clinic_area, model.wait_days, self.choice, model.streams, month
-            )
+        pop = model.population
+        caps = self.list_caps()
+        room = None if caps is None else caps - np.bincount(pop.clinic[pop.clinic >= 0], minlength=model.n_providers)
+        for active in (False, True):
+            todo = rows[pop.active_chooser[rows] == active]
+            for _ in range(3 if room is not None else 1):
+                if not len(todo):
+                    break
+                if active:
+                    chosen = self._choose(todo, month, room)
+                else:
+                    chosen = nearest_clinic(pop, todo, self.nearby, model.clinic_area, model.streams, None if room is None else room >= 1)
+                fits = np.ones(len(todo), dtype=bool) if room is None else self._within_caps(todo, chosen, room, month)
+                pop.clinic[todo[fits]] = chosen[fits]
+                todo = todo[~fits]
+            if len(todo):
+                pop.clinic[todo] = nearest_clinic(pop, todo, self.nearby, model.clinic_area, model.streams)
 
     def reconsider(self, month: int, u: np.ndarray) -> int:
-        """Residents whose keyed uniform ``u`` falls below the reconsidering rate weigh their clinic; returns how many switched."""
+        """Residents whose keyed uniform ``u`` falls below the reconsidering rate weigh their clinic, within the
+        listing rules (re-listings left this year, clinics with room); returns how many switched."""
         model = self.model
         pop = model.population
         rows = np.flatnonzero(u < self.choice.reconsider_per_month)
+        limit = self.rulebook.listing.max_switches_per_year
+        if limit is not None:
+            rows = rows[pop.switches_this_year[rows] < limit]
         if not len(rows):
             return 0
-        chosen = choose_clinic(pop, rows, self.nearby, model.clinic_area, model.wait_days, self.choice, model.streams, month)
-        moved = rows[chosen != pop.clinic[rows]]
-        pop.clinic[moved] = chosen[chosen != pop.clinic[rows]]
-        pop.switches_this_year[moved] += 1
-        return len(moved)
+        caps = self.list_caps()
+        room = None if caps is None else caps - np.bincount(pop.clinic, minlength=model.n_providers)
+        chosen = self._choose(rows, month, room)
+        moving = chosen != pop.clinic[rows]
+        rows, chosen = rows[moving], chosen[moving]
+        if room is not None:
+            fits = self._within_caps(rows, chosen, room, month)
+            rows, chosen = rows[fits], chosen[fits]
+        pop.clinic[rows] = chosen
+        pop.switches_this_year[rows] += 1
+        return len(rows)
 
     def close_clinic(self, clinic, month: int) -> None:
         """A clinic closes: its residents are listed elsewhere, by their own choice or by proximity."""

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sim.follow import Follower
+from sim.market_outcomes import MARKET_OUTCOMES, market_outcomes
 from sim.risk import LIST_SIZES
 from sim.model import CareMarket
 from sim.scenario import Scenario, load_scenario
@@ -29,6 +30,8 @@ HEADLINE = (
     "referrals_per_1000",
     "visits_per_capita",
     "digital_share_of_visits",
+    "digital_added_share",
+    "share_over_30km_from_clinic",
     "emergency_department_share",
     "cost_per_capita_sek",
     "cost_primary_per_capita_sek",
@@ -64,6 +67,7 @@ EXTRA_OUTCOMES = (
     "top10_cost_share",
     "residents_final",
     "hhi_final",
+    *MARKET_OUTCOMES,
     "fundholder_result_cv",
     "p_fundholder_deficit_over_5pct",
     "p_fundholder_deficit_over_10pct",
@@ -138,14 +142,15 @@ def summarise(model: CareMarket, whole: pd.DataFrame, clinic_years: pd.DataFrame
         "clinic_margin_p90": _number(np.nanpercentile(margins, 90)) if len(clinics) else None,
         "clinic_deficit_share": _number(np.mean(margins < 0)) if len(clinics) else None,
         "clinic_result_per_listed_sek": _number(clinics["result_sek"].sum() / (clinics["listed"] * clinics["months"] / 12).sum()) if len(clinics) else None,
-        "clinics_initial": len(model.clinics),
+        "clinics_initial": len(model.geography.clinic_names),
         "clinics_final": int(sum(c.open for c in model.clinics)),
-        "clinic_exits": int(sum(not c.open for c in model.clinics)),
+        "clinic_exits": len(model.exits),
         "hired_gp_share": _number(sum(c.hired_fte for c in model.clinics if c.open) / max(sum(c.gp_fte for c in model.clinics if c.open), 1e-9)),
         "switching_per_year": _number(model.switches / max(total["resident_months"] / 12, 1)),
         "top10_cost_share": _number(np.mean(model.top10_cost_share)) if model.top10_cost_share else None,
         "residents_final": len(model.population),
         "hhi_final": _number(hhi(model.list_sizes[[c.index for c in model.clinics if c.open]])),
+        **market_outcomes(model, clinic_years),
         **fundholder_results(clinic_years),
     }
     return summary | extra | list_size_outcomes(model.region.fundholding.list_size_risk)

@@ -259,6 +259,67 @@ class Digital(Section):
     max_units_per_episode: int = Field(
         2, ge=1, le=20, description="Most visits a digital provider gives per episode: no physical examination (assumption)."
     )
+    added_share: Share = Field(
+        0.3,
+        description="Share of digital contacts that add to physical care rather than replace it: the episode is then treated at the listed clinic as well, and the digital visit is an extra contact (assumption; digital visits were 4.6 % of GP visits but 1 % of costs, sweden.md 7, READ).",
+    )
+    listing_required: bool = Field(
+        False,
+        description="Digital care only from a provider one is listed with, which must also offer physical care (SOU 2019:42, rulebooks.md 5): the national provider's visits end and each listing clinic offers its own digital visits, paid by the ordinary rulebook.",
+    )
+
+
+class Entry(Section):
+    """Potential providers: each year they evaluate every area and open where expected profit clears a threshold.
+
+    An entrant's expected list comes from residents' choice model (the logit shares of the
+    active choosers nearby, with the entrant among their options); its expected revenue from
+    the rulebook applied to those residents; its expected cost from fixed cost, overhead and
+    staff per visit at the area's mix of permanent and hired GPs (hired staff cost a premium
+    where recruiting is hard, and at least its minimum staff). Entrants fill their lists
+    only as residents reconsider or move in, so an entrant weighs its margin over a horizon
+    in which its list grows from nothing.
+    """
+
+    potential_entrants: int = Field(
+        8, ge=0, le=1000, description="Potential private providers that may open over the run, per copy of the region preset (assumption)."
+    )
+    max_per_year: int = Field(2, ge=0, le=100, description="Most entries per year, per copy of the region preset (assumption).")
+    profit_threshold: float = Field(
+        0.0,
+        ge=-1,
+        le=1,
+        description="Expected margin over the horizon (result over revenue, while the list fills) an entrant requires (assumption).",
+    )
+    horizon_years: int = Field(
+        8, ge=1, le=30, description="Years over which an entrant weighs its expected result; its list fills only as residents reconsider (assumption)."
+    )
+    grace_years: int = Field(
+        5, ge=0, le=30, description="Years after opening in which an entrant's losses do not count toward exit, while its list fills (assumption)."
+    )
+
+
+class Selection(Section):
+    """Risk selection: clinics shape services (opening hours, digital offers, home visits) to attract residents who are profitable under the rulebook.
+
+    Each year a clinic chooses an effort e in [0, 1] that maximises what it gains against
+    what it costs: the gain per listed is proportional to the spread of expected profit
+    among the residents near it and to how contestable they are (one minus its own logit
+    share of their choice), the cost is quadratic (cost_sek_per_listed x e^2 / 2 per
+    listed), so e = min(1, contestable x spread / cost_sek_per_listed). Effort adds
+    ``attraction_per_1000_sek x e x (resident's expected profit, thousand SEK)`` to the
+    clinic's utility in each resident's choice: profitable residents are drawn, unprofitable
+    ones deterred. Better risk adjustment narrows the spread and so the effort.
+    """
+
+    enabled: bool = Field(True, description="Clinics may select by risk.")
+    attraction_per_1000_sek: float = Field(
+        1.0, ge=0, le=10, description="Choice utility per 1,000 SEK of a resident's expected yearly profit at full effort (assumption)."
+    )
+    cost_sek_per_listed: float = Field(
+        20_000, gt=0, description="Cost of full selection effort, SEK per listed resident per year at e = 1, doubled (the quadratic cost is this x e^2 / 2) (assumption)."
+    )
+    public: bool = Field(False, description="The region's own clinics select too (by default they serve all comers).")
 
 
 class SpecialtyShares(Section):
@@ -316,12 +377,14 @@ class Hospital(Section):
 
 
 class Market(Section):
-    """The providers: clinics' staffing, costs, queues and exit; the digital provider; the hospital."""
+    """The providers: clinics' staffing, costs, queues, entry, exit and risk selection; the digital provider; the hospital."""
 
     staffing: Staffing = Staffing()
     costs: Costs = Costs()
     access: Access = Access()
     exit: Exit = Exit()
+    entry: Entry = Entry()
+    selection: Selection = Selection()
     digital: Digital = Digital()
     hospital: Hospital = Hospital()
 
@@ -346,10 +409,29 @@ class Capitation(Rule):
     cni_share: float = Field(
         0.25, ge=0, le=1, description="Share of the fixed capitation paid by the list's Care Need Index, budget-neutral (Jämtland 2020 about 25 %, rulebooks.md 1, READ)."
     )
+    morbidity_share: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Share of the fixed capitation paid by diagnosed morbidity (the ACG-like class, weights 1 : 1.7 : 2.5 : 3.5 for 0-3+ conditions), budget-neutral; Stockholm pays by age, ACG and CNI (sweden.md 5, READ); 0 in Jämtland.",
+    )
+    town_cni_share: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="A separate care-choice system for the town: the CNI share paid for residents of town areas (the 2021 opposition's proposal, rulebooks.md 3); empty: one system.",
+    )
     age_weights: BandList = Field(
         [1.05, 0.45, 0.33, 0.45, 0.6, 0.65, 0.7, 0.72, 0.74, 0.78, 0.85, 0.95, 1.05, 1.22, 1.45, 1.75, 2.05, 2.21, 2.15, 2.05, 1.95],
         description="Capitation weight by five-year age band (Jämtland 2020: lowest 0.33 at 10-14, highest 2.21 at 85-89, rulebooks.md 1, READ; the bands between are interpolated, assumption).",
     )
+
+    @model_validator(mode="after")
+    def _shares_fit(self) -> Capitation:
+        for cni in (self.cni_share, self.town_cni_share if self.town_cni_share is not None else 0.0):
+            if cni + self.morbidity_share > 1 + 1e-9:
+                raise ValueError("cni_share (and town_cni_share) plus morbidity_share must not exceed 1")
+        return self
 
 
 class DrugBudget(Rule):
@@ -502,6 +584,73 @@ class Fundholding(Section):
         return str(value) if isinstance(value, int) else value
 
 
+class Establishment(Section):
+    """Where providers may open [etableringsfrihet]: free establishment under LOV, or limits the region sets."""
+
+    free: bool = Field(True, description="Any provider that meets the rulebook may open a clinic (LOV; Jämtland 2020, READ); false: no new clinics (geographic responsibility, the Dala model, rulebooks.md 7).")
+    min_list: int = Field(0, ge=0, le=100_000, description="Smallest list an entrant must expect to be allowed to open (0: none).")
+    max_clinics_per_10000: float | None = Field(
+        None,
+        ge=0,
+        le=100,
+        description="No new clinic where open clinics within 10 km already exceed this many per 10,000 residents within 10 km (limiting establishment where supply is high, rulebooks.md 6); empty: no limit.",
+    )
+
+
+class Listing(Section):
+    """Listing rules [listningsregler]: caps on list size, a limit on re-listing, geographic sub-areas."""
+
+    cap_per_clinic: int | None = Field(None, ge=100, le=1_000_000, description="Most residents listed with one clinic (empty: no cap; SOU 2019:42 lets regions cap lists, rulebooks.md 5).")
+    cap_per_gp_fte: float | None = Field(
+        None,
+        ge=100,
+        le=10_000,
+        description="Most listed per GP FTE on staff (e.g. 1,100, the national guideline per specialist, or 1,250, a region's; empty: no cap). A full clinic takes no new residents by choice; when every clinic near a resident is full, the region's last-resort duty lists them with the nearest open clinic regardless.",
+    )
+    max_switches_per_year: int | None = Field(
+        None, ge=0, le=12, description="Most re-listings a resident may make in a calendar year (SOU 2019:42 proposes 2; empty: no limit)."
+    )
+    sub_areas: Literal["none", "town_and_rest"] = Field(
+        "none",
+        description="Geographic sub-areas of the care-choice system: town_and_rest splits the region into the town (town areas) and the rest, and residents list only within their own (SOU 2019:42 allows regions to divide the system; the 2021 opposition's separate town system, rulebooks.md 3 and 5).",
+    )
+
+
+class Requirements(Section):
+    """Volume requirements of the physiotherapy care choice (rulebooks.md 6): a clinic short of them loses part of its list-based payment at year end."""
+
+    min_visits_per_gp_fte: float | None = Field(
+        None, ge=0, le=50_000, description="Performance requirement: visits per clinical FTE per year below which the deduction applies (empty: none)."
+    )
+    min_unique_patients_per_gp_fte: float | None = Field(
+        None, ge=0, le=20_000, description="Unique patients seen per clinical FTE per year below which the deduction applies (empty: none)."
+    )
+    deduction_share: Share = Field(
+        0.1, description="Share of the year's list-based payment (capitation) withheld at full shortfall; linear in the shortfall (assumption)."
+    )
+
+
+class Revision(Section):
+    """The yearly rulebook revision (rulebooks.md 8): the region moves the capitation level toward its targets after a decision lag, heeding providers.
+
+    Each year the region compares the 3-day access share with its target and its spending
+    per resident with its budget; providers report their mean margin in the dialogue
+    forum. The decision (a relative change of capitation, within a step limit) takes
+    effect ``lag_years`` later.
+    """
+
+    enabled: bool = Field(False, description="The region revises its rulebook each year.")
+    lag_years: int = Field(1, ge=1, le=5, description="Years from the indicators to the decision taking effect (proposals, negotiation, up to four bodies deciding; rulebooks.md 8).")
+    access_target: Share = Field(0.85, description="Target share assessed within 3 days (the national queue bonus threshold, rulebooks.md 1, READ).")
+    access_weight: float = Field(1.0, ge=0, le=10, description="Relative change of capitation per unit of access shortfall (assumption).")
+    budget_sek_per_resident: float | None = Field(
+        None, ge=0, description="Primary-care budget per resident per year the region steers toward (empty: the first reported year's spending)."
+    )
+    budget_weight: float = Field(0.5, ge=0, le=10, description="Relative change of capitation per unit of relative overspending (assumption).")
+    provider_weight: float = Field(0.3, ge=0, le=10, description="Relative change of capitation per unit of the providers' mean loss margin, as heard in the dialogue (assumption).")
+    max_step: Share = Field(0.05, description="Largest relative change of capitation in one revision (assumption).")
+
+
 class Rulebook(Section):
     """The region's rulebook [förfrågningsunderlag]: how it pays clinics, what patients pay, who carries which costs."""
 
@@ -521,6 +670,10 @@ class Rulebook(Section):
         True,
         description="The region covers its own clinics' yearly deficits (Jämtland 2020, READ); if not, a public clinic that keeps losing money closes like a private one.",
     )
+    establishment: Establishment = Establishment()
+    listing: Listing = Listing()
+    requirements: Requirements = Requirements()
+    revision: Revision = Revision()
 
 
 # ---------------------------------------------------------------------------- behaviour

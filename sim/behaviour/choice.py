@@ -19,19 +19,40 @@ CHOICE_SET = 10  # residents consider the 10 clinics nearest home, and their own
 CHUNK = 65_536  # residents weighed at a time, to bound memory
 
 
-def nearby_clinics(road_km: np.ndarray, clinic_area: np.ndarray, open_: np.ndarray) -> np.ndarray:
-    """For each area, the open clinics nearest its centre, nearest first (areas x k; -1 pads)."""
+def nearby_clinics(road_km: np.ndarray, clinic_area: np.ndarray, open_: np.ndarray, system: np.ndarray | None = None) -> np.ndarray:
+    """For each area, the open clinics nearest its centre, nearest first (areas x k; -1 pads).
+
+    ``system`` (per area, an integer) divides the care-choice system into geographic
+    sub-areas: an area's residents consider only clinics standing in areas of their own
+    sub-area, unless it has none.
+    """
+    n_areas = road_km.shape[0]
+    system = np.zeros(n_areas, dtype=np.int64) if system is None else system
     candidates = np.flatnonzero(open_)
     k = min(CHOICE_SET, len(candidates))
     km = road_km[:, clinic_area[candidates]]
+    outside = system[:, None] != system[clinic_area[candidates]][None, :]
+    has_own = (~outside).any(axis=1, keepdims=True)
+    km = np.where(outside & has_own, np.inf, km)
     order = np.argsort(km, axis=1, kind="stable")[:, :k]
-    return candidates[order]
+    nearby = candidates[order]
+    return np.where(np.isinf(np.take_along_axis(km, order, axis=1)), -1, nearby)
 
 
-def nearest_clinic(pop: Population, rows: np.ndarray, nearby: np.ndarray, clinic_area: np.ndarray, streams: Streams) -> np.ndarray:
-    """Listing by proximity: the nearest open clinic; residents equally near several are spread among them."""
+def nearest_clinic(
+    pop: Population, rows: np.ndarray, nearby: np.ndarray, clinic_area: np.ndarray, streams: Streams, allowed: np.ndarray | None = None
+) -> np.ndarray:
+    """Listing by proximity: the nearest open clinic that takes new residents (``allowed``, per clinic), or the
+    nearest of all where none near does (the last-resort duty); residents equally near several are spread among them."""
     candidates = nearby[pop.area[rows]]
-    km = pop.geography.road_km[pop.area[rows][:, None], clinic_area[candidates]]
+    valid = candidates >= 0
+    if allowed is not None:
+        room = valid & allowed[np.maximum(candidates, 0)]
+        valid = np.where(room.any(axis=1, keepdims=True), room, valid)
+    km = np.where(valid, pop.geography.road_km[pop.area[rows][:, None], clinic_area[np.maximum(candidates, 0)]], np.inf)
+    order = np.argsort(km, axis=1, kind="stable")
+    candidates = np.take_along_axis(candidates, order, axis=1)
+    km = np.take_along_axis(km, order, axis=1)
     tie_break = streams.uniform("proximity", pop.pid[rows], 0)
     nearest = km <= km[:, :1] + 1e-9
     pick = np.floor(tie_break * nearest.sum(axis=1)).astype(np.int64)
@@ -56,12 +77,15 @@ def _choose_clinic(
     streams: Streams,
     month: int,
     allowed: np.ndarray | None = None,
+    appeal: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """The clinic each resident in ``rows`` lists with after weighing the nearby ones.
 
     A resident's current clinic (``pop.clinic``, -1 for none) stays in the choice set with
     the inertia and continuity bonuses. ``allowed`` (per clinic, bool) excludes clinics
-    that take no new residents.
+    that take no new residents. ``appeal`` = (utility per SEK, per clinic; SEK, per
+    resident) adds clinics' risk-selection pull: services that draw residents who are
+    profitable to the clinic and deter the others.
     """
     current = pop.clinic[rows]
     candidates = nearby[pop.area[rows]]
@@ -77,6 +101,9 @@ def _choose_clinic(
         - params.wait_per_day * wait_days[safe]
         + stay * (params.inertia + params.continuity * usual_share[:, None])
     )
+    if appeal is not None:
+        per_sek, worth = appeal
+        utility = utility + per_sek[safe] * worth[rows, None]
     if allowed is not None:
         valid &= allowed[safe] | stay
     utility = np.where(valid, utility, -np.inf)

@@ -129,6 +129,7 @@ def build_rules(rulebook, hospital) -> list[PaymentRule]:
     from sim.payment.fundholding import Fundholding
     from sim.payment.out_of_region import OutOfRegionFee
     from sim.payment.performance import PayForPerformance
+    from sim.payment.requirements import VolumeRequirements
     from sim.payment.sparsity import SparsitySupplement
 
     return [
@@ -137,6 +138,7 @@ def build_rules(rulebook, hospital) -> list[PaymentRule]:
         SparsitySupplement(rulebook.sparsity),
         FeeForService(rulebook.fee_for_service),
         PayForPerformance(rulebook.pay_for_performance),
+        VolumeRequirements(rulebook.requirements),
         Fines(rulebook.fines),
         OutOfRegionFee(rulebook.digital_visit_fee_sek),
         Fundholding(rulebook.fundholding, hospital),

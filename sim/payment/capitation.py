@@ -1,11 +1,15 @@
-"""Capitation [vårdpeng]: a fixed sum per listed resident and year, weighted by age and Care Need Index.
+"""Capitation [vårdpeng]: a fixed sum per listed resident and year, weighted by age, Care Need Index and morbidity.
 
-The age part pays ``(1 - cni_share)`` of the fixed capitation in proportion to the
-resident's age weight (relative to the region's mean weight); the CNI part pays
-``cni_share`` of it in proportion to the resident's CNI score (relative to the region's
-mean), so a clinic's CNI money is its list's CNI index times the average. Both parts are
-budget-neutral: raising the CNI share moves money toward high-need lists without adding
-any. The marginal visit earns nothing, which is why capitation pushes quantity below q*.
+The age part pays ``(1 - cni_share - morbidity_share)`` of the fixed capitation in
+proportion to the resident's age weight (relative to the region's mean weight); the CNI
+part pays ``cni_share`` of it in proportion to the resident's CNI score (relative to the
+mean), and the morbidity part ``morbidity_share`` in proportion to the resident's
+morbidity weight (an ACG-like class). Every part is budget-neutral: raising a share moves
+money toward high-need lists without adding any. With a separate town system
+(``town_cni_share``) the town's residents are paid with their own CNI share, and each
+system keeps its own budget. The marginal visit earns nothing, which is why capitation
+pushes quantity below q*; what a resident brings against what they cost is what invites
+risk selection.
 """
 
 from __future__ import annotations
@@ -15,21 +19,39 @@ import numpy as np
 from sim.payment import PerListedRule
 from sim.scenario import Capitation as Params
 
+#: capitation weight of the morbidity classes 0, 1, 2, 3+ chronic conditions (relative visit use, assumption)
+MORBIDITY_WEIGHTS = np.array([1.0, 1.7, 2.5, 3.5], dtype=np.float64)
+
+
+def _relative(x: np.ndarray) -> np.ndarray:
+    mean = x.mean() if len(x) else 0.0
+    return x / mean if mean > 0 else np.ones_like(x)
+
 
 class Capitation(PerListedRule):
     item = "capitation"
 
     def __init__(self, params: Params):
         super().__init__(params)
-        self.weights = np.asarray(params.age_weights, dtype=np.float32)
+        self.weights = np.asarray(params.age_weights, dtype=np.float64)
+        self.level = 1.0  # set by the region's yearly rulebook revision (sim.revision)
+
+    def set_level(self, level: float) -> None:
+        """A revised capitation level (relative to the rulebook's), from the next month's payments."""
+        self.level = level
+        self._version = None
 
     def annual_sek(self, pop) -> np.ndarray:
         """Capitation each resident brings their clinic, SEK per year."""
         p = self.params
-        fixed = p.scale * p.fixed_sek_per_resident
-        w = self.weights[pop.band]
-        age_part = np.float32((1 - p.cni_share) * fixed / w.mean()) * w
-        score = pop.cni_score.astype(np.float64)
-        mean_score = score.mean()
-        relative = score / mean_score if mean_score > 0 else np.ones_like(score)
-        return age_part + (p.cni_share * fixed * relative).astype(np.float32)
+        fixed = self.level * p.scale * p.fixed_sek_per_resident
+        age = _relative(self.weights[pop.band])
+        cni = _relative(pop.cni_score.astype(np.float64))
+        morbidity = _relative(MORBIDITY_WEIGHTS[pop.conditions])
+        town = pop.area_type == 0 if p.town_cni_share is not None else np.zeros(len(pop), dtype=bool)
+        cni_share = np.where(town, p.town_cni_share if p.town_cni_share is not None else p.cni_share, p.cni_share)
+        raw = (1 - cni_share - p.morbidity_share) * age + cni_share * cni + p.morbidity_share * morbidity
+        for system in (town, ~town):
+            if system.any():
+                raw[system] /= raw[system].mean()
+        return (fixed * raw).astype(np.float32)

@@ -1,7 +1,11 @@
 """The out-of-region fee [utomlänsersättning] the home region pays a digital-first provider per visit.
 
-At 500 SEK per visit (from 2019; about 1,800 SEK in 2016) against a cost of a few hundred,
-each digital visit is profitable: digital providers face fee-for-service incentives.
+At 500 SEK per visit (from 2019; about 1,800 SEK in 2016, sweden.md 7) against a cost of a
+few hundred, each digital visit is profitable: digital providers face fee-for-service
+incentives. The fee is paid for every visit of the national provider, including the digital
+contacts that came before a physical visit at the clinic (they add to care, not replace it).
+Where digital care must come from the listing clinic (SOU 2019:42) there is no national
+provider and no fee.
 """
 
 from __future__ import annotations
@@ -19,7 +23,16 @@ class OutOfRegionFee(PaymentRule):
         self.sek_per_visit = sek_per_visit
 
     def unit_revenue(self, market, ep):
+        if market.digital is None:
+            return 0.0
         return np.where(ep.channel == DIGITAL, self.sek_per_visit, 0.0)
 
     def monthly(self, market, ep):
-        return per_visit(market, ep, self.unit_revenue(market, ep))
+        if market.digital is None:
+            return None
+        payment = per_visit(market, ep, self.unit_revenue(market, ep))
+        first = ep.digital_first
+        if first.any():
+            payment.provider_sek[market.digital.index] += self.sek_per_visit * first.sum()
+            payment.cell_sek += np.bincount(market.population.cell[ep.row[first]], minlength=len(payment.cell_sek)) * self.sek_per_visit
+        return payment
