@@ -165,8 +165,11 @@ class Clinic(mesa.Agent):
         value = np.array([access_reward(self.expected_access(rho)) for rho in grid]) - fte * self.cost_per_fte()
         return float(grid[np.argmax(value)])
 
-    def plan_staffing(self, visits_per_year: float, streams, year: int, adapt_fully: bool = False, access_reward=lambda share: 0.0) -> None:
-        """Staff for the visits expected next year at the chosen utilisation.
+    def plan_staffing(
+        self, visits_per_year: float, streams, year: int, adapt_fully: bool = False, access_reward=lambda share: 0.0, floor_fte: float = 0.0
+    ) -> None:
+        """Staff for the visits expected next year at the chosen utilisation, and at least ``floor_fte`` (a list cap per
+        GP obliges a clinic to staff for the residents it already lists).
 
         Staff moves at most ``max_change_per_year`` a year (recruiting takes time) unless
         ``adapt_fully`` (a new clinic, or the warm-up); the share of posts that cannot be
@@ -175,7 +178,7 @@ class Clinic(mesa.Agent):
         """
         s = self.market.staffing
         utilisation = self.target_utilisation(visits_per_year, access_reward)
-        wanted = max(self.min_gp_fte, visits_per_year / (s.units_per_team_per_year * utilisation))
+        wanted = max(self.min_gp_fte, floor_fte, visits_per_year / (s.units_per_team_per_year * utilisation))
         if not adapt_fully:
             wanted = min(max(wanted, self.gp_fte * (1 - s.max_change_per_year)), self.gp_fte * (1 + s.max_change_per_year))
             wanted = max(wanted, self.min_gp_fte)

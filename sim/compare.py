@@ -38,16 +38,31 @@ def default_baseline(manifest: dict) -> str:
     return variants[0]["label"]
 
 
-def paired_comparison(runs: pd.DataFrame, outcomes: list[str], baseline: str) -> pd.DataFrame:
-    """For each outcome and variant: the mean over replications, and the paired difference from the baseline with its 95 % CI."""
+def references(manifest: dict, baseline: str) -> dict[str, str]:
+    """Each variant's reference: the variant with the baseline's rulebook (its scenario or named variant) and this
+    variant's values of every other factor (e.g. the same region), where the experiment has one; else the baseline."""
+    variants = {v["label"]: v["values"] for v in manifest["plan"]["variants"]}
+    treatment = ("scenario", "named_variant")
+    base = variants.get(baseline, {})
+    out = {}
+    for label, values in variants.items():
+        wanted = {k: v for k, v in values.items() if k not in treatment} | {k: v for k, v in base.items() if k in treatment}
+        out[label] = next((other for other, v in variants.items() if v == wanted), baseline)
+    return out
+
+
+def paired_comparison(runs: pd.DataFrame, outcomes: list[str], baseline: str, reference: dict[str, str] | None = None) -> pd.DataFrame:
+    """For each outcome and variant: the mean over replications, and the paired difference from its reference (the
+    baseline, or ``reference[variant]``) with its 95 % CI."""
     ok = runs[runs["status"] == "ok"].sort_values(["variant_index", "replication"])
     if baseline not in set(ok["variant"]):
         known = ", ".join(dict.fromkeys(runs["variant"]))
         raise UserError(f"--baseline {baseline!r}: no finished run of that variant; the variants are: {known}.")
-    base = ok[ok["variant"] == baseline].set_index("replication")
+    reference = reference or {}
     rows = []
     for outcome in outcomes:
         for variant, data in ok.groupby("variant", sort=False):
+            base = ok[ok["variant"] == reference.get(variant, baseline)].set_index("replication")
             values = data.set_index("replication")[outcome]
             paired = (values - base[outcome]).dropna()
             n = len(paired)
@@ -56,15 +71,16 @@ def paired_comparison(runs: pd.DataFrame, outcomes: list[str], baseline: str) ->
                 half = stats.t.ppf(0.975, n - 1) * paired.std(ddof=1) / np.sqrt(n)
             else:
                 half = np.nan
-            if variant == baseline and n:
+            if variant == reference.get(variant, baseline) and n:
                 diff, half = 0.0, 0.0
             rows.append((outcome, variant, values.mean(), diff, diff - half, diff + half, n))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def markdown_table(table: pd.DataFrame, baseline: str) -> str:
+def markdown_table(table: pd.DataFrame, baseline: str, within: bool = False) -> str:
+    where = " with the same values of the other factors (e.g. the same region)" if within else ""
     lines = [
-        f"Paired difference from `{baseline}` over replications (same seeds), with a 95 % confidence interval.",
+        f"Paired difference from `{baseline}`{where} over replications (same seeds), with a 95 % confidence interval.",
         "",
         "| outcome | variant | mean | diff | ci_low | ci_high | n |",
         "|---|---|---:|---:|---:|---:|---:|",
@@ -90,9 +106,11 @@ def compare(folder: Path, baseline: str | None = None) -> tuple[pd.DataFrame, st
     if not len(runs) or not (runs["status"] == "ok").any():
         raise UserError(f"{folder}: no finished run to compare yet.")
     baseline = baseline or default_baseline(manifest)
-    table = paired_comparison(runs, outcome_columns(runs, manifest), baseline)
+    reference = references(manifest, baseline)
+    table = paired_comparison(runs, outcome_columns(runs, manifest), baseline, reference)
     folder = Path(folder)
     table.to_csv(folder / "comparison.csv", index=False)
-    (folder / "comparison.md").write_text(markdown_table(table, baseline), encoding="utf-8")
+    within = any(ref != baseline for ref in reference.values())
+    (folder / "comparison.md").write_text(markdown_table(table, baseline, within), encoding="utf-8")
     forest_plots(table, baseline, manifest["plan"]["experiment"]["name"], folder / "figures")
     return table, baseline

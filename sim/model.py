@@ -480,12 +480,15 @@ class CareMarket(mesa.Model):
     def _plan_staffing(self, months_observed: int) -> None:
         """Clinics staff from this year's demand so far: at each year end, and each quarter of the
         warm-up, when they adapt fully to the rulebook."""
+        per_gp = self.params.rulebook.listing.cap_per_gp_fte
+        lists = np.bincount(self.population.clinic, minlength=self.n_providers)
         for clinic in self.clinics:
             if clinic.open:
                 expected = clinic.demand_year * 12 / months_observed
                 reward = lambda share, c=clinic.index: self.region.access_reward(c, share)  # noqa: E731
                 adapt = not self.reporting or clinic.filling(self.month)
-                clinic.plan_staffing(expected, self.streams, self.year + 1, adapt_fully=adapt, access_reward=reward)
+                floor = lists[clinic.index] / per_gp if per_gp else 0.0
+                clinic.plan_staffing(expected, self.streams, self.year + 1, adapt_fully=adapt, access_reward=reward, floor_fte=floor)
         if months_observed == 12:
             for p in self.providers:
                 p.start_year()

@@ -70,8 +70,14 @@ def test_a_threshold_bonus_only_raises_quantity_to_the_threshold(q_star, a, bonu
     assert ((rewarded == plain) | (rewarded == q_star)).all()
 
 
-def population(bands, scores):
-    return SimpleNamespace(band=np.asarray(bands, np.int8), cni_score=np.asarray(scores, np.float32))
+def population(bands, scores, conditions=None, town=None):
+    n = len(bands)
+    return SimpleNamespace(
+        band=np.asarray(bands, np.int8),
+        cni_score=np.asarray(scores, np.float32),
+        conditions=np.zeros(n, np.int8) if conditions is None else np.asarray(conditions, np.int8),
+        area_type=np.ones(n, np.int8) if town is None else np.where(town, 0, 1).astype(np.int8),
+    )
 
 
 @settings(deadline=None)
@@ -88,6 +94,27 @@ def test_capitation_is_budget_neutral_whatever_the_cni_share(bands, share, fixed
     paid = Capitation(params).annual_sek(population(bands, scores))
     assert (paid >= -1e-6).all()
     assert np.isclose(paid.sum(), scale * fixed * len(bands), rtol=1e-4, atol=1e-2)
+
+
+@settings(deadline=None)
+@given(
+    bands=arrays(np.int8, st.integers(2, 300), elements=st.integers(0, 20)),
+    cni=st.floats(0.0, 0.5),
+    town_cni=st.floats(0.0, 0.5),
+    morbidity=st.floats(0.0, 0.5),
+    data=st.data(),
+)
+def test_each_care_choice_system_keeps_its_capitation_budget(bands, cni, town_cni, morbidity, data):
+    """With morbidity weights and a separate town system, the town and the rest each get fixed x residents."""
+    n = len(bands)
+    scores = data.draw(arrays(np.float32, n, elements=st.floats(0.0, 40.0, width=32)))
+    conditions = data.draw(arrays(np.int8, n, elements=st.integers(0, 3)))
+    town = data.draw(arrays(np.bool_, n))
+    params = CapitationParams(fixed_sek_per_resident=3000, cni_share=cni, town_cni_share=town_cni, morbidity_share=morbidity)
+    paid = Capitation(params).annual_sek(population(bands, scores, conditions, town))
+    assert (paid >= -1e-6).all()
+    for system in (town, ~town):
+        assert np.isclose(paid[system].sum(), 3000 * system.sum(), rtol=1e-4, atol=1e-2)
 
 
 @given(share=st.floats(0.0, 1.0), data=st.data())

@@ -175,3 +175,16 @@ def test_sweep_compare_and_report_from_the_command_line(tmp_path):
         assert part in page
     wrong = subprocess.run([*cli, "compare", str(out), "--baseline", "nothing"], capture_output=True, text=True)
     assert wrong.returncode == 2 and "--baseline 'nothing'" in wrong.stderr
+
+
+def test_each_variant_is_compared_with_the_baseline_rulebook_on_its_own_region():
+    from sim.compare import references
+
+    labels = {
+        ("jamtland-2020", "jamtland"): "a",
+        ("jamtland-2020", "stockholm"): "b",
+        ("dala-model", "jamtland"): "c",
+        ("dala-model", "stockholm"): "d",
+    }
+    manifest = {"plan": {"variants": [{"label": label, "values": {"scenario": s, "population.region": r}} for (s, r), label in labels.items()]}}
+    assert references(manifest, "a") == {"a": "a", "b": "b", "c": "a", "d": "b"}

@@ -105,7 +105,8 @@ def _choose_clinic(
         per_sek, worth = appeal
         utility = utility + per_sek[safe] * worth[rows, None]
     if allowed is not None:
-        valid &= allowed[safe] | stay
+        room = valid & (allowed[safe] | stay)
+        valid = np.where(room.any(axis=1, keepdims=True), room, valid)  # nowhere with room: weigh all (the region places them)
     utility = np.where(valid, utility, -np.inf)
     p = np.exp(utility - utility.max(axis=1, keepdims=True))
     cdf = np.cumsum(p, axis=1) / p.sum(axis=1, keepdims=True)

@@ -48,7 +48,7 @@ class Capitation(PerListedRule):
         age = _relative(self.weights[pop.band])
         cni = _relative(pop.cni_score.astype(np.float64))
         morbidity = _relative(MORBIDITY_WEIGHTS[pop.conditions])
-        town = pop.area_type == 0 if p.town_cni_share is not None else np.zeros(len(pop), dtype=bool)
+        town = pop.area_type == 0 if p.town_cni_share is not None else np.zeros(len(age), dtype=bool)
         cni_share = np.where(town, p.town_cni_share if p.town_cni_share is not None else p.cni_share, p.cni_share)
         raw = (1 - cni_share - p.morbidity_share) * age + cni_share * cni + p.morbidity_share * morbidity
         for system in (town, ~town):
