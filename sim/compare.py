@@ -112,5 +112,6 @@ def compare(folder: Path, baseline: str | None = None) -> tuple[pd.DataFrame, st
     table.to_csv(folder / "comparison.csv", index=False)
     within = any(ref != baseline for ref in reference.values())
     (folder / "comparison.md").write_text(markdown_table(table, baseline, within), encoding="utf-8")
-    forest_plots(table, baseline, manifest["plan"]["experiment"]["name"], folder / "figures")
+    label = f"{baseline.split(',')[0]} on the same other factors" if within else baseline
+    forest_plots(table, label, manifest["plan"]["experiment"]["name"], folder / "figures")
     return table, baseline

@@ -34,6 +34,9 @@ def _save(fig: plt.Figure, path: Path, legend_inches: float = 0.0) -> Path:
     """Lay out (keeping room for the suptitle and a figure legend below the panels) and write a PNG."""
     height = fig.get_figheight()
     title_inches = 0.5 if fig._suptitle is not None else 0.0
+    if fig._suptitle is not None:  # the title's place in inches from the top, however tall the figure
+        fig._suptitle.set_y(1 - 0.1 / height)
+        fig._suptitle.set_va("top")
     fig.tight_layout(rect=(0, legend_inches / height, 1, 1 - title_inches / height))
     fig.savefig(path, dpi=120)
     plt.close(fig)
