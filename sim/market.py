@@ -98,8 +98,7 @@ def entry_prospects(model) -> dict[str, np.ndarray]:
     km_to_clinics = geo.road_km[:, model.clinic_area[clinics]] + spread[:, None]  # area x open clinic
     k = min(CHOICE_SET, len(clinics))
     nearest = np.sort(km_to_clinics, axis=1)[:, :k]
-    existing = attraction(model, nearest, 0.0)  # waits equal across clinics: entry looks at location and money
-    existing = (existing * np.exp(-p.behaviour.choice.wait_per_day * np.mean(model.wait_days[clinics]))).sum(axis=1)
+    existing = attraction(model, nearest, np.mean(model.wait_days[clinics])).sum(axis=1)  # waits alike: entry weighs location and money
     km_new = geo.road_km + spread[:, None]  # resident area x entrant area
     in_set = (km_new <= nearest[:, -1:]) | (k < CHOICE_SET)
     new = attraction(model, km_new, p.market.access.min_wait_days) * in_set
@@ -114,9 +113,10 @@ def entry_prospects(model) -> dict[str, np.ndarray]:
     visits = share.T @ by_area(value.visits)
     # cost at the entrant's own staffing (its area's hired mix, at least its minimum staff) and the distance its list travels
     c, r = p.market.costs, p.rulebook.cost_responsibility
-    staff = visits * staff_cost_per_visit(p.market)[geo.area_type]
+    per_visit = staff_cost_per_visit(p.market)  # by area type
+    staff = visits * per_visit[geo.area_type]
     min_staff = p.market.staffing.min_gp_fte * geo.clinic_scale * np.array([team_cost_per_year(p.market.staffing, AREA_TYPES[t]) for t in geo.area_type])
-    resident_staff = by_area(value.visits * staff_cost_per_visit(p.market)[pop.area_type])
+    resident_staff = by_area(value.visits * per_visit[pop.area_type])
     transport = r.patient_transport * c.transport_sek_per_km * (share * km_new * by_area(value.visits)[:, None]).sum(axis=0)
     other = share.T @ (by_area(value.cost) - resident_staff) + transport
     fill = list_fill(model)
