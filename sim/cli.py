@@ -1,4 +1,4 @@
-"""The command line: ``run``, ``sweep``, ``compare``, ``sensitivity``, ``report``, ``scenarios``, ``parameters``.
+"""The command line: ``run``, ``sweep``, ``compare``, ``sensitivity``, ``report``, ``validate``, ``calibrate``, ``scenarios``, ``parameters``.
 
 A user's mistake (a bad file, field or value) is one sentence on stderr and exit code 2,
 with nothing written.
@@ -188,6 +188,19 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_validate(args: argparse.Namespace) -> int:
+    from sim.validation.report import validate
+
+    out = Path(args.out)
+    table = validate(out, quick=args.quick, workers=args.workers or 1)
+    width = max(len(m) for m in table["model"])
+    for r in table.itertuples(index=False):
+        print(f"{r.id:<4} {r.result:<22} {r.claim}\n     literature: {r.literature}\n     model:      {r.model}")
+    counts = ", ".join(f"{n} {k}" for k, n in table["result"].value_counts().items())
+    print(f"\n{counts}. Written: {out}/validation.md, validation.csv, standard-patients.csv, figures/standard_patients.png")
+    return 1 if (table["result"] == "fail").any() else 0
+
+
 def cmd_scenarios(args: argparse.Namespace) -> int:
     from sim.scenario import builtin_scenarios
 
@@ -246,6 +259,12 @@ def build_parser() -> argparse.ArgumentParser:
                 help="the variant to compare with (default: where the experiment varies 'scenario', the base scenario's variant; else its first variant). comparison.csv, .md and the forest plots are written for this baseline, replacing an earlier comparison",
             )
         verb.set_defaults(handler=handler)
+
+    validate = commands.add_parser("validate", help="run every target of the literature the model can express and print model vs literature, pass or fail")
+    validate.add_argument("--quick", action="store_true", help="scaled-down runs (under a minute): directions are tested, figures shown without a verdict")
+    validate.add_argument("--out", default="results/validation", help="folder for validation.md, validation.csv, standard-patients.csv and figures (default: results/validation)")
+    validate.add_argument("--workers", type=int, help="runs at a time on Ray (default: 1, one after another)")
+    validate.set_defaults(handler=cmd_validate)
 
     scenarios = commands.add_parser("scenarios", help="list the built-in scenarios")
     scenarios.set_defaults(handler=cmd_scenarios)

@@ -57,7 +57,7 @@ def resident_value(model) -> ResidentValue:
         rules = model.region.rules
         per_rule = (r.sek_per_year(pop) for r in rules if r.item != "fundholding")
         list_based = sum((sek for sek in per_rule if sek is not None), np.zeros(len(pop)))
-        per_visit = next(r for r in rules if r.item == "fee_for_service").fee_per_visit(model)
+        per_visit = next(r for r in rules if r.item == "fee_for_service").fee_per_visit(p.market.staffing)
         if p.rulebook.patient_fees.kept_by_clinic:
             per_visit = per_visit + model.region.fees.fee_per_visit(pop.age)
         need = model._expected_visits_per_month() * 12

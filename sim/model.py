@@ -19,7 +19,7 @@ import mesa
 import numpy as np
 
 from sim.behaviour.seeking import choose_channel
-from sim.behaviour.treatment import believed_need, benefit, choose_quantity, choose_referral, choose_substitution, draw_a
+from sim.behaviour.treatment import believed_need, benefit, choose_quantity, choose_referral, choose_substitution, draw_a, valuation
 from sim.clinic import Clinic, DigitalProvider
 from sim.geography import Geography, load_region
 from sim.hospital import EMERGENCY_ADMISSION, Cases, Hospital
@@ -35,6 +35,14 @@ from sim.streams import Streams, to_normal
 
 
 FAR_KM = 30.0  # residents farther than this by road from their listed clinic are reported (access in sparse areas)
+
+#: clinic_years columns from the pay-for-performance indicators (PayForPerformance.indicators)
+PERFORMANCE_COLUMNS = {
+    "performance_sek": "paid_sek",
+    "followup_reported": "chronic_followup",
+    "followup_true": "chronic_followup_true",
+    "followup_excepted_share": "excepted_share",
+}
 
 
 class CareMarket(mesa.Model):
@@ -240,7 +248,7 @@ class CareMarket(mesa.Model):
         treated = ep.channel != EMERGENCY
         ep.margin = self.region.unit_revenue(ep) - self._cost_per_visit(ep, clinic_share_only=True)
         t = b.treatment
-        value = t.value_sek_per_unit * np.exp(t.judgement_noise * to_normal(ep.u["judgement"]) - t.judgement_noise**2 / 2)
+        value = valuation(t, to_normal(ep.u["judgement"]))
         q_max = np.where(ep.channel == DIGITAL, self.params.market.digital.max_units_per_episode, t.max_units)
         q_min = np.where(ep.channel == CLINIC, t.min_units_at_clinic, 1)
         reward = self.region.bonus(ep)
@@ -455,13 +463,14 @@ class CareMarket(mesa.Model):
         for p, effort in zip(self.providers, selection_efforts(self)):
             p.selection_effort = float(effort)
 
-    def _record_clinic_years(self, last_month: int, revenue: np.ndarray, result: np.ndarray, cover: np.ndarray, closing=()) -> None:
+    def _record_clinic_years(self, last_month: int, revenue: np.ndarray, result: np.ndarray, cover: np.ndarray, closing=(), settled=True) -> None:
         """One row per provider open at some time in the year that ends with ``last_month``, for the year so far;
-        ``closing``: those that close at its end."""
+        ``closing``: those that close at its end; ``settled``: the year's rules were settled (pay-for-performance paid)."""
         year, months = divmod(last_month - self.warmup, 12)
         year_start = last_month - months
         fundholding = self.region.fundholding.year_accounts() if self.region.fundholding.accounting else {}
         cost_index = list_cost_index(self)
+        performance = self.region.performance_indicators() if settled else {}
         for p in self.providers:
             if p.open or (p.closed_month is not None and p.closed_month >= year_start):
                 row = self._clinic_year_row(p, year + 1, months + 1, revenue[p.index], result[p.index], cover[p.index], p in closing)
@@ -469,13 +478,16 @@ class CareMarket(mesa.Model):
                     values = fundholding.get(name)
                     row[f"fundholding_{name}_sek"] = float(values[p.index]) if values is not None and p.index < len(values) and p.owner != "digital" else np.nan
                 row["list_cost_index"] = float(cost_index[p.index]) if p.owner != "digital" else np.nan
+                for column, name in PERFORMANCE_COLUMNS.items():
+                    values = performance.get(name)
+                    row[column] = float(values[p.index]) if values is not None and p.owner != "digital" else np.nan
                 self.clinic_years.append(row)
 
     def close_partial_year(self) -> None:
         """At the end of a run that stops within a year, record the clinics' year so far (not settled)."""
         if self.reporting and self.reported_month % 12:
             revenue, result = self.ledger.year_to_date()
-            self._record_clinic_years(self.month - 1, revenue, result, np.zeros(self.n_providers))
+            self._record_clinic_years(self.month - 1, revenue, result, np.zeros(self.n_providers), settled=False)
 
     def _plan_staffing(self, months_observed: int) -> None:
         """Clinics staff from this year's demand so far: at each year end, and each quarter of the

@@ -22,7 +22,7 @@ from sim.streams import Streams, poisson_from_uniform, to_normal
 CLINIC, DIGITAL, EMERGENCY = 0, 1, 2
 CHANNELS = ("clinic", "digital", "emergency")
 #: each episode's own uniform draws, keyed by (resident, month, episode number), three per hash
-DRAWS = ("severity", "specialist", "seeking", "physician", "other_physician", "judgement", "diagnosis", "rationing", "digital_adds")
+DRAWS = ("severity", "specialist", "seeking", "physician", "other_physician", "judgement", "diagnosis", "rationing", "digital_adds", "exception")
 
 
 @dataclass

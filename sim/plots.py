@@ -307,3 +307,23 @@ def list_size_figure(table: pd.DataFrame, title: str, path: Path) -> Path:
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
+
+
+def standard_patients_plot(patients: pd.DataFrame, path: Path) -> Path:
+    """Standard patients: mean services by patient type under each payment against the patient optimum q*,
+    and the mean benefit each type gets (evidence.md E1-E3, E10, E11)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
+    for payment, data in patients.groupby("payment", sort=False):
+        axes[0].plot(data["q_star"], data["mean_q"] - data["q_star"], marker="o", label=payment)
+        axes[1].plot(data["q_star"], data["mean_benefit"] / data["q_star"], marker="o", label=payment)
+    axes[0].axhline(0, color="grey", lw=1)
+    axes[0].set_ylabel("Mean services minus the patient optimum q*")
+    axes[1].set_ylabel("Mean benefit per service needed, SEK (most: V at q = q*)")
+    axes[1].yaxis.set_major_formatter(thousands)
+    for ax in axes:
+        ax.set_xlabel("Patient type: optimal services q*")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle("Standard patients through the simulator's treatment decision: fee-for-service, mixed, capitation")
+    return _save(fig, path)

@@ -182,6 +182,11 @@ class Population:
         index = usual * (usual - 1) / np.maximum(total * (total - 1), 1) * eligible
         return eligible, index
 
+    def named_doctor(self) -> np.ndarray:
+        """Residents who have a doctor of their own [fast läkarkontakt]: at least two visits in 18 months, at least half
+        of them with their usual GP (the survey of sweden.md 8 asks whether one perceives having one; about 3 in 10 do)."""
+        return (self.visits_18m >= 2) & (2 * self.usual_visits_18m >= self.visits_18m)
+
     # ------------------------------------------------------------------ yearly demography
 
     def turn_year(self, leave: np.ndarray, newcomers: list[dict[str, np.ndarray]], streams: Streams, month: int) -> list[np.ndarray]:

@@ -51,6 +51,10 @@ class Region(mesa.Agent):
                 return reward
         return None
 
+    def performance_indicators(self) -> dict[str, np.ndarray]:
+        """The pay-for-performance rule's indicators and payments of the year just settled, per provider (empty when not paid)."""
+        return next((getattr(rule, "indicators", {}) for rule in self.rules if rule.item == "performance"), {})
+
     def access_reward(self, clinic: int, share: float) -> float:
         """SEK per year the rulebook pays a clinic for a given share assessed within 3 days."""
         return sum(rule.access_reward(self.model, clinic, share) for rule in self.rules)

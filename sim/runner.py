@@ -65,6 +65,8 @@ EXTRA_OUTCOMES = (
     "hired_gp_share",
     "switching_per_year",
     "top10_cost_share",
+    "named_doctor_share",
+    "private_share_of_visits",
     "residents_final",
     "hhi_final",
     *MARKET_OUTCOMES,
@@ -148,12 +150,22 @@ def summarise(model: CareMarket, whole: pd.DataFrame, clinic_years: pd.DataFrame
         "hired_gp_share": _number(sum(c.hired_fte for c in model.clinics if c.open) / max(sum(c.gp_fte for c in model.clinics if c.open), 1e-9)),
         "switching_per_year": _number(model.switches / max(total["resident_months"] / 12, 1)),
         "top10_cost_share": _number(np.mean(model.top10_cost_share)) if model.top10_cost_share else None,
+        "named_doctor_share": _number(model.population.named_doctor().mean()),
+        "private_share_of_visits": _number(private_visit_share(clinic_years)),
         "residents_final": len(model.population),
         "hhi_final": _number(hhi(model.list_sizes[[c.index for c in model.clinics if c.open]])),
         **market_outcomes(model, clinic_years),
         **fundholder_results(clinic_years),
     }
     return summary | extra | list_size_outcomes(model.region.fundholding.list_size_risk)
+
+
+def private_visit_share(clinic_years: pd.DataFrame) -> float:
+    """Private clinics' share of the visits demanded at clinics (the digital provider left out), over the reported years."""
+    if not len(clinic_years):
+        return np.nan
+    clinics = clinic_years[clinic_years["owner"] != "digital"]
+    return clinics.loc[clinics["owner"] == "private", "visits_demanded"].sum() / max(clinics["visits_demanded"].sum(), 1e-9)
 
 
 def hhi(lists: np.ndarray) -> float:

@@ -485,6 +485,22 @@ class Indicator(Section):
         return self
 
 
+class ExceptionReporting(Section):
+    """Exception reporting: a clinic may exclude patients from the chronic follow-up indicator's denominator."""
+
+    enabled: bool = Field(
+        False, description="Clinics may except patients from the indicator (the UK QOF allowed it, evidence.md E17; Swedish indicators do not)."
+    )
+    legitimate_share: float = Field(
+        0.04, ge=0, le=1, description="Share of measured episodes with a valid reason to be excepted (declined, contraindicated), at random (assumption)."
+    )
+    cost_sek: float = Field(
+        1500,
+        ge=0,
+        description="What excepting an unmet patient without reason costs the physician, SEK, weighed by their altruism a: they do it when the indicator money it brings exceeds a x this (assumption, calibrated toward the UK median of 5-6 % excepted).",
+    )
+
+
 class PayForPerformance(Rule):
     """Goal-related payment [målrelaterad ersättning], settled at year end on indicators."""
 
@@ -502,6 +518,7 @@ class PayForPerformance(Rule):
         Indicator(weight=0.3, floor=0.5, target=0.9),
         description="Share of chronic residents' episodes given at least guideline care (q >= q*): a measured service, the only episodes this rule rewards at the margin.",
     )
+    exceptions: ExceptionReporting = Field(ExceptionReporting(), description="Exception reporting from the chronic follow-up indicator (evidence.md E17, E18).")
 
 
 class PatientFees(Section):

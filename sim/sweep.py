@@ -164,7 +164,7 @@ class SweepReport:
     workers: int = 0
 
 
-def _start_ray(workers: int | None, address: str | None) -> int:
+def start_ray(workers: int | None, address: str | None) -> int:
     """Start Ray embedded (or join ``address``); returns how many runs to keep in flight per round."""
     import ray
 
@@ -182,6 +182,24 @@ def _start_ray(workers: int | None, address: str | None) -> int:
     except (ConnectionError, RuntimeError, ValueError) as error:
         raise UserError(f"--address {address}: cannot join the Ray cluster ({str(error).splitlines()[0]}).") from None
     return min(workers or available, available)
+
+
+def map_tasks(function: Callable, items: list, workers: int = 1) -> list:
+    """``function`` applied to each item, in order: one after another with one worker, else as Ray tasks
+    (Ray started embedded for the call unless it is running already)."""
+    if workers <= 1 or len(items) <= 1:
+        return [function(item) for item in items]
+    import ray
+
+    started = not ray.is_initialized()
+    if started:
+        start_ray(workers, None)
+    try:
+        task = ray.remote(num_cpus=1, max_retries=RETRIES)(function)
+        return ray.get([task.remote(item) for item in items])
+    finally:
+        if started:
+            ray.shutdown()
 
 
 def sweep(
@@ -220,7 +238,7 @@ def sweep(
         return report
     clock = time.perf_counter()
     started_ray = not ray.is_initialized()
-    report.workers = _start_ray(workers, address) if started_ray else (workers or int(ray.cluster_resources().get("CPU", 1)))
+    report.workers = start_ray(workers, address) if started_ray else (workers or int(ray.cluster_resources().get("CPU", 1)))
     task = ray.remote(num_cpus=1, max_retries=RETRIES, retry_exceptions=True)(execute)
     e = plan.experiment
     outcomes = e.kept_outcomes

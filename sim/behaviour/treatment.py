@@ -20,13 +20,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.scenario import Altruism, Referral
+from sim.scenario import Altruism, Referral, Treatment
 
 
 def benefit(q: np.ndarray, q_star: np.ndarray, value_per_unit: np.ndarray | float) -> np.ndarray:
     """Money-metric benefit to the patient of q visits, SEK."""
     x = np.asarray(q, dtype=np.float64) / q_star
     return value_per_unit * q_star * (2 * x - x * x)
+
+
+def valuation(params: Treatment, z: np.ndarray) -> np.ndarray:
+    """The physician's value of a needed visit for each episode, SEK: V with log-normal judgement
+    noise of mean one, from standard normals ``z``."""
+    return params.value_sek_per_unit * np.exp(params.judgement_noise * z - params.judgement_noise**2 / 2)
 
 
 def choose_quantity(

@@ -19,14 +19,14 @@ class FeeForService(PaymentRule):
     def __init__(self, params: Params):
         self.params = params
 
-    def fee_per_visit(self, market) -> float:
-        """Mean fee per visit, SEK, over the mix of doctor and nurse visits."""
-        doctor = market.params.market.staffing.doctor_share_of_visits
+    def fee_per_visit(self, staffing) -> float:
+        """Mean fee per visit, SEK, over the mix of doctor and nurse visits (``market.staffing``)."""
+        doctor = staffing.doctor_share_of_visits
         p = self.params
         return p.scale * (doctor * p.doctor_visit_sek + (1 - doctor) * p.nurse_visit_sek)
 
     def unit_revenue(self, market, ep):
-        return np.where(ep.channel == CLINIC, self.fee_per_visit(market), 0.0)
+        return np.where(ep.channel == CLINIC, self.fee_per_visit(market.params.market.staffing), 0.0)
 
     def monthly(self, market, ep):
         if self.params.scale == 0:

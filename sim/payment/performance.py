@@ -6,6 +6,13 @@ episodes of residents with chronic conditions that got at least guideline care (
 so the physician earns the indicator's marginal value on exactly those episodes and
 nothing on the others. Access (3-day assessment) and continuity are measured for the
 clinic as a whole.
+
+Exception reporting (the UK QOF, evidence.md E17, E18): where allowed, a clinic removes
+patients from the follow-up indicator's denominator. Some exceptions are legitimate and
+fall at random; the others are gamed: a physician excepts an unmet patient when the
+indicator money it brings (one fewer failure in the ratio) exceeds their altruism a times
+the cost of an unjustified exception, so gaming grows with the money at stake. Reported
+achievement, which is paid, then exceeds true achievement.
 """
 
 from __future__ import annotations
@@ -28,20 +35,22 @@ class PayForPerformance(PaymentRule):
     def __init__(self, params: Params):
         self.params = params
         self.planned_year = -1
+        self.reported = np.zeros(0)  # each clinic's last reported follow-up achievement (the indicator's target before any)
         self._reset(0)
 
+    COUNTS = ("contacts", "assessed_3day", "measured", "compliant", "excepted", "compliant_excepted", "listed_months")
+
     def _reset(self, n: int) -> None:
-        self.contacts = np.zeros(n)
-        self.assessed_3day = np.zeros(n)
-        self.measured = np.zeros(n)
-        self.compliant = np.zeros(n)
-        self.listed_months = np.zeros(n)
+        for name in self.COUNTS:
+            setattr(self, name, np.zeros(n))
 
     def _grow(self, n: int) -> None:
         if len(self.contacts) < n:
             pad = n - len(self.contacts)
-            for name in ("contacts", "assessed_3day", "measured", "compliant", "listed_months"):
+            for name in self.COUNTS:
                 setattr(self, name, np.concatenate([getattr(self, name), np.zeros(pad)]))
+        if len(self.reported) < n:
+            self.reported = np.concatenate([self.reported, np.full(n - len(self.reported), self.params.chronic_followup.target)])
 
     def _bonus_per_episode(self, market) -> np.ndarray:
         """The chronic indicator's marginal value of one more compliant episode, SEK, per clinic.
@@ -62,6 +71,16 @@ class PayForPerformance(PaymentRule):
 
     def _measured(self, market, ep) -> np.ndarray:
         return (ep.channel == CLINIC) & (market.population.conditions[ep.row] > 0)
+
+    def _excepted(self, market, ep, measured: np.ndarray, compliant: np.ndarray) -> np.ndarray:
+        """Measured episodes the clinic excepts: the legitimate ones, and unmet ones where gaming pays the physician."""
+        x = self.params.exceptions
+        if not x.enabled:
+            return np.zeros(len(ep), dtype=bool)
+        provider = np.where(measured, ep.provider, 0)
+        gain = self._bonus_per_episode(market)[provider] * self.reported[provider]  # SEK: one failure fewer in the ratio
+        gamed = ~compliant & (gain > ep.a * x.cost_sek)
+        return measured & ((ep.u["exception"] < x.legitimate_share) | gamed)
 
     def bonus(self, market, ep):
         if self.params.scale == 0:
@@ -87,8 +106,12 @@ class PayForPerformance(PaymentRule):
         self.contacts += np.bincount(ep.provider[at_clinic], minlength=n)
         self.assessed_3day += np.bincount(ep.provider[at_clinic], weights=access[ep.provider[at_clinic]], minlength=n)
         measured = self._measured(market, ep)
+        compliant = ep.care >= ep.q_star
+        excepted = self._excepted(market, ep, measured, compliant)
         self.measured += np.bincount(ep.provider[measured], minlength=n)
-        self.compliant += np.bincount(ep.provider[measured], weights=ep.care[measured] >= ep.q_star[measured], minlength=n)
+        self.compliant += np.bincount(ep.provider[measured], weights=compliant[measured], minlength=n)
+        self.excepted += np.bincount(ep.provider[excepted], minlength=n)
+        self.compliant_excepted += np.bincount(ep.provider[excepted], weights=compliant[excepted], minlength=n)
         self.listed_months += market.list_sizes
         return None
 
@@ -104,7 +127,8 @@ class PayForPerformance(PaymentRule):
             np.bincount(pop.clinic[eligible], minlength=n), 1
         )
         access = self.assessed_3day / np.maximum(self.contacts, 1)
-        followup = self.compliant / np.maximum(self.measured, 1)
+        followup = (self.compliant - self.compliant_excepted) / np.maximum(self.measured - self.excepted, 1)  # as reported
+        self.reported = np.where(self.measured > self.excepted, followup, self.reported)
         share = (
             p.access_3day.weight * achievement_share(access, p.access_3day)
             + p.continuity.weight * achievement_share(continuity, p.continuity)
@@ -112,6 +136,13 @@ class PayForPerformance(PaymentRule):
         )
         listed_years = self.listed_months / 12
         paid = p.scale * p.pool_sek_per_listed * listed_years * share
-        self.indicators = {"access_3day": access, "continuity": continuity, "chronic_followup": followup}
+        self.indicators = {
+            "access_3day": access,
+            "continuity": continuity,
+            "chronic_followup": followup,
+            "chronic_followup_true": self.compliant / np.maximum(self.measured, 1),
+            "excepted_share": self.excepted / np.maximum(self.measured, 1),
+            "paid_sek": paid,
+        }
         self._reset(n)
         return Payment(provider_sek=paid)

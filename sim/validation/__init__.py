@@ -1,0 +1,1 @@
+"""Validation against the literature (evidence.md) and calibration to Swedish data (sweden.md)."""

@@ -1,0 +1,356 @@
+"""The literature's findings (shared/domain/evidence.md E1-E25) as tests of the model.
+
+Each target names its claim, what the literature found, how the model is tested and on
+which setting (sim.validation.settings), and a check that turns the model's runs into a
+figure and a verdict:
+
+- ``direction``: the sign or ordering the literature found; the check fails if it breaks;
+- ``figure``: the literature's figure within the stated tolerance;
+- ``input``: a figure the model takes as a rule or parameter rather than produces; shown,
+  with what the model does with it, but not a test;
+- ``not expressed``: the model has no mechanism for it; the reason says why.
+
+Directions are tested at every size (``vardval validate --quick`` fails if one breaks);
+figures need the full-size runs, so ``--quick`` reports them without a verdict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from sim.risk import LIST_SIZES
+from sim.validation.settings import SettingRuns
+
+DIRECTION, FIGURE, INPUT, NOT_EXPRESSED = "direction", "figure", "input", "not expressed"
+
+
+@dataclass
+class Finding:
+    """The model's answer: its figure as text, and the verdict (None: not a test at this size)."""
+
+    model: str
+    passed: bool | None
+
+
+@dataclass
+class Evidence:
+    """What the checks read: the standard-patients tables and the settings' runs."""
+
+    patients: pd.DataFrame  # standard_patients()
+    choice: pd.DataFrame  # payment_choice()
+    fees: pd.DataFrame  # efficient_fees()
+    runs: SettingRuns
+
+    @property
+    def full(self) -> bool:
+        return self.runs.size == "full"
+
+
+@dataclass(frozen=True)
+class Target:
+    id: str
+    claim: str
+    literature: str
+    test: str  # DIRECTION, FIGURE, INPUT or NOT_EXPRESSED
+    setting: str  # what the model runs, in words
+    tolerance: str = ""
+    settings: tuple[str, ...] = ()  # sim.validation.settings.SETTINGS it needs
+    check: Callable[[Evidence], Finding] | None = None
+
+
+def _pct(x: float, digits: int = 1) -> str:
+    return f"{100 * x:+.{digits}f} %" if x == x else "n/a"
+
+
+def _within(value: float, low: float, high: float, evidence: Evidence) -> bool | None:
+    """A figure's verdict: only at full size."""
+    return bool(low <= value <= high) if evidence.full else None
+
+
+def _by_payment(evidence: Evidence) -> pd.DataFrame:
+    return evidence.patients.groupby("payment").mean(numeric_only=True)
+
+
+# ------------------------------------------------------------------ physician behaviour (standard patients)
+
+
+def _e1(ev: Evidence) -> Finding:
+    q = ev.patients.pivot(index="q_star", columns="payment", values="mean_q")
+    ok = bool((q["fee-for-service"] > q["capitation"]).all())
+    pairs = ", ".join(f"{s}: {f:.2f} vs {c:.2f}" for s, f, c in zip(q.index, q["fee-for-service"], q["capitation"]))
+    return Finding(f"mean q, FFS vs CAP, by q*: {pairs}", ok)
+
+
+def _e2(ev: Evidence) -> Finding:
+    m = _by_payment(ev)
+    ffs, cap, q_star = m.loc["fee-for-service", "mean_q"], m.loc["capitation", "mean_q"], m.loc["capitation", "q_star"]
+    corner = ev.patients.groupby("payment")["mean_q"]
+    ok = bool(ffs > q_star > cap and corner.max()["fee-for-service"] < 10 and corner.min()["capitation"] > 0)
+    return Finding(f"mean q: FFS {ffs:.2f} > q* {q_star:.2f} > CAP {cap:.2f}; no type at the corners 10 or 0", ok)
+
+
+def _e3(ev: Evidence) -> Finding:
+    d = _by_payment(ev)["mean_abs_dev"]
+    ok = bool(d["mixed"] < d["fee-for-service"] and d["mixed"] < d["capitation"])
+    return Finding(f"mean |q - q*|: MIX {d['mixed']:.3f}, FFS {d['fee-for-service']:.3f}, CAP {d['capitation']:.3f}", ok)
+
+
+def _e4(ev: Evidence) -> Finding:
+    a = ev.choice["a"]
+    shares = ", ".join(f"a = {v:g}: {100 * (a == v).mean():.0f} %" for v in sorted(a.unique(), reverse=True))
+    return Finding(f"drawn weights {shares}; median a {a.median():g}", None)
+
+
+def _e5(ev: Evidence) -> Finding:
+    prefers = ev.choice["prefers"]
+    share = (prefers == "fee-for-service").mean()
+    a = ev.choice.groupby("prefers")["a"].mean()
+    cap_a, ffs_a = a.get("capitation", np.nan), a.get("fee-for-service", np.nan)
+    ok = bool(share > 0.5 and cap_a > ffs_a)
+    return Finding(f"{100 * share:.0f} % prefer FFS; mean a of CAP choosers {cap_a:.2f}, of FFS choosers {ffs_a:.2f}", ok)
+
+
+def _e6(ev: Evidence) -> Finding:
+    f = ev.fees
+    inside = ((f["analytic_fee_sek"] >= f["fee_low_sek"]) & (f["analytic_fee_sek"] <= f["fee_high_sek"])).all()
+    distinct = (f["fee_low_sek"].iloc[1:].to_numpy() > f["fee_high_sek"].iloc[:-1].to_numpy()).all() or (
+        f["fee_high_sek"].iloc[1:].to_numpy() < f["fee_low_sek"].iloc[:-1].to_numpy()
+    ).all()
+    text = "; ".join(f"a = {r.a:g}: {r.fee_low_sek:,.0f} to {r.fee_high_sek:,.0f} SEK ((1 - a) c = {r.analytic_fee_sek:,.0f})" for r in f.itertuples())
+    return Finding(f"fees giving the efficient q: {text}", bool(inside and distinct))
+
+
+def _e10(ev: Evidence) -> Finding:
+    b = ev.patients.pivot(index="q_star", columns="payment", values="mean_benefit")
+    gap = b["fee-for-service"] - b["capitation"]
+    ok = bool(gap.iloc[-1] > 0 > gap.iloc[0] and gap.is_monotonic_increasing)
+    return Finding(f"benefit FFS minus CAP, SEK, by q* {', '.join(f'{s}: {g:+,.0f}' for s, g in gap.items())}", ok)
+
+
+def _e11(ev: Evidence) -> Finding:
+    m = _by_payment(ev)
+    ok = bool(m.loc["mixed", "mean_shortfall"] < m.loc["capitation", "mean_shortfall"] and m.loc["mixed", "mean_excess"] < m.loc["fee-for-service", "mean_excess"])
+    return Finding(
+        f"shortfall MIX {m.loc['mixed', 'mean_shortfall']:.3f} < CAP {m.loc['capitation', 'mean_shortfall']:.3f}; "
+        f"excess MIX {m.loc['mixed', 'mean_excess']:.3f} < FFS {m.loc['fee-for-service', 'mean_excess']:.3f}",
+        ok,
+    )
+
+
+# ------------------------------------------------------------------ observed payment changes (field)
+
+
+def _e7(ev: Evidence) -> Finding:
+    change = ev.runs.paired_change("fee-for-service", "mixed", "visits_per_capita")
+    return Finding(f"visits {_pct(change)} (time with patients moves with visits: a visit has a fixed length)", _within(change, -0.1115, -0.0115, ev) if change < 0 else False)
+
+
+def _e8(ev: Evidence) -> Finding:
+    change = ev.runs.paired_change("fee-for-service", "capitation", "visits_per_capita")
+    return Finding(f"visits {_pct(change)}", _within(change, -0.31, -0.15, ev) if change < 0 else False)
+
+
+# ------------------------------------------------------------------ fundholding
+
+
+def _smallest_safe(ev: Evidence, setting: str, threshold: float = 0.01) -> float:
+    """The smallest list size whose probability of a yearly deficit over 5 % of the budget is below ``threshold``."""
+    for size in LIST_SIZES:
+        if ev.runs.mean(setting, f"p_deficit_over_5pct[list_size={size}]") < threshold:
+            return size
+    return np.inf
+
+
+def _e12(ev: Evidence) -> Finding:
+    size = _smallest_safe(ev, "fundholding-full")
+    cv = ev.runs.mean("fundholding-full", "result_cv[list_size=10000]")
+    text = f"smallest list with a deficit over 5 % of budget in under 1 % of years: {size:,.0f} (spread at 10,000: {100 * cv:.1f} % of budget)"
+    return Finding(text, _within(size, 100_000 / 3, 300_000, ev))
+
+
+def _e13(ev: Evidence) -> Finding:
+    planned, full = _smallest_safe(ev, "fundholding-planned"), _smallest_safe(ev, "fundholding-full")
+    ok = planned <= full and (_within(planned, 3_000, 20_000, ev) is not False)
+    return Finding(f"smallest safe list, planned care only: {planned:,.0f}; all care: {full:,.0f}", ok)
+
+
+def _e14(ev: Evidence) -> Finding:
+    share = ev.runs.mean("fundholding-planned", "cost_hospital_per_capita_sek")
+    return Finding(f"step 6 (all planned care, emergencies with the region) is the elective scope; hospital spending {share:,.0f} SEK per resident", None)
+
+
+# ------------------------------------------------------------------ pay for performance
+
+
+def _performance_share(ev: Evidence, setting: str) -> float:
+    years = ev.runs.clinic_years(setting)
+    years = years[years["owner"] != "digital"]
+    return float(years["performance_sek"].sum() / years["revenue_sek"].sum())
+
+
+def _e16(ev: Evidence) -> Finding:
+    share = _performance_share(ev, "p4p-sweden")
+    return Finding(f"pool of {100:,} SEK per listed (3 % of the vårdpeng); clinics earn {100 * share:.1f} % of their revenue from it", None)
+
+
+def _e17(ev: Evidence) -> Finding:
+    years = ev.runs.clinic_years("p4p-uk")
+    years = years[years["owner"] != "digital"]
+    share = _performance_share(ev, "p4p-uk")
+    achieved = years["followup_reported"].median()
+    excepted = years["followup_excepted_share"].median()
+    effect = np.polyfit(years["followup_excepted_share"], years["followup_reported"] - years["followup_true"], 1)[0] if len(years) > 2 else np.nan
+    ok = [_within(share, 0.20, 0.30, ev), _within(achieved, 0.784, 0.884, ev), _within(excepted, 0.03, 0.08, ev), _within(effect, 0.1, 0.5, ev)]
+    text = (
+        f"P4P {100 * share:.0f} % of revenue; median reported achievement {100 * achieved:.1f} %; median excepted {100 * excepted:.1f} %; "
+        f"+1 point of exceptions: {effect:+.2f} points of reported over true achievement"
+    )
+    return Finding(text, None if None in ok else all(ok))
+
+
+def _e18(ev: Evidence) -> Finding:
+    uk, small = ev.runs.clinic_years("p4p-uk"), ev.runs.clinic_years("p4p-sweden-exceptions")
+    uk, small = uk[uk["owner"] != "digital"], small[small["owner"] != "digital"]
+    inflation = (uk["followup_reported"] - uk["followup_true"]).mean()
+    ok = bool(inflation > 0 and uk["followup_excepted_share"].mean() > small["followup_excepted_share"].mean())
+    return Finding(
+        f"reported minus true achievement {100 * inflation:+.1f} points; excepted {100 * uk['followup_excepted_share'].mean():.1f} % with a UK-size pool "
+        f"vs {100 * small['followup_excepted_share'].mean():.1f} % with a Swedish one",
+        ok,
+    )
+
+
+# ------------------------------------------------------------------ market and patients
+
+
+def _e19(ev: Evidence) -> Finding:
+    towns = sum(ev.runs.mean(s, "entries_town") for s in ("capitation", "urban"))
+    sparse = sum(ev.runs.mean(s, "entries_sparse") for s in ("capitation", "urban"))
+    rural = sum(ev.runs.mean(s, "entries_rural") for s in ("capitation", "urban"))
+    total = towns + sparse + rural
+    ok = bool(total > 0 and sparse / total <= 0.1 and towns / total >= 0.5)
+    return Finding(f"entries per run, both regions: {towns:.1f} in towns, {rural:.1f} rural, {sparse:.1f} sparse", ok)
+
+
+def _e20(ev: Evidence) -> Finding:
+    urban, default = ev.runs.mean("urban", "private_listing_income_gap"), ev.runs.mean("capitation", "private_listing_income_gap")
+    return Finding(f"top minus bottom income quintile listed privately: urban region {100 * urban:+.1f} points; Jämtland {100 * default:+.1f}", bool(urban > 0))
+
+
+def _best_site_cni(ev: Evidence, setting: str) -> tuple[float, float]:
+    """Margin-weighted CNI index of the sites where entry pays, and the number of such sites, mean over seeds."""
+    cni, sites = [], []
+    for r in ev.runs.runs[setting]:
+        p = r["prospects"]
+        pays = p["margin"] > p["threshold"]
+        weight = np.where(pays, p["margin"] - p["threshold"], 0.0)
+        best = np.argmax(p["margin"])
+        cni.append(float(np.average(p["cni_index"], weights=weight)) if pays.any() else float(p["cni_index"][best]))
+        sites.append(int(pays.sum()))
+    return float(np.mean(cni)), float(np.mean(sites))
+
+
+def _e21(ev: Evidence) -> Finding:
+    age_cni, age_sites = _best_site_cni(ev, "urban-age-only")
+    cni_cni, cni_sites = _best_site_cni(ev, "urban-cni-50")
+    ok = bool(cni_cni > age_cni and cni_sites <= max(1.5 * age_sites, age_sites + 2))
+    return Finding(
+        f"CNI index of the sites where entry pays: age-only {age_cni:.2f}, 50 % CNI {cni_cni:.2f}; sites where entry pays: {age_sites:.1f} vs {cni_sites:.1f}",
+        ok,
+    )
+
+
+def _figure(outcome: str, low: float, high: float, scale: float = 100, unit: str = " %", setting: str = "capitation") -> Callable[[Evidence], Finding]:
+    def check(ev: Evidence) -> Finding:
+        value = ev.runs.mean(setting, outcome)
+        return Finding(f"{scale * value:.1f}{unit}", _within(value, low, high, ev))
+
+    return check
+
+
+TARGETS = (
+    Target("E1", "more services under FFS than capitation, for the same patient", "q_FFS > q_CAP for every patient type", DIRECTION, "standard patients", check=_e1),
+    Target("E2", "FFS over-provides, capitation under-provides, short of the corners", "q_FFS > q* > q_CAP on average, well short of 10 and 0", DIRECTION, "standard patients", check=_e2),
+    Target("E3", "mixed payment deviates least from q*", "mean |q - q*|: MIX < FFS and < CAP", DIRECTION, "standard patients", check=_e3),
+    Target("E4", "physicians differ in altruism", "44 % benefit first, 29 % equal, 26 % profit first (a in {2, 1, 0.5}); median a about 1", INPUT, "the scenario's altruism distribution", check=_e4),
+    Target("E5", "a physician who may choose prefers FFS; CAP choosers are more patient-oriented", "direction", DIRECTION, "standard patients: each physician compares a x benefit + profit under FFS and under CAP paying the same at need", check=_e5),
+    Target("E6", "the efficient fee is (1 - alpha) times marginal cost; no single fee is efficient", "analytic", DIRECTION, "standard patients: fee search through the treatment code", check=_e6),
+    Target(
+        "E7",
+        "switching from FFS to a mixed payment lowers volume",
+        "services -6.15 %, time with patients -2.57 %, time per service +3.81 %",
+        FIGURE,
+        "the default region's clinics switched from FFS to the mixed rulebook, same seeds",
+        tolerance="services within 5 points of -6.15 %; times not expressed",
+        settings=("fee-for-service", "mixed"),
+        check=_e7,
+    ),
+    Target("E8", "physicians not paid FFS see fewer patients", "15-31 % fewer visits", FIGURE, "FFS to capitation on the default region, same seeds", tolerance="-31 % to -15 %", settings=("fee-for-service", "capitation"), check=_e8),
+    Target("E9", "capitated visits are shorter", "-1.14 minutes per visit", NOT_EXPRESSED, "visits are units of fixed length; the model has no visit duration"),
+    Target("E10", "FFS gives high-need patients more benefit, CAP low-need ones", "direction", DIRECTION, "standard patients", check=_e10),
+    Target("E11", "mixing reduces both under- and over-treatment", "direction", DIRECTION, "standard patients", check=_e11),
+    Target(
+        "E12",
+        "a per-capita budget is too risky for small populations",
+        "about 100,000 people",
+        FIGURE,
+        "full fundholding (step 7) on the default region; lists drawn from its residents (sim/risk.py)",
+        tolerance="within a factor of 3: 33,000-300,000",
+        settings=("fundholding-full",),
+        check=_e12,
+    ),
+    Target(
+        "E13",
+        "UK fundholding admitted practices from a minimum list size",
+        "10,000 (7,000 in England 1993, 6,000 in Scotland 1994), elective care only",
+        FIGURE,
+        "planned-care fundholding (step 6) against full (step 7)",
+        tolerance="planned-care list no larger than full; 3,000-20,000",
+        settings=("fundholding-planned", "fundholding-full"),
+        check=_e13,
+    ),
+    Target("E14", "fundholding covered elective care only, not emergencies", "scope", INPUT, "the scope of step 6 (a rule)", settings=("fundholding-planned",), check=_e14),
+    Target("E15", "budgets set from the year before entry invite inflated activity", "direction", NOT_EXPRESSED, "clinics do not anticipate how their budget will be set: behaviour in the reference (warm-up) year is the status quo"),
+    Target("E16", "Swedish goal-related payment is a small share", "about 3 % (2-5 %) of the vårdpeng", INPUT, "a pool of 3 % of the vårdpeng on today's rulebook", settings=("p4p-sweden",), check=_e16),
+    Target(
+        "E17",
+        "UK P4P: large share, high achievement, some exclusion",
+        "25 % of income; median achievement 83.4 %; exceptions 5-6 %; +1 point of exceptions, +0.31 point of achievement",
+        FIGURE,
+        "a UK-size pool (a quarter of income, mostly chronic care) with exception reporting",
+        tolerance="share 20-30 %; achievement 78.4-88.4 %; exceptions 3-8 %; effect +0.1 to +0.5",
+        settings=("p4p-uk",),
+        check=_e17,
+    ),
+    Target("E18", "providers game ratio indicators through their denominators", "direction", DIRECTION, "UK-size pool vs a Swedish-size pool, both with exception reporting", settings=("p4p-uk", "p4p-sweden-exceptions"), check=_e18),
+    Target("E19", "free entry fills towns, not sparse areas", "267 opened, 77 closed to 2011; one in a sparse area", DIRECTION, "today's rulebook on the default and the urban region", tolerance="at most 10 % of entries in sparse areas, at least half in towns", settings=("capitation", "urban"), check=_e19),
+    Target("E20", "higher-income residents list more often with private clinics", "+4.9 points, top income quintile", DIRECTION, "the urban region, where most private listing is", settings=("urban", "capitation"), check=_e20),
+    Target("E21", "CNI-weighted capitation moves entry toward high-need areas, not total entry", "direction", DIRECTION, "urban region: entry prospects with age-only vs 50 % CNI capitation", settings=("urban-age-only", "urban-cni-50"), check=_e21),
+    Target("E22", "patients are inert", "baseline switching about 6 % a year", FIGURE, "today's rulebook on the default region (calibration target)", tolerance="4-8 %", settings=("capitation",), check=_figure("switching_per_year", 0.04, 0.08)),
+    Target("E23", "3-day medical assessment met", "81 % (63-85 % by region)", FIGURE, "today's rulebook on the default region (calibration target)", tolerance="76-86 %", settings=("capitation",), check=_figure("access_3day_share", 0.76, 0.86)),
+    Target("E24", "few residents have a named doctor", "about 30 %", FIGURE, "today's rulebook on the default region (calibration target)", tolerance="25-35 %", settings=("capitation",), check=_figure("named_doctor_share", 0.25, 0.35)),
+    Target("E25", "the costliest 10 % account for most of the cost", "about 70 % (Denmark 71 %, northern Norway 67 %)", FIGURE, "today's rulebook on the default region (calibration target)", tolerance="65-75 %", settings=("capitation",), check=_figure("top10_cost_share", 0.65, 0.75)),
+)
+
+
+def settings_needed(targets=TARGETS) -> list[str]:
+    return list(dict.fromkeys(s for t in targets for s in t.settings))
+
+
+def evaluate(evidence: Evidence, targets=TARGETS) -> pd.DataFrame:
+    """The side-by-side table: one row per target with the literature, the model and the verdict."""
+    rows = []
+    for t in targets:
+        finding = t.check(evidence) if t.check else Finding("", None)
+        if t.test in (INPUT, NOT_EXPRESSED):
+            result = t.test
+        elif finding.passed is None:
+            result = "figure (full run only)"
+        else:
+            result = "pass" if finding.passed else "fail"
+        rows.append({"id": t.id, "claim": t.claim, "literature": t.literature, "test": t.test, "setting": t.setting, "tolerance": t.tolerance, "model": finding.model, "result": result})
+    return pd.DataFrame(rows)
