@@ -1,4 +1,4 @@
-"""The command line: ``run``, ``sweep``, ``compare``, ``sensitivity``, ``report``, ``validate``, ``calibrate``, ``scenarios``, ``parameters``.
+"""The command line: ``run``, ``sweep``, ``compare``, ``sensitivity``, ``ranking``, ``report``, ``validate``, ``calibrate``, ``scenarios``, ``parameters``.
 
 A user's mistake (a bad file, field or value) is one sentence on stderr and exit code 2,
 with nothing written.
@@ -181,6 +181,15 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ranking(args: argparse.Namespace) -> int:
+    from sim.ranking import ranking
+
+    rankings, _ = ranking(Path(args.results))
+    print(rankings.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    print(f"\nWritten: {args.results}/ranking.md, ranking.csv, ranking-pairs.csv")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from sim.report import report
 
@@ -193,12 +202,24 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     table = validate(out, quick=args.quick, workers=args.workers or 1)
-    width = max(len(m) for m in table["model"])
     for r in table.itertuples(index=False):
         print(f"{r.id:<4} {r.result:<22} {r.claim}\n     literature: {r.literature}\n     model:      {r.model}")
     counts = ", ".join(f"{n} {k}" for k, n in table["result"].value_counts().items())
     print(f"\n{counts}. Written: {out}/validation.md, validation.csv, standard-patients.csv, figures/standard_patients.png")
     return 1 if (table["result"] == "fail").any() else 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from sim.validation.calibration import adopt, calibrate
+
+    out = Path(args.out)
+    if not args.adopt_only:
+        calibrated = calibrate(out, workers=args.workers or 1, max_evaluations=args.max_evaluations, resume=args.resume)
+        print((out / "fit.md").read_text(encoding="utf-8"))
+        print(f"Written: {out}/calibrated.yaml (version {calibrated['version']}), fit.csv, fit.md, evaluations.csv, figures/calibration_fit.png")
+    if args.adopt or args.adopt_only:
+        print(f"Adopted: {adopt(out)} is now the parameter set every scenario starts from.")
+    return 0
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
@@ -249,11 +270,12 @@ def build_parser() -> argparse.ArgumentParser:
     for name, handler, text in (
         ("compare", cmd_compare, "paired differences of a sweep's variants from a baseline, with 95 %% confidence intervals"),
         ("sensitivity", cmd_sensitivity, "Sobol or Morris sensitivity indices of a sweep (SALib)"),
+        ("ranking", cmd_ranking, "whether the ranking of a sweep's scenarios holds at every point of its sampled design"),
         ("report", cmd_report, "one self-contained HTML page of a sweep: experiment, comparison, figures, failures, provenance"),
     ):
         verb = commands.add_parser(name, help=text)
         verb.add_argument("results", help="the sweep's folder (its --out)")
-        if name != "sensitivity":
+        if name not in ("sensitivity", "ranking"):
             verb.add_argument(
                 "--baseline",
                 help="the variant to compare with (default: where the experiment varies 'scenario', the base scenario's variant; else its first variant). comparison.csv, .md and the forest plots are written for this baseline, replacing an earlier comparison",
@@ -265,6 +287,15 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--out", default="results/validation", help="folder for validation.md, validation.csv, standard-patients.csv and figures (default: results/validation)")
     validate.add_argument("--workers", type=int, help="runs at a time on Ray (default: 1, one after another)")
     validate.set_defaults(handler=cmd_validate)
+
+    calibrate = commands.add_parser("calibrate", help="fit the free parameters to Swedish figures (sweden.md) and write a versioned parameter set with its fit")
+    calibrate.add_argument("--out", default="results/calibration", help="folder for calibrated.yaml, fit.md, fit.csv, evaluations.csv and figures (default: results/calibration)")
+    calibrate.add_argument("--workers", type=int, help="runs at a time on Ray (default: 1)")
+    calibrate.add_argument("--max-evaluations", type=int, default=40, help="most steps of the optimiser (each step runs the scenario on two seeds; a Jacobian runs one more point per parameter) (default: 40)")
+    calibrate.add_argument("--resume", action="store_true", help="continue a calibration in --out, reusing its stored evaluations")
+    calibrate.add_argument("--adopt", action="store_true", help="install the result as sim/calibrated.yaml, the set every scenario starts from")
+    calibrate.add_argument("--adopt-only", action="store_true", help="install the calibrated.yaml already in --out without fitting again")
+    calibrate.set_defaults(handler=cmd_calibrate)
 
     scenarios = commands.add_parser("scenarios", help="list the built-in scenarios")
     scenarios.set_defaults(handler=cmd_scenarios)

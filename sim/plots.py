@@ -327,3 +327,21 @@ def standard_patients_plot(patients: pd.DataFrame, path: Path) -> Path:
         ax.legend(fontsize=8)
     fig.suptitle("Standard patients through the simulator's treatment decision: fee-for-service, mixed, capitation")
     return _save(fig, path)
+
+
+def calibration_plot(table: pd.DataFrame, path: Path) -> Path:
+    """Each calibration target: the model before and after the fit against the Swedish figure, in units of its tolerance."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(table) + 1.6))
+    y = np.arange(len(table))[::-1]
+    ax.axvspan(-1, 1, color="tab:green", alpha=0.12, label="within tolerance")
+    ax.axvline(0, color="grey", lw=1)
+    for column, look in (("before", {"marker": "o", "mfc": "none", "color": "grey"}), ("model", {"marker": "o", "color": "tab:blue"})):
+        misses = (table[column] - table["value"]) / table["tolerance"]
+        ax.plot(misses, y, ls="none", label="before the fit" if column == "before" else "calibrated", **look)
+    ax.set_yticks(y, [f"{t} ({v:,.3g})" for t, v in zip(table["target"], table["value"])])
+    ax.set_xlabel("Model minus Swedish figure, in tolerances")
+    ax.grid(alpha=0.3, axis="x")
+    ax.legend(fontsize=8, loc="lower right")
+    fig.suptitle("Calibration to Swedish figures (sweden.md)")
+    return _save(fig, path)

@@ -705,6 +705,12 @@ class Altruism(Section):
     shares: list[NonNeg] = Field(
         [0.44, 0.29, 0.26], min_length=1, description="Share of physicians at each a: 44 % benefit first, 29 % equal, 26 % profit first (E4, READ; normalised to sum 1)."
     )
+    scale: float = Field(
+        1.0,
+        gt=0,
+        le=10,
+        description="Multiplies every a: the altruism distribution's scale, which no Swedish source pins down (1: the experimental estimates of E4; varied in the robustness analysis, docs/validation.md).",
+    )
 
     @model_validator(mode="after")
     def _same_length(self) -> Altruism:
@@ -840,6 +846,31 @@ class Scenario(Section):
 _PACKAGE = Path(__file__).resolve().parent
 
 
+#: the calibrated parameter set every scenario starts from (``vardval calibrate --adopt`` writes it)
+CALIBRATED_PATH = _PACKAGE / "calibrated.yaml"
+
+
+def _calibrated() -> dict[str, Any]:
+    if not CALIBRATED_PATH.exists():
+        return {}
+    return yaml.safe_load(CALIBRATED_PATH.read_text(encoding="utf-8")) or {}
+
+
+CALIBRATED = _calibrated()
+
+
+def calibrated_values() -> dict[str, Any]:
+    """The calibrated values by field path (empty before any calibration is adopted)."""
+    return dict(CALIBRATED.get("parameters", {}))
+
+
+def _nested(values: dict[str, Any]) -> dict[str, Any]:
+    raw: dict[str, Any] = {}
+    for path, value in values.items():
+        _set_path(raw, path, value, str(CALIBRATED_PATH))
+    return raw
+
+
 def builtin_dir(kind: str) -> Path:
     """Where the built-in scenarios or experiments are: in the wheel, or the source checkout."""
     installed = _PACKAGE / "builtin" / kind
@@ -900,8 +931,8 @@ def _raw_scenario(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
         raise UserError(f"{path}: is empty; a scenario needs at least a name and a description, or 'extends' and the fields it changes.")
     parent_name = data.pop("extends", None)
     data.setdefault("name", path.stem)
-    if parent_name is None:
-        return data
+    if parent_name is None:  # a root scenario starts from the calibrated parameters; its own fields win
+        return _merge(_nested(calibrated_values()), data)
     if not isinstance(parent_name, str):
         raise UserError(f"{path}: field 'extends' must be the path or name of another scenario.")
     parent = _raw_scenario(resolve_scenario_path(parent_name, relative_to=path), chain + (path,))

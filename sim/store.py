@@ -46,7 +46,9 @@ def git_commit() -> str | None:
 
 
 def provenance() -> dict[str, Any]:
-    return {"package_version": package_version(), "git_commit": git_commit(), "python": platform.python_version()}
+    from sim.scenario import CALIBRATED
+
+    return {"package_version": package_version(), "git_commit": git_commit(), "calibration_version": CALIBRATED.get("version"), "python": platform.python_version()}
 
 
 def manifest(result: RunResult) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -184,6 +185,21 @@ def start_ray(workers: int | None, address: str | None) -> int:
     return min(workers or available, available)
 
 
+@contextmanager
+def ray_session(workers: int):
+    """Ray started once for a block of many ``map_tasks`` calls (none with one worker)."""
+    import ray
+
+    started = workers > 1 and not ray.is_initialized()
+    if started:
+        start_ray(workers, None)
+    try:
+        yield
+    finally:
+        if started:
+            ray.shutdown()
+
+
 def map_tasks(function: Callable, items: list, workers: int = 1) -> list:
     """``function`` applied to each item, in order: one after another with one worker, else as Ray tasks
     (Ray started embedded for the call unless it is running already)."""
@@ -191,15 +207,9 @@ def map_tasks(function: Callable, items: list, workers: int = 1) -> list:
         return [function(item) for item in items]
     import ray
 
-    started = not ray.is_initialized()
-    if started:
-        start_ray(workers, None)
-    try:
+    with ray_session(workers):
         task = ray.remote(num_cpus=1, max_retries=RETRIES)(function)
         return ray.get([task.remote(item) for item in items])
-    finally:
-        if started:
-            ray.shutdown()
 
 
 def sweep(

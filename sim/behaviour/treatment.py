@@ -88,7 +88,7 @@ def choose_substitution(p_hat: np.ndarray, a: np.ndarray, params: Referral, marg
 
 def altruism_weights(params: Altruism) -> tuple[np.ndarray, np.ndarray]:
     shares = np.asarray(params.shares, dtype=np.float64)
-    return np.asarray(params.a_values, dtype=np.float64), shares / shares.sum()
+    return params.scale * np.asarray(params.a_values, dtype=np.float64), shares / shares.sum()
 
 
 def draw_a(u: np.ndarray, params: Altruism) -> np.ndarray:

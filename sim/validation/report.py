@@ -51,7 +51,7 @@ def markdown(table: pd.DataFrame, evidence: Evidence) -> str:
     ]
     for r in table.itertuples(index=False):
         setting = r.setting + (f" (tolerance: {r.tolerance})" if r.tolerance else "")
-        verdict = f"**{r.result}**" if r.result == "fail" else r.result
+        verdict = f"**{r.result}**" if r.result.startswith("fail") else r.result
         lines.append(f"| {r.id} | {r.claim} | {r.literature} | {setting} | {r.model} | {verdict} |")
     size = "full size: the region presets, 3 reported years after a warm-up year" if evidence.full else "quick: 20,000 residents, 1 reported year; figures get no verdict"
     seeds = ", ".join(str(s) for s in evidence.runs.seeds)
@@ -61,4 +61,6 @@ def markdown(table: pd.DataFrame, evidence: Evidence) -> str:
     for q_star, row in p.iterrows():
         cells = [row[("mean_q", k)] for k in ("fee-for-service", "mixed", "capitation")] + [row[("mean_abs_dev", k)] for k in ("fee-for-service", "mixed", "capitation")]
         patients.append(f"| {q_star} | " + " | ".join(f"{c:.2f}" for c in cells) + " |")
-    return "\n".join([head, "", *lines, "", "Standard patients (physicians drawn from the scenario's altruism distribution):", "", *patients, ""])
+    gaps = [f"- {r.id}: {r.known_gap}" for r in table.itertuples(index=False) if r.known_gap]
+    gaps = ["Known gaps (their failures do not fail `vardval validate`):", "", *gaps, ""] if gaps else []
+    return "\n".join([head, "", *lines, "", *gaps, "Standard patients (physicians drawn from the scenario's altruism distribution):", "", *patients, ""])

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.behaviour.treatment import benefit, choose_quantity, draw_a, valuation
+from sim.behaviour.treatment import altruism_weights, benefit, choose_quantity, draw_a, valuation
 from sim.geography import AREA_TYPES
 from sim.market import staff_cost_per_visit
 from sim.payment.fee_for_service import FeeForService
@@ -131,7 +131,7 @@ def efficient_fees(scenario: Scenario, step_sek: float = 5.0) -> pd.DataFrame:
     efficient = grid[net.argmax(axis=0)]
     fees = np.arange(-3 * lab.cost_sek, 3 * lab.cost_sek, step_sek)
     rows = []
-    for a in sorted(set(scenario.behaviour.altruism.a_values)):
+    for a in sorted(set(altruism_weights(scenario.behaviour.altruism)[0])):
         q = choose_quantity(q_star[None, :], a, lab.value_sek, (fees - lab.cost_sek)[:, None], 0, Q_MAX)
         deviation = np.abs(q - efficient[None, :]).sum(axis=1)
         best = fees[deviation == deviation.min()]

@@ -1,0 +1,74 @@
+"""Does the ranking of rulebooks hold across the parameters the literature leaves open?
+
+For a sweep that crosses scenarios (rulebooks) with a sampled design (Sobol, Morris, latin
+hypercube), every rulebook runs at the same design points on the same seeds. At each point
+the rulebooks are ranked on each outcome (the lowest first: under-treatment,
+over-treatment and cost are all better low). The answer is, per outcome, the ranking of
+the means over all points, the share of points whose full ranking is that one, and for
+each pair of rulebooks the share of points where their order is the usual one; with the
+worst point named, so a reader sees where the ranking turns.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import UserError
+from sim.experiment import Experiment, design_points
+from sim.sweep import read_sweep
+
+
+def _short(name: str) -> str:
+    return Path(str(name)).stem
+
+
+def ranking(folder: Path, outcomes: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(rankings per outcome, pairwise agreement); writes ranking.csv, ranking-pairs.csv and ranking.md in ``folder``."""
+    manifest, runs = read_sweep(folder)
+    experiment = Experiment.model_validate(manifest["plan"]["experiment"])
+    if "scenario" not in experiment.factors or not experiment.sampled:
+        raise UserError(f"{folder}: ranking needs an experiment that crosses a 'scenario' factor with sampled factors.")
+    points = design_points(experiment)
+    ok = runs[runs["status"] == "ok"].assign(point=lambda d: d["variant_index"] % len(points), rule=lambda d: d["scenario"].map(_short))
+    outcomes = outcomes or list(experiment.outcomes)
+    rows, pairs = [], []
+    for outcome in outcomes:
+        table = ok.pivot_table(index="point", columns="rule", values=outcome, aggfunc="mean").dropna()
+        usual = list(table.mean().sort_values().index)
+        ranks = table.rank(axis=1, method="first")
+        same = (ranks[usual].diff(axis=1).iloc[:, 1:] > 0).all(axis=1)
+        rows.append({"outcome": outcome, "usual_ranking": " < ".join(usual), "points": len(table), "share_same_ranking": float(same.mean())})
+        for low, high in combinations(usual, 2):
+            holds = table[low] < table[high]
+            worst = (table[low] - table[high]).idxmax()
+            pairs.append(
+                {
+                    "outcome": outcome,
+                    "lower": low,
+                    "higher": high,
+                    "share_holds": float(holds.mean()),
+                    "mean_gap": float((table[high] - table[low]).mean()),
+                    "worst_point": ", ".join(f"{f} = {v:.3g}" for f, v in zip(experiment.sampled, np.asarray(points[worst], dtype=float))),
+                    "worst_gap": float(table.loc[worst, high] - table.loc[worst, low]),
+                }
+            )
+    rankings, agreement = pd.DataFrame(rows), pd.DataFrame(pairs)
+    rankings.to_csv(folder / "ranking.csv", index=False)
+    agreement.to_csv(folder / "ranking-pairs.csv", index=False)
+    (folder / "ranking.md").write_text(markdown(rankings, agreement, experiment), encoding="utf-8")
+    return rankings, agreement
+
+
+def markdown(rankings: pd.DataFrame, agreement: pd.DataFrame, experiment: Experiment) -> str:
+    ranges = ", ".join(f"`{f}` {experiment.factors[f].low:g} to {experiment.factors[f].high:g}" for f in experiment.sampled)
+    lines = [f"Ranges: {ranges}.", "", "| outcome | ranking of the means (lowest first) | design points | same ranking at |", "|---|---|---:|---:|"]
+    lines += [f"| {r.outcome} | {r.usual_ranking} | {r.points} | {100 * r.share_same_ranking:.0f} % |" for r in rankings.itertuples()]
+    lines += ["", "| outcome | lower | higher | order holds at | mean gap | where it turns most (gap there) |", "|---|---|---|---:|---:|---|"]
+    for r in agreement.itertuples():
+        turn = f"{r.worst_point} ({r.worst_gap:+.3g})" if r.share_holds < 1 else ""
+        lines.append(f"| {r.outcome} | {r.lower} | {r.higher} | {100 * r.share_holds:.0f} % | {r.mean_gap:+.3g} | {turn} |")
+    return "\n".join(lines) + "\n"

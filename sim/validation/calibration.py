@@ -1,0 +1,241 @@
+"""``vardval calibrate``: fit the model's free parameters to Swedish figures (sweden.md).
+
+The targets are figures of today's Jämtland (the default scenario): visits per resident,
+the 3-day access share, the share with a doctor of their own, yearly switching, region
+spending per resident on primary care and in total, the concentration of cost in the
+costliest 10 %, the private share of visits and the few entries of recent years. The free
+parameters are those no source pins down (marked "assumption" in docs/parameters.md), each
+within a plausible range.
+
+The fit minimises the sum of squared misses, each in units of its tolerance, by SciPy's
+trust-region least squares on the parameters scaled to [0, 1]. Every evaluation runs the
+default scenario on the same seeds (common random numbers, so the objective is
+deterministic), and the finite-difference Jacobian's runs go to Ray together. Each
+evaluation is appended to ``evaluations.csv`` as it finishes, so an interrupted fit
+resumes (``--resume``) by replaying the optimiser over the stored evaluations.
+
+The result, ``calibrated.yaml``, holds the version, the parameter values, the targets and
+the fit; ``--adopt`` installs it as ``sim/calibrated.yaml``, the set every built-in scenario
+starts from (sim.scenario).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from sim.errors import UserError
+from sim.experiment import replication_seeds
+from sim.scenario import CALIBRATED, load_scenario
+from sim.sweep import map_tasks, ray_session
+
+SCENARIO = "jamtland-2020"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    path: str  # scenario field
+    low: float
+    high: float
+    why: str  # which target identifies it
+
+
+@dataclass(frozen=True)
+class CalibrationTarget:
+    name: str
+    value: float
+    tolerance: float  # one unit of miss
+    source: str
+    one_sided: bool = False  # only a value above the target misses
+
+    def miss(self, model: float) -> float:
+        gap = (model - self.value) / self.tolerance
+        return max(gap, 0.0) if self.one_sided else gap
+
+
+PARAMETERS = (
+    Parameter("population.needs.q_star_median", 1.1, 2.4, "visits per resident"),
+    Parameter("market.access.wait_scale_days", 0.01, 0.3, "3-day access"),
+    Parameter("behaviour.continuity.usual_team_share", 0.5, 0.98, "doctor of one's own"),
+    Parameter("behaviour.choice.reconsider_per_month", 0.005, 0.06, "yearly switching"),
+    Parameter("behaviour.choice.distance_per_km", 0.04, 0.5, "private share of visits (the private centres are in villages)"),
+    Parameter("market.hospital.direct_case_dispersion", 0.8, 2.2, "cost concentration"),
+    Parameter("market.hospital.direct_case_sek", 15_000, 50_000, "spending per resident"),
+    Parameter("market.costs.overhead_sek_per_listed", 500, 2_500, "primary-care spending (public centres' deficits)"),
+    Parameter("market.entry.profit_threshold", 0.0, 0.3, "entries"),
+)
+
+TARGETS = (
+    CalibrationTarget("visits_per_capita", 3.4, 0.2, "sweden.md 2: about 36 M primary-care visits, all professions, 2021 (DERIVED)"),
+    CalibrationTarget("access_3day_share", 0.81, 0.03, "sweden.md 8: 81 % assessed within 3 days, January 2019 (READ)"),
+    CalibrationTarget("named_doctor_share", 0.30, 0.03, "sweden.md 7: about 3 in 10 have a doctor of their own, 2024 (READ)"),
+    CalibrationTarget("switching_per_year", 0.06, 0.01, "evidence.md E22: baseline switching about 6 % a period (DERIVED)"),
+    CalibrationTarget("top10_cost_share", 0.70, 0.03, "sweden.md 4: the costliest 10 % carry 71 % in Denmark, 67 % in northern Norway (READ)"),
+    CalibrationTarget("private_share_of_visits", 0.10, 0.04, "sweden.md 1.3: private share of doctor visits in Jämtland 10 %, 2015 (READ)"),
+    CalibrationTarget("cost_per_capita_sek", 27_300, 1_500, "sweden.md 4: regional health spending per resident, 2022, without drugs of the benefit scheme (DERIVED)"),
+    CalibrationTarget("primary_care_share", 0.198, 0.015, "sweden.md 4: primary care's share of regional health spending, 2022 (DERIVED)"),
+    CalibrationTarget("entries_per_year", 0.5, 0.5, "sweden.md 8: few new centres in recent years (READ); at most about one every two years in a region of 30", one_sided=True),
+)
+#: the reduced scale each evaluation runs at: a third of the region, two reported years after a warm-up year, two seeds
+EVALUATION = {"population.residents": 45_000, "months": 24, "warmup_months": 12}
+SEEDS = 2
+
+
+def outcomes(summary: dict[str, Any], months: int) -> dict[str, float]:
+    """The calibration targets' model figures from a run's summary."""
+    primary = sum(summary[k] for k in ("cost_primary_per_capita_sek", "cost_drugs_per_capita_sek", "cost_digital_per_capita_sek"))
+    return {
+        **{t.name: summary[t.name] for t in TARGETS if t.name in summary},
+        "primary_care_share": primary / summary["cost_per_capita_sek"],
+        "entries_per_year": summary["clinic_entries"] * 12 / months,
+    }
+
+
+def _evaluate(task: tuple[dict[str, float], int]) -> dict[str, float]:
+    values, seed = task
+    scenario = load_scenario(SCENARIO, {**EVALUATION, **values, "seed": seed})
+    from sim.runner import run
+
+    return outcomes(run(scenario).summary, scenario.months)
+
+
+def to_values(x: np.ndarray) -> dict[str, float]:
+    """Scenario values from a point of the unit cube."""
+    return {p.path: float(p.low + xi * (p.high - p.low)) for p, xi in zip(PARAMETERS, x)}
+
+
+def to_unit(values: dict[str, float]) -> np.ndarray:
+    return np.array([(values[p.path] - p.low) / (p.high - p.low) for p in PARAMETERS])
+
+
+class Fit:
+    """Evaluations of the objective, stored as they finish and reused on resume."""
+
+    def __init__(self, out: Path, workers: int, seed: int):
+        self.path = out / "evaluations.csv"
+        self.workers = workers
+        self.seeds = replication_seeds(seed, SEEDS)
+        self.cache: dict[tuple, dict[str, float]] = {}
+        if self.path.exists():
+            for row in pd.read_csv(self.path).to_dict("records"):
+                self.cache[tuple(round(row[p.path], 12) for p in PARAMETERS)] = {t.name: row[t.name] for t in TARGETS}
+
+    def _key(self, x: np.ndarray) -> tuple:
+        return tuple(round(v, 12) for v in to_values(x).values())
+
+    def model(self, points: list[np.ndarray]) -> list[dict[str, float]]:
+        """The targets' model figures at each point (mean over the seeds), running those not yet evaluated."""
+        todo = list(dict.fromkeys(self._key(x) for x in points if self._key(x) not in self.cache))
+        if todo:
+            tasks = [(dict(zip([p.path for p in PARAMETERS], key)), s) for key in todo for s in self.seeds]
+            results = map_tasks(_evaluate, tasks, self.workers)
+            for i, key in enumerate(todo):
+                runs = results[i * len(self.seeds) : (i + 1) * len(self.seeds)]
+                self.cache[key] = {t.name: float(np.mean([r[t.name] for r in runs])) for t in TARGETS}
+                row = pd.DataFrame([{**dict(zip([p.path for p in PARAMETERS], key)), **self.cache[key]}])
+                row.to_csv(self.path, mode="a", header=not self.path.exists(), index=False)
+        return [self.cache[self._key(x)] for x in points]
+
+    def residuals(self, x: np.ndarray) -> np.ndarray:
+        model = self.model([x])[0]
+        return np.array([t.miss(model[t.name]) for t in TARGETS])
+
+    def jacobian(self, x: np.ndarray, step: float = 0.04) -> np.ndarray:
+        """Forward differences, every shifted point run at once (on Ray with several workers)."""
+        shifts = [np.where(np.arange(len(x)) == i, x + (step if x[i] + step <= 1 else -step), x) for i in range(len(x))]
+        base, *shifted = self.model([x, *shifts])
+        r0 = np.array([t.miss(base[t.name]) for t in TARGETS])
+        columns = [(np.array([t.miss(m[t.name]) for t in TARGETS]) - r0) / (s[i] - x[i]) for i, (s, m) in enumerate(zip(shifts, shifted))]
+        return np.column_stack(columns)
+
+
+def calibrate(out: Path, workers: int = 1, max_evaluations: int = 40, seed: int = 1, resume: bool = False) -> dict[str, Any]:
+    """Fit the parameters, write ``calibrated.yaml``, ``fit.csv``, ``fit.md`` and ``figures/calibration_fit.png`` to ``out``."""
+    from scipy.optimize import least_squares
+
+    from sim.plots import calibration_plot
+
+    if (out / "evaluations.csv").exists() and not resume:
+        raise UserError(f"{out}: holds an earlier calibration; pass --resume to continue it or choose another --out.")
+    out.mkdir(parents=True, exist_ok=True)
+    fit = Fit(out, workers, seed)
+    start = np.clip(to_unit(_current_values()), 0, 1)
+    with ray_session(workers):
+        solution = least_squares(fit.residuals, start, jac=fit.jacobian, bounds=(0, 1), max_nfev=max_evaluations)
+    best = solution.x
+    before, after = fit.model([start, best])
+    table = pd.DataFrame(
+        [
+            {"target": t.name, "value": t.value, "tolerance": t.tolerance, "before": before[t.name], "model": after[t.name], "within": abs(t.miss(after[t.name])) <= 1, "source": t.source}
+            for t in TARGETS
+        ]
+    )
+    calibrated = {
+        "version": _next_version(),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "scenario": SCENARIO,
+        "evaluation": {**EVALUATION, "seeds": fit.seeds},
+        "cost": float(np.sum(solution.fun**2)),
+        "evaluations": len(fit.cache),
+        "parameters": {p.path: round(v, 6) for p, v in zip(PARAMETERS, to_values(best).values())},
+        "ranges": {p.path: [p.low, p.high, p.why] for p in PARAMETERS},
+        "targets": table.to_dict("records"),
+    }
+    (out / "calibrated.yaml").write_text(yaml.safe_dump(json.loads(json.dumps(calibrated, default=float)), sort_keys=False, allow_unicode=True), encoding="utf-8")
+    table.to_csv(out / "fit.csv", index=False)
+    (out / "fit.md").write_text(fit_markdown(calibrated), encoding="utf-8")
+    calibration_plot(table, out / "figures" / "calibration_fit.png")
+    return calibrated
+
+
+def _current_values() -> dict[str, float]:
+    """Where the fit starts: the parameters as the default scenario has them now (calibrated or not)."""
+    scenario = load_scenario(SCENARIO)
+    values = {}
+    for p in PARAMETERS:
+        node: Any = scenario
+        for key in p.path.split("."):
+            node = getattr(node, key)
+        values[p.path] = float(node)
+    return values
+
+
+def _next_version() -> int:
+    return int(CALIBRATED.get("version", 0)) + 1
+
+
+def adopt(out: Path) -> Path:
+    """Install a calibration's ``calibrated.yaml`` as the set the built-in scenarios start from."""
+    from sim.scenario import CALIBRATED_PATH
+
+    source = out / "calibrated.yaml"
+    if not source.exists():
+        raise UserError(f"{out}: has no calibrated.yaml; run 'vardval calibrate --out {out}' first.")
+    CALIBRATED_PATH.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    return CALIBRATED_PATH
+
+
+def fit_markdown(calibrated: dict[str, Any]) -> str:
+    """The fit report: each target, the model before and after, and the parameters found."""
+    lines = [
+        f"Calibration version {calibrated['version']} ({calibrated['created']}), {calibrated['evaluations']} evaluations of `{calibrated['scenario']}` "
+        f"at {calibrated['evaluation']['population.residents']:,} residents, {calibrated['evaluation']['months']} months after a warm-up year, seeds {calibrated['evaluation']['seeds']}.",
+        "",
+        "| target | Swedish figure | tolerance | before | calibrated | within tolerance | source |",
+        "|---|---:|---:|---:|---:|---|---|",
+    ]
+    for t in calibrated["targets"]:
+        f = (lambda v: f"{v:,.0f}") if abs(t["value"]) >= 100 else (lambda v: f"{v:.3f}")
+        lines.append(f"| {t['target']} | {f(t['value'])} | {f(t['tolerance'])} | {f(t['before'])} | {f(t['model'])} | {'yes' if t['within'] else '**no**'} | {t['source']} |")
+    lines += ["", "| parameter | calibrated | plausible range | identified by |", "|---|---:|---|---|"]
+    for path, value in calibrated["parameters"].items():
+        low, high, why = calibrated["ranges"][path]
+        lines.append(f"| `{path}` | {value:g} | {low:g} to {high:g} | {why} |")
+    return "\n".join(lines) + "\n"
