@@ -143,6 +143,13 @@ class Fit:
                 row.to_csv(self.path, mode="a", header=not self.path.exists(), index=False)
         return [self.cache[self._key(x)] for x in points]
 
+    def points(self) -> list[np.ndarray]:
+        """Every point evaluated so far."""
+        return [to_unit(dict(zip([p.path for p in PARAMETERS], key))) for key in self.cache]
+
+    def cost(self, x: np.ndarray) -> float:
+        return float(np.sum(self.residuals(x) ** 2))
+
     def residuals(self, x: np.ndarray) -> np.ndarray:
         model = self.model([x])[0]
         return np.array([t.miss(model[t.name]) for t in TARGETS])
@@ -169,7 +176,7 @@ def calibrate(out: Path, workers: int = 1, max_evaluations: int = 40, seed: int 
     start = np.clip(to_unit(_current_values()), 0, 1)
     with ray_session(workers):
         solution = least_squares(fit.residuals, start, jac=fit.jacobian, bounds=(0, 1), max_nfev=max_evaluations)
-    best = solution.x
+    best = min([solution.x, *fit.points()], key=fit.cost)  # the optimiser's answer, or a better point it tried on the way
     before, after = fit.model([start, best])
     table = pd.DataFrame(
         [
@@ -182,7 +189,7 @@ def calibrate(out: Path, workers: int = 1, max_evaluations: int = 40, seed: int 
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "scenario": SCENARIO,
         "evaluation": {**EVALUATION, "seeds": fit.seeds},
-        "cost": float(np.sum(solution.fun**2)),
+        "cost": fit.cost(best),
         "evaluations": len(fit.cache),
         "parameters": {p.path: round(v, 6) for p, v in zip(PARAMETERS, to_values(best).values())},
         "ranges": {p.path: [p.low, p.high, p.why] for p in PARAMETERS},
