@@ -922,8 +922,9 @@ def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _raw_scenario(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """The file's fields merged over its parents'; its name and description are its own."""
+def _raw_scenario(path: Path, chain: tuple[Path, ...] = (), calibrated: bool = True) -> dict[str, Any]:
+    """The file's fields merged over its parents' (the root's over the calibrated set, unless ``calibrated`` is
+    false); its name and description are its own."""
     if path in chain:
         raise UserError(f"{path}: 'extends' makes a cycle ({' -> '.join(p.name for p in chain + (path,))}).")
     data = read_yaml(path)
@@ -932,10 +933,10 @@ def _raw_scenario(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     parent_name = data.pop("extends", None)
     data.setdefault("name", path.stem)
     if parent_name is None:  # a root scenario starts from the calibrated parameters; its own fields win
-        return _merge(_nested(calibrated_values()), data)
+        return _merge(_nested(calibrated_values()), data) if calibrated else data
     if not isinstance(parent_name, str):
         raise UserError(f"{path}: field 'extends' must be the path or name of another scenario.")
-    parent = _raw_scenario(resolve_scenario_path(parent_name, relative_to=path), chain + (path,))
+    parent = _raw_scenario(resolve_scenario_path(parent_name, relative_to=path), chain + (path,), calibrated)
     parent.pop("description", None)
     return _merge(parent, data)
 
@@ -975,14 +976,17 @@ def parse_override(text: str) -> tuple[str, Any]:
     return path.strip(), parsed
 
 
-def load_scenario(name_or_path: str | Path, overrides: dict[str, Any] | None = None, labels: dict[str, str] | None = None) -> Scenario:
-    """Load, merge along ``extends``, apply dotted overrides and validate a scenario file.
+def load_scenario(
+    name_or_path: str | Path, overrides: dict[str, Any] | None = None, labels: dict[str, str] | None = None, calibrated: bool = True
+) -> Scenario:
+    """Load, merge along ``extends``, apply dotted overrides and validate a scenario file; ``calibrated``: start
+    from the adopted calibrated set (false: the schema's defaults, as the calibration itself does).
 
     The file is validated on its own first, so an error names the file when the file is
     wrong and the override (as ``labels`` says it was given, e.g. ``--months``) when that is.
     """
     path = resolve_scenario_path(name_or_path)
-    raw = _raw_scenario(path)
+    raw = _raw_scenario(path, calibrated=calibrated)
     scenario = _validate(raw, str(path))
     if not overrides:
         return scenario

@@ -3,9 +3,12 @@
 The targets are figures of today's Jämtland (the default scenario): visits per resident,
 the 3-day access share, the share with a doctor of their own, yearly switching, region
 spending per resident on primary care and in total, the concentration of cost in the
-costliest 10 %, the private share of visits and the few entries of recent years. The free
-parameters are those no source pins down (marked "assumption" in docs/parameters.md), each
-within a plausible range.
+costliest 10 % and the few entries of recent years. The free parameters are those no
+source pins down (marked "assumption" in docs/parameters.md), each within a plausible
+range. The private share of visits in Jämtland (10 %, 2015) is not a target: it is set by
+which centres of the region preset are private (7 of 26, in 2020), and a first fit that
+tried to reach it with the choice model's distance coefficient only drove that coefficient
+to its bound (docs/validation.md).
 
 The fit minimises the sum of squared misses, each in units of its tolerance, by SciPy's
 trust-region least squares on the parameters scaled to [0, 1]. Every evaluation runs the
@@ -65,7 +68,6 @@ PARAMETERS = (
     Parameter("market.access.wait_scale_days", 0.01, 0.3, "3-day access"),
     Parameter("behaviour.continuity.usual_team_share", 0.5, 0.98, "doctor of one's own"),
     Parameter("behaviour.choice.reconsider_per_month", 0.005, 0.06, "yearly switching"),
-    Parameter("behaviour.choice.distance_per_km", 0.04, 0.5, "private share of visits (the private centres are in villages)"),
     Parameter("market.hospital.direct_case_dispersion", 0.8, 2.2, "cost concentration"),
     Parameter("market.hospital.direct_case_sek", 15_000, 50_000, "spending per resident"),
     Parameter("market.costs.overhead_sek_per_listed", 500, 2_500, "primary-care spending (public centres' deficits)"),
@@ -78,7 +80,6 @@ TARGETS = (
     CalibrationTarget("named_doctor_share", 0.30, 0.03, "sweden.md 7: about 3 in 10 have a doctor of their own, 2024 (READ)"),
     CalibrationTarget("switching_per_year", 0.06, 0.01, "evidence.md E22: baseline switching about 6 % a period (DERIVED)"),
     CalibrationTarget("top10_cost_share", 0.70, 0.03, "sweden.md 4: the costliest 10 % carry 71 % in Denmark, 67 % in northern Norway (READ)"),
-    CalibrationTarget("private_share_of_visits", 0.10, 0.04, "sweden.md 1.3: private share of doctor visits in Jämtland 10 %, 2015 (READ)"),
     CalibrationTarget("cost_per_capita_sek", 27_300, 1_500, "sweden.md 4: regional health spending per resident, 2022, without drugs of the benefit scheme (DERIVED)"),
     CalibrationTarget("primary_care_share", 0.198, 0.015, "sweden.md 4: primary care's share of regional health spending, 2022 (DERIVED)"),
     CalibrationTarget("entries_per_year", 0.5, 0.5, "sweden.md 8: few new centres in recent years (READ); at most about one every two years in a region of 30", one_sided=True),
@@ -100,7 +101,7 @@ def outcomes(summary: dict[str, Any], months: int) -> dict[str, float]:
 
 def _evaluate(task: tuple[dict[str, float], int]) -> dict[str, float]:
     values, seed = task
-    scenario = load_scenario(SCENARIO, {**EVALUATION, **values, "seed": seed})
+    scenario = load_scenario(SCENARIO, {**EVALUATION, **values, "seed": seed}, calibrated=False)  # no value of an earlier fit leaks in
     from sim.runner import run
 
     return outcomes(run(scenario).summary, scenario.months)
