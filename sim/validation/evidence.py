@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from sim.risk import LIST_SIZES
-from sim.validation.settings import SettingRuns
+from sim.validation.settings import SWEDISH_POOL_SEK, SettingRuns
 
 DIRECTION, FIGURE, INPUT, NOT_EXPRESSED = "direction", "figure", "input", "not expressed"
 
@@ -184,8 +184,8 @@ def _e13(ev: Evidence) -> Finding:
 
 
 def _e14(ev: Evidence) -> Finding:
-    share = ev.runs.mean("fundholding-planned", "cost_hospital_per_capita_sek")
-    return Finding(f"step 6 (all planned care, emergencies with the region) is the elective scope; hospital spending {share:,.0f} SEK per resident", None)
+    hospital = ev.runs.mean("fundholding-planned", "cost_hospital_per_capita_sek")
+    return Finding(f"step 6 (all planned care, emergencies with the region) is the elective scope; hospital spending {hospital:,.0f} SEK per resident", None)
 
 
 # ------------------------------------------------------------------ pay for performance
@@ -199,7 +199,7 @@ def _performance_share(ev: Evidence, setting: str) -> float:
 
 def _e16(ev: Evidence) -> Finding:
     share = _performance_share(ev, "p4p-sweden")
-    return Finding(f"pool of {100:,} SEK per listed (3 % of the vårdpeng); clinics earn {100 * share:.1f} % of their revenue from it", None)
+    return Finding(f"pool of {SWEDISH_POOL_SEK:,} SEK per listed (3 % of the vårdpeng); clinics earn {100 * share:.1f} % of their revenue from it", None)
 
 
 def _e17(ev: Evidence) -> Finding:

@@ -49,10 +49,11 @@ def markdown(table: pd.DataFrame, evidence: Evidence) -> str:
         "| id | claim | literature | how the model is tested | model | result |",
         "|---|---|---|---|---|---|",
     ]
+    cell = lambda text: str(text).replace("|", "\\|")  # noqa: E731  (|q - q*| inside a table)
     for r in table.itertuples(index=False):
         setting = r.setting + (f" (tolerance: {r.tolerance})" if r.tolerance else "")
         verdict = f"**{r.result}**" if r.result.startswith("fail") else r.result
-        lines.append(f"| {r.id} | {r.claim} | {r.literature} | {setting} | {r.model} | {verdict} |")
+        lines.append(f"| {r.id} | {cell(r.claim)} | {cell(r.literature)} | {cell(setting)} | {cell(r.model)} | {verdict} |")
     size = "full size: the region presets, 3 reported years after a warm-up year" if evidence.full else "quick: 20,000 residents, 1 reported year; figures get no verdict"
     seeds = ", ".join(str(s) for s in evidence.runs.seeds)
     head = f"{len(TARGETS)} targets ({size}; seeds {seeds}): " + ", ".join(f"{n} {k}" for k, n in counts.items()) + "."

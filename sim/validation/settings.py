@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from sim.experiment import replication_seeds
 from sim.market import entry_prospects
@@ -108,9 +109,8 @@ class SettingRuns:
         pairs = zip(self.runs[base], self.runs[variant])
         return float(np.mean([v["summary"][outcome] / b["summary"][outcome] - 1 for b, v in pairs]))
 
-    def clinic_years(self, name: str):
-        import pandas as pd
-
+    def clinic_years(self, name: str) -> pd.DataFrame:
+        """The clinic-years of a setting's runs, all seeds together."""
         return pd.concat([pd.DataFrame(r["clinic_years"]) for r in self.runs[name]], ignore_index=True)
 
 
