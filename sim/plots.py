@@ -339,7 +339,7 @@ def calibration_plot(table: pd.DataFrame, path: Path) -> Path:
     for column, look in (("before", {"marker": "o", "mfc": "none", "color": "grey"}), ("model", {"marker": "o", "color": "tab:blue"})):
         misses = (table[column] - table["value"]) / table["tolerance"]
         ax.plot(misses, y, ls="none", label="before the fit" if column == "before" else "calibrated", **look)
-    ax.set_yticks(y, [f"{t} ({v:,.3g})" for t, v in zip(table["target"], table["value"])])
+    ax.set_yticks(y, [f"{t} ({v:,.0f})" if abs(v) >= 100 else f"{t} ({v:.3g})" for t, v in zip(table["target"], table["value"])])
     ax.set_xlabel("Model minus Swedish figure, in tolerances")
     ax.grid(alpha=0.3, axis="x")
     ax.legend(fontsize=8, loc="lower right")

@@ -58,10 +58,26 @@ def write_page(page: Path, validation_dir: Path, robustness_dir: Path | None) ->
         parts += ["No calibrated set is adopted yet: the scenarios run on the schema's defaults.", ""]
     parts += ["## Robustness of the payment-rule ranking", ""]
     if robustness_dir is not None:
-        parts += [(robustness_dir / "ranking.md").read_text(encoding="utf-8")]
+        parts += [_answer(pd.read_csv(robustness_dir / "ranking-pairs.csv")), "", (robustness_dir / "ranking.md").read_text(encoding="utf-8")]
         if (robustness_dir / "sensitivity.md").exists():
             parts += ["", (robustness_dir / "sensitivity.md").read_text(encoding="utf-8")]
     else:
         parts += ["Not run with this page: sweep `experiments/robustness.yaml` and pass its folder as `--robustness`."]
     page.write_text("\n".join(parts) + "\n", encoding="utf-8")
     return page
+
+
+def _answer(pairs: pd.DataFrame) -> str:
+    """The robustness question answered in words: which orders of rules hold at every design point, which turn."""
+    holds = pairs[pairs["share_holds"] == 1]
+    turns = pairs[pairs["share_holds"] < 1]
+    text = [f"**Answer.** Of {len(pairs)} ordered pairs of rules (by outcome), {len(holds)} keep their order at every design point."]
+    if len(turns):
+        largest = pairs.groupby("outcome")["mean_gap"].apply(lambda g: g.abs().max())
+        listed = "; ".join(
+            f"{r.lower} below {r.higher} on {r.outcome} at {100 * r.share_holds:.0f} % of points "
+            f"(mean gap {r.mean_gap:+.3g}, {100 * abs(r.mean_gap) / largest[r.outcome]:.0f} % of the largest gap on that outcome)"
+            for r in turns.itertuples()
+        )
+        text.append(f"The order turns for: {listed}.")
+    return " ".join(text)
