@@ -29,6 +29,14 @@ MARKET_OUTCOMES = (
 )
 
 
+def area_cni_index(model) -> np.ndarray:
+    """Each area's mean Care Need Index score over the region's mean (above 1: more need than the region)."""
+    pop = model.population
+    score = pop.cni_score.astype(np.float64)
+    areas = len(model.geography.area_names)
+    return np.bincount(pop.area, weights=score, minlength=areas) / np.maximum(np.bincount(pop.area, minlength=areas), 1) / score.mean()
+
+
 def market_outcomes(model, clinic_years: pd.DataFrame) -> dict[str, float | None]:
     """The market outcomes of a finished run (MARKET_OUTCOMES); docs/outputs.md defines each."""
     pop, geo = model.population, model.geography
@@ -58,9 +66,8 @@ def market_outcomes(model, clinic_years: pd.DataFrame) -> dict[str, float | None
         out["risk_selection_index"] = out["selection_effort_mean"] = None
     entrants = [c for c in model.clinics if c.opened_month is not None]
     if entrants:
-        score = pop.cni_score.astype(np.float64)
-        area_score = np.bincount(pop.area, weights=score, minlength=len(geo.area_names)) / np.maximum(area_residents, 1)
-        out["entrant_area_cni_index"] = float(np.mean([area_score[c.area] for c in entrants]) / score.mean())
+        index = area_cni_index(model)
+        out["entrant_area_cni_index"] = float(np.mean([index[c.area] for c in entrants]))
     else:
         out["entrant_area_cni_index"] = None
     top, bottom = pop.income_quintile == 4, pop.income_quintile == 0

@@ -16,6 +16,7 @@ import pandas as pd
 
 from sim.experiment import replication_seeds
 from sim.market import entry_prospects
+from sim.market_outcomes import area_cni_index
 from sim.model import CareMarket
 from sim.runner import run
 from sim.scenario import load_scenario
@@ -76,11 +77,8 @@ def _measure(task: tuple[str, dict[str, Any], int, bool]) -> dict[str, Any]:
     if prospects:
         model = CareMarket(scenario)
         model.run()
-        found = entry_prospects(model)
-        pop, geo = model.population, model.geography
-        score = np.bincount(pop.area, weights=pop.cni_score.astype(np.float64), minlength=len(geo.area_names))
-        residents = np.bincount(pop.area, minlength=len(geo.area_names))
-        return {"prospects": {"margin": found["margin"], "cni_index": score / np.maximum(residents, 1) / pop.cni_score.mean(), "threshold": scenario.market.entry.profit_threshold}}
+        margin = entry_prospects(model)["margin"]
+        return {"prospects": {"margin": margin, "cni_index": area_cni_index(model), "threshold": scenario.market.entry.profit_threshold}}
     result = run(scenario)
     ages = result.by_group[result.by_group["group_by"] == "age_group"]
     years = result.clinic_years
