@@ -47,11 +47,22 @@ def test_exception_reporting_inflates_reported_achievement_with_the_money_at_sta
         return cy[(cy["owner"] != "digital") & (cy["months"] == 12)]
 
     big, tiny = years(2000), years(20)
-    assert (big["followup_reported"] >= big["followup_true"] - 1e-12).all()
     assert (big["followup_reported"] - big["followup_true"]).mean() > 0
     assert big["followup_excepted_share"].mean() > tiny["followup_excepted_share"].mean()
     legitimate = small("pay-for-performance").rulebook.pay_for_performance.exceptions.legitimate_share
     assert tiny["followup_excepted_share"].mean() == pytest.approx(legitimate, abs=0.02)  # with little money only the legitimate ones
+
+
+def test_clinics_stop_at_the_indicator_target_where_the_money_stops():
+    """Pay stops at the target, so a large pool brings clinics up to it, not past it."""
+
+    def followup(target):
+        values = {"rulebook.pay_for_performance.pool_sek_per_listed": 2000, "rulebook.pay_for_performance.chronic_followup.target": target}
+        cy = run(small("pay-for-performance", **values)).clinic_years
+        return cy[(cy["owner"] != "digital") & (cy["months"] == 12)]["followup_true"].median()
+
+    lower, higher = followup(0.9), followup(0.95)
+    assert lower == pytest.approx(0.9, abs=0.02) and higher == pytest.approx(0.95, abs=0.02)
 
 
 def test_without_exception_reporting_reported_is_true_achievement():

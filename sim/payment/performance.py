@@ -4,7 +4,9 @@ Each indicator pays its share of the pool in proportion to achievement between a
 and a target. Only what is measured is rewarded: the chronic follow-up indicator counts
 episodes of residents with chronic conditions that got at least guideline care (q >= q*),
 so the physician earns the indicator's marginal value on exactly those episodes and
-nothing on the others. Access (3-day assessment) and continuity are measured for the
+nothing on the others. The money stops at the target: a clinic reads its achievement so far
+this year (as practices follow their indicator dashboards) and one more compliant episode
+is worth nothing once it has reached the target. Access (3-day assessment) and continuity are measured for the
 clinic as a whole.
 
 Exception reporting (the UK QOF, evidence.md E17, E18): where allowed, a clinic removes
@@ -35,7 +37,7 @@ class PayForPerformance(PaymentRule):
     def __init__(self, params: Params):
         self.params = params
         self.planned_year = -1
-        self.reported = np.zeros(0)  # each clinic's last reported follow-up achievement (the indicator's target before any)
+        self.reported = np.zeros(0)  # each clinic's last reported follow-up achievement (the floor before any)
         self._reset(0)
 
     COUNTS = ("contacts", "assessed_3day", "measured", "compliant", "excepted", "compliant_excepted", "listed_months")
@@ -50,7 +52,7 @@ class PayForPerformance(PaymentRule):
             for name in self.COUNTS:
                 setattr(self, name, np.concatenate([getattr(self, name), np.zeros(pad)]))
         if len(self.reported) < n:
-            self.reported = np.concatenate([self.reported, np.full(n - len(self.reported), self.params.chronic_followup.target)])
+            self.reported = np.concatenate([self.reported, np.full(n - len(self.reported), self.params.chronic_followup.floor)])
 
     def _bonus_per_episode(self, market) -> np.ndarray:
         """The chronic indicator's marginal value of one more compliant episode, SEK, per clinic.
@@ -69,6 +71,18 @@ class PayForPerformance(PaymentRule):
             self.planned_year = market.year
         return self.per_episode
 
+    def _so_far(self, n: int) -> np.ndarray:
+        """Each clinic's reported follow-up achievement this year so far (last year's before any episode)."""
+        self._grow(n)
+        counted = self.measured[:n] - self.excepted[:n]
+        met = self.compliant[:n] - self.compliant_excepted[:n]
+        return np.where(counted > 0, met / np.maximum(counted, 1), self.reported[:n])
+
+    def _marginal_value(self, market) -> np.ndarray:
+        """SEK per compliant episode, per clinic: the indicator's marginal value while the clinic is below its target."""
+        n = market.n_providers
+        return np.where(self._so_far(n) < self.params.chronic_followup.target, self._bonus_per_episode(market)[:n], 0.0)
+
     def _measured(self, market, ep) -> np.ndarray:
         return (ep.channel == CLINIC) & (market.population.conditions[ep.row] > 0)
 
@@ -78,14 +92,15 @@ class PayForPerformance(PaymentRule):
         if not x.enabled:
             return np.zeros(len(ep), dtype=bool)
         provider = np.where(measured, ep.provider, 0)
-        gain = self._bonus_per_episode(market)[provider] * self.reported[provider]  # SEK: one failure fewer in the ratio
+        so_far = self._so_far(market.n_providers)
+        gain = self._marginal_value(market)[provider] * so_far[provider]  # SEK: one failure fewer in the ratio
         gamed = ~compliant & (gain > ep.a * x.cost_sek)
         return measured & ((ep.u["exception"] < x.legitimate_share) | gamed)
 
     def bonus(self, market, ep):
         if self.params.scale == 0:
             return None
-        per_episode = self._bonus_per_episode(market)
+        per_episode = self._marginal_value(market)
         measured = self._measured(market, ep)
         return np.where(measured, per_episode[np.where(measured, ep.provider, 0)], 0.0), ep.q_star
 
