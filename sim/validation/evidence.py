@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from sim.risk import LIST_SIZES
-from sim.validation.settings import SWEDISH_POOL_SEK, SettingRuns
+from sim.validation.settings import SWEDISH_POOL_SEK, UK_PATIENT_LIMIT_SEK, SettingRuns
 
 DIRECTION, FIGURE, INPUT, NOT_EXPRESSED = "direction", "figure", "input", "not expressed"
 
@@ -178,13 +178,18 @@ def _e12(ev: Evidence) -> Finding:
 
 
 def _e13(ev: Evidence) -> Finding:
-    planned, full = _smallest_safe(ev, "fundholding-planned"), _smallest_safe(ev, "fundholding-full")
-    ok = planned <= full and (_within(planned, 3_000, 20_000, ev) is not False)
-    return Finding(f"smallest safe list, planned care only: {planned:,.0f}; all care: {full:,.0f}", ok)
+    uk, full = _smallest_safe(ev, "fundholding-uk"), _smallest_safe(ev, "fundholding-full")
+    ok = uk <= full and (_within(uk, 3_000, 20_000, ev) is not False)
+    p = ev.runs.mean("fundholding-uk", "p_deficit_over_5pct[list_size=10000]")
+    text = (
+        f"smallest safe list, planned care with a {UK_PATIENT_LIMIT_SEK:,} SEK per-patient limit: {uk:,.0f} "
+        f"(deficit over 5 % at 10,000: {100 * p:.2f} % of years); all care, no limit: {full:,.0f}"
+    )
+    return Finding(text, ok)
 
 
 def _e14(ev: Evidence) -> Finding:
-    hospital = ev.runs.mean("fundholding-planned", "cost_hospital_per_capita_sek")
+    hospital = ev.runs.mean("fundholding-uk", "cost_hospital_per_capita_sek")
     return Finding(f"step 6 (all planned care, emergencies with the region) is the elective scope; hospital spending {hospital:,.0f} SEK per resident", None)
 
 
@@ -208,11 +213,12 @@ def _e17(ev: Evidence) -> Finding:
     share = _performance_share(ev, "p4p-uk")
     achieved = years["followup_reported"].median()
     excepted = years["followup_excepted_share"].median()
-    effect = np.polyfit(years["followup_excepted_share"], years["followup_reported"] - years["followup_true"], 1)[0] if len(years) > 2 else np.nan
+    # Doran et al. 2006: reported achievement regressed on the exception rate across practices
+    effect = np.polyfit(years["followup_excepted_share"], years["followup_reported"], 1)[0] if len(years) > 2 else np.nan
     ok = [_within(share, 0.20, 0.30, ev), _within(achieved, 0.784, 0.884, ev), _within(excepted, 0.03, 0.08, ev), _within(effect, 0.1, 0.5, ev)]
     text = (
         f"P4P {100 * share:.0f} % of revenue; median reported achievement {100 * achieved:.1f} %; median excepted {100 * excepted:.1f} %; "
-        f"+1 point of exceptions: {effect:+.2f} points of reported over true achievement"
+        f"+1 point of exceptions: {effect:+.2f} points of reported achievement across clinic-years"
     )
     return Finding(text, None if None in ok else all(ok))
 
@@ -302,7 +308,7 @@ TARGETS = (
         settings=("fee-for-service", "mixed"),
         check=_e7,
     ),
-    Target("E8", "physicians not paid FFS see fewer patients", "15-31 % fewer visits", FIGURE, "FFS to capitation on the default region, same seeds", tolerance="-31 % to -15 %", settings=("fee-for-service", "capitation"), check=_e8),
+    Target("E8", "physicians not paid FFS see fewer patients", "15-31 % fewer visits", FIGURE, "FFS to capitation on the default region, same seeds (calibration target: it sets the value of a needed visit; E7 is the out-of-sample check of the same response)", tolerance="-31 % to -15 %", settings=("fee-for-service", "capitation"), check=_e8),
     Target("E9", "capitated visits are shorter", "-1.14 minutes per visit", NOT_EXPRESSED, "visits are units of fixed length; the model has no visit duration"),
     Target(
         "E10",
@@ -329,12 +335,13 @@ TARGETS = (
         "UK fundholding admitted practices from a minimum list size",
         "10,000 (7,000 in England 1993, 6,000 in Scotland 1994), elective care only",
         FIGURE,
-        "planned-care fundholding (step 6) against full (step 7)",
-        tolerance="planned-care list no larger than full; 3,000-20,000",
-        settings=("fundholding-planned", "fundholding-full"),
+        "the UK rule: planned-care fundholding (step 6) with the region paying each resident's costs above £6,000 a year "
+        "(SI 1994/640; 125,000 SEK in 2020 money), against full fundholding (step 7) without a limit",
+        tolerance="UK-rule list no larger than full; 3,000-20,000",
+        settings=("fundholding-uk", "fundholding-full"),
         check=_e13,
     ),
-    Target("E14", "fundholding covered elective care only, not emergencies", "scope", INPUT, "the scope of step 6 (a rule)", settings=("fundholding-planned",), check=_e14),
+    Target("E14", "fundholding covered elective care only, not emergencies", "scope", INPUT, "the scope of step 6 (a rule)", settings=("fundholding-uk",), check=_e14),
     Target("E15", "budgets set from the year before entry invite inflated activity", "direction", NOT_EXPRESSED, "clinics do not anticipate how their budget will be set: behaviour in the reference (warm-up) year is the status quo"),
     Target("E16", "Swedish goal-related payment is a small share", "about 3 % (2-5 %) of the vårdpeng", INPUT, "a pool of 3 % of the vårdpeng on today's rulebook", settings=("p4p-sweden",), check=_e16),
     Target(

@@ -34,6 +34,11 @@ UK = {
     "rulebook.pay_for_performance.exceptions.enabled": True,
 }
 EXCEPTIONS = {"rulebook.pay_for_performance.exceptions.enabled": True}
+#: UK fundholding's per-patient limit: the health authority paid a patient's costs above
+#: £6,000 a year (£5,000 until 1994; SI 1994/640, amending reg. 21 of the NHS Fund-holding
+#: Practices Regulations 1993). In 2020 money: £6,000 x about 1.75 (UK CPI 1994-2020,
+#: RECALLED) x about 11.8 SEK/£ (2020, RECALLED), about 125,000 SEK per resident and year.
+UK_PATIENT_LIMIT_SEK = 125_000
 URBAN = {"population.region": "stockholm"}
 
 
@@ -56,7 +61,7 @@ SETTINGS = {
     ),
     "p4p-uk": Setting("pay-for-performance", UK),
     "fundholding-full": Setting("fundholding-step-7"),
-    "fundholding-planned": Setting("fundholding-step-6"),
+    "fundholding-uk": Setting("fundholding-step-6", {"rulebook.fundholding.stop_loss_sek": UK_PATIENT_LIMIT_SEK, "rulebook.fundholding.stop_loss_share": 1.0}),
     "urban": Setting("jamtland-2020", URBAN),
     "urban-age-only": Setting("jamtland-2020", {**URBAN, "rulebook.capitation.cni_share": 0.0}, prospects=True),
     "urban-cni-50": Setting("jamtland-2020", {**URBAN, "rulebook.capitation.cni_share": 0.5}, prospects=True),
