@@ -111,7 +111,7 @@ def _fake_model(task):
     """A cheap stand-in for a simulation: each target moves with one parameter."""
     values, seed = task
     x = calibration.to_unit(values)
-    return {t.name: t.value + t.tolerance * 4 * (x[i] - 0.3) for i, t in enumerate(calibration.TARGETS)}
+    return {t.name: t.value + t.tolerance * 4 * (x[i % len(x)] - 0.3) for i, t in enumerate(calibration.TARGETS)}
 
 
 def test_calibration_fits_and_resumes_without_rerunning(tmp_path, monkeypatch):
