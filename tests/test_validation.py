@@ -62,7 +62,8 @@ def test_clinics_stop_at_the_indicator_target_where_the_money_stops():
         return cy[(cy["owner"] != "digital") & (cy["months"] == 12)]["followup_true"].median()
 
     lower, higher = followup(0.9), followup(0.95)
-    assert lower == pytest.approx(0.9, abs=0.02) and higher == pytest.approx(0.95, abs=0.02)
+    assert lower <= 0.9 + 0.01 and higher <= 0.95 + 0.01  # not past the target
+    assert higher > lower + 0.01  # a higher target brings achievement up with it
 
 
 def test_without_exception_reporting_reported_is_true_achievement():

@@ -78,10 +78,9 @@ class PayForPerformance(PaymentRule):
         met = self.compliant[:n] - self.compliant_excepted[:n]
         return np.where(counted > 0, met / np.maximum(counted, 1), self.reported[:n])
 
-    def _marginal_value(self, market) -> np.ndarray:
+    def _marginal_value(self, market, so_far: np.ndarray) -> np.ndarray:
         """SEK per compliant episode, per clinic: the indicator's marginal value while the clinic is below its target."""
-        n = market.n_providers
-        return np.where(self._so_far(n) < self.params.chronic_followup.target, self._bonus_per_episode(market)[:n], 0.0)
+        return np.where(so_far < self.params.chronic_followup.target, self._bonus_per_episode(market)[: len(so_far)], 0.0)
 
     def _measured(self, market, ep) -> np.ndarray:
         return (ep.channel == CLINIC) & (market.population.conditions[ep.row] > 0)
@@ -93,14 +92,14 @@ class PayForPerformance(PaymentRule):
             return np.zeros(len(ep), dtype=bool)
         provider = np.where(measured, ep.provider, 0)
         so_far = self._so_far(market.n_providers)
-        gain = self._marginal_value(market)[provider] * so_far[provider]  # SEK: one failure fewer in the ratio
+        gain = self._marginal_value(market, so_far)[provider] * so_far[provider]  # SEK: one failure fewer in the ratio
         gamed = ~compliant & (gain > ep.a * x.cost_sek)
         return measured & ((ep.u["exception"] < x.legitimate_share) | gamed)
 
     def bonus(self, market, ep):
         if self.params.scale == 0:
             return None
-        per_episode = self._marginal_value(market)
+        per_episode = self._marginal_value(market, self._so_far(market.n_providers))
         measured = self._measured(market, ep)
         return np.where(measured, per_episode[np.where(measured, ep.provider, 0)], 0.0), ep.q_star
 
