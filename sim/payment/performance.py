@@ -6,8 +6,8 @@ episodes of residents with chronic conditions that got at least guideline care (
 so the physician earns the indicator's marginal value on exactly those episodes and
 nothing on the others. The money stops at the target: a clinic reads its achievement so far
 this year (as practices follow their indicator dashboards) and one more compliant episode
-is worth nothing once it has reached the target. Access (3-day assessment) and continuity are measured for the
-clinic as a whole.
+is worth nothing once it has reached the target. Access (3-day assessment) and continuity
+are measured for the clinic as a whole.
 
 Exception reporting (the UK QOF, evidence.md E17, E18): where allowed, a clinic removes
 patients from the follow-up indicator's denominator. Some exceptions are legitimate and
