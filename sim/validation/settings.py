@@ -44,7 +44,8 @@ URBAN = {"population.region": "stockholm"}
 
 @dataclass(frozen=True)
 class Setting:
-    """A built-in scenario with fields changed; ``prospects``: also read the entry prospects after the run."""
+    """A built-in scenario with fields changed; ``prospects``: read the entry prospects when the reported period
+    starts and the areas where clinics open, instead of the run's outcomes."""
 
     scenario: str
     values: dict[str, Any] = field(default_factory=dict)
@@ -76,14 +77,18 @@ CLINIC_COLUMNS = ("owner", "area_type", "months", "listed", "revenue_sek", "perf
 
 
 def _measure(task: tuple[str, dict[str, Any], int, bool]) -> dict[str, Any]:
-    """Run one setting on one seed; keep the summary, visits by age group, clinic-years and entry prospects."""
+    """Run one setting on one seed; keep the summary, visits by age group and clinic-years, or the entry prospects."""
     name, values, seed, prospects = task
     scenario = load_scenario(SETTINGS[name].scenario, {**values, "seed": seed})
-    if prospects:
+    if prospects:  # the profitability map when the reported period starts, then where clinics actually opened
         model = CareMarket(scenario)
-        model.run()
+        model.run(scenario.warmup_months)
+        cni = area_cni_index(model)
         margin = entry_prospects(model)["margin"]
-        return {"prospects": {"margin": margin, "cni_index": area_cni_index(model), "threshold": scenario.market.entry.profit_threshold}}
+        residents = np.bincount(model.population.area, minlength=len(cni))
+        model.run()
+        entered = cni[[model.clinic_area[clinic] for _, clinic in model.entries]]
+        return {"prospects": {"margin": margin, "cni_index": cni, "residents": residents, "entry_cni_index": entered}}
     result = run(scenario)
     ages = result.by_group[result.by_group["group_by"] == "age_group"]
     years = result.clinic_years
