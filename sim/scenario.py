@@ -189,7 +189,7 @@ class Staffing(Section):
         description="Share of GP posts a clinic cannot fill with permanent staff, by area type; filled with hired GPs.",
     )
     target_utilisation: float = Field(
-        0.955, gt=0.3, le=1.2, description="Expected demand over capacity that a clinic staffs for each year (assumption, calibrated toward 81 % assessed within 3 days, sweden.md 8)."
+        0.955, gt=0.3, le=1.2, description="Expected demand over capacity that a clinic staffs for each year (assumption; calibrated with the wait scale to 81 % assessed within 3 days, sweden.md 8, and to primary care's share of spending, sweden.md 4)."
     )
     margin_response: float = Field(
         0.5,

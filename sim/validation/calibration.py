@@ -72,6 +72,7 @@ class CalibrationTarget:
 PARAMETERS = (
     Parameter("population.needs.q_star_median", 1.1, 2.4, "visits per resident"),
     Parameter("market.access.wait_scale_days", 0.01, 0.3, "3-day access"),
+    Parameter("market.staffing.target_utilisation", 0.8, 1.0, "3-day access against primary-care spending (staff per visit)"),
     Parameter("behaviour.continuity.usual_team_share", 0.5, 0.98, "doctor of one's own"),
     Parameter("behaviour.choice.reconsider_per_month", 0.005, 0.06, "yearly switching"),
     Parameter("market.hospital.direct_case_dispersion", 0.8, 2.2, "cost concentration"),

@@ -129,9 +129,12 @@ def efficient_fees(scenario: Scenario, step_sek: float = 5.0) -> pd.DataFrame:
     grid = np.arange(0, Q_MAX + 1, dtype=np.float64)
     net = benefit(grid[:, None], q_star[None, :], lab.value_sek) - lab.cost_sek * grid[:, None]
     efficient = grid[net.argmax(axis=0)]
-    fees = np.arange(-3 * lab.cost_sek, 3 * lab.cost_sek, step_sek)
+    weights = sorted(set(altruism_weights(scenario.behaviour.altruism)[0]))
+    # a grid in whole steps, and each analytic fee itself: where a patient type's efficient q is a tie, the
+    # band of fees giving it can start exactly at the analytic fee, which a grid alone may step over
+    fees = np.union1d(step_sek * np.arange(np.floor(-3 * lab.cost_sek / step_sek), np.ceil(3 * lab.cost_sek / step_sek)), [(1 - a) * lab.cost_sek for a in weights])
     rows = []
-    for a in sorted(set(altruism_weights(scenario.behaviour.altruism)[0])):
+    for a in weights:
         q = choose_quantity(q_star[None, :], a, lab.value_sek, (fees - lab.cost_sek)[:, None], 0, Q_MAX)
         deviation = np.abs(q - efficient[None, :]).sum(axis=1)
         best = fees[deviation == deviation.min()]
