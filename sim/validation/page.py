@@ -53,6 +53,12 @@ def write_page(page: Path, validation_dir: Path, robustness_dir: Path | None) ->
             fit_markdown(CALIBRATED),
             "![Calibration fit](figures/calibration_fit.png)",
             "",
+            "Not fitted, and why: visits by age (sweden.md 2 gives no Swedish rates by age, only that the oldest use the most "
+            "physical primary care; the age profile of need stays an assumption shaped like the Jämtland age weights); the private "
+            "share of visits in Jämtland (10 %, 2015), which is set by which centres of the region preset are private (a first fit "
+            "that tried to reach it moved only the choice model's distance coefficient, to its bound); need by morbidity and the "
+            "choice model's distance and wait coefficients (no Swedish figure identifies them apart from the targets above).",
+            "",
         ]
     else:
         parts += ["No calibrated set is adopted yet: the scenarios run on the schema's defaults.", ""]

@@ -77,7 +77,7 @@ CLINIC_COLUMNS = ("owner", "area_type", "months", "listed", "revenue_sek", "perf
 
 
 def _measure(task: tuple[str, dict[str, Any], int, bool]) -> dict[str, Any]:
-    """Run one setting on one seed; keep the summary, visits by age group and clinic-years, or the entry prospects."""
+    """Run one setting on one seed; keep the summary and clinic-years, or the entry prospects."""
     name, values, seed, prospects = task
     scenario = load_scenario(SETTINGS[name].scenario, {**values, "seed": seed})
     if prospects:  # the profitability map when the reported period starts, then where clinics actually opened
@@ -90,11 +90,9 @@ def _measure(task: tuple[str, dict[str, Any], int, bool]) -> dict[str, Any]:
         entered = cni[[model.clinic_area[clinic] for _, clinic in model.entries]]
         return {"prospects": {"margin": margin, "cni_index": cni, "residents": residents, "entry_cni_index": entered}}
     result = run(scenario)
-    ages = result.by_group[result.by_group["group_by"] == "age_group"]
     years = result.clinic_years
     return {
         "summary": result.summary,
-        "visits_by_age": dict(zip(ages["group"], ages["visits_per_capita"])),
         "clinic_years": years[years["months"] == 12][list(CLINIC_COLUMNS)].to_dict("list") if len(years) else {},
     }
 
