@@ -40,10 +40,13 @@ def default_baseline(manifest: dict) -> str:
 
 def references(manifest: dict, baseline: str) -> dict[str, str]:
     """Each variant's reference: the variant with the baseline's rulebook (its scenario or named variant) and this
-    variant's values of every other factor (e.g. the same region), where the experiment has one; else the baseline."""
+    variant's values of every other factor (e.g. the same region), where the experiment has one; else the baseline.
+    An experiment whose factors are all rule fields (no scenario or named variant) compares every variant with the baseline."""
     variants = {v["label"]: v["values"] for v in manifest["plan"]["variants"]}
     treatment = ("scenario", "named_variant")
     base = variants.get(baseline, {})
+    if not any(k in base for k in treatment):
+        return {label: baseline for label in variants}
     out = {}
     for label, values in variants.items():
         wanted = {k: v for k, v in values.items() if k not in treatment} | {k: v for k, v in base.items() if k in treatment}

@@ -188,3 +188,11 @@ def test_each_variant_is_compared_with_the_baseline_rulebook_on_its_own_region()
     }
     manifest = {"plan": {"variants": [{"label": label, "values": {"scenario": s, "population.region": r}} for (s, r), label in labels.items()]}}
     assert references(manifest, "a") == {"a": "a", "b": "b", "c": "a", "d": "b"}
+
+
+def test_an_experiment_of_rule_fields_only_compares_every_variant_with_the_baseline():
+    from sim.compare import references
+
+    values = [{"rulebook.fundholding.stop_loss_sek": s, "rulebook.fundholding.risk_adjustment": r} for r in ("age_sex_cni", "age_sex") for s in (None, 100_000)]
+    manifest = {"plan": {"variants": [{"label": str(i), "values": v} for i, v in enumerate(values)]}}
+    assert references(manifest, "0") == {"0": "0", "1": "0", "2": "0", "3": "0"}
