@@ -305,7 +305,7 @@ TARGETS = (
         DIRECTION,
         "standard patients: each physician compares a x benefit + profit under FFS and under CAP paying the same at need",
         check=_e5,
-        known_gap="The choice turns on the lump sum against the fee, which evidence.md does not give. With a lump sum that pays what FFS pays at need, and the simulator's money (a visit's cost, 680 SEK, exceeds the FFS margin, 265 SEK), withholding a service gains a profit-minded physician more than adding one, so they choose capitation.",
+        known_gap="The choice turns on the lump sum against the fee, which evidence.md does not give. With a lump sum that pays what FFS pays at need, and the simulator's money (a visit's cost, about 680 SEK, exceeds the FFS margin, about 270 SEK), withholding a service gains a profit-minded physician more than adding one, so they choose capitation.",
     ),
     Target("E6", "the efficient fee is (1 - alpha) times marginal cost; no single fee is efficient", "analytic", DIRECTION, "standard patients: fee search through the treatment code", check=_e6),
     Target(
