@@ -113,14 +113,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     from sim.experiment import load_experiment
     from sim.store import check_writable
-    from sim.sweep import sweep
+    from sim.sweep import MANIFEST, sweep
 
     plan = load_experiment(args.experiment)
     if args.workers is not None and args.workers < 1:
         raise UserError(f"--workers {args.workers}: give 1 or more.")
     out = Path(args.out) if args.out else Path("results") / plan.experiment.name
     if not args.resume:
-        check_writable(out)
+        check_writable(out, marker=MANIFEST)
     print(f"{plan.experiment.name}: {len(plan.variants)} variants x {len(plan.seeds)} replications = {plan.runs} runs", file=sys.stderr)
     with tqdm(total=plan.runs, desc=plan.experiment.name, unit="run", file=sys.stderr, disable=args.quiet) as bar:
 

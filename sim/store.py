@@ -87,12 +87,13 @@ def summary_document(result: RunResult) -> dict[str, Any]:
 RUN_MARKER = "manifest.json"  # a folder with this file holds a run and may be replaced by another
 
 
-def check_writable(out: Path) -> None:
-    """Refuse, before any work, a results folder that cannot be written or holds something other than a run."""
+def check_writable(out: Path, marker: str = RUN_MARKER) -> None:
+    """Refuse, before any work, a results folder that cannot be written or holds something other than a run
+    (a folder with ``marker``: a sweep's folder holds ``sweep.json``, and the sweep says what to do with it)."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out}: is a file; give a folder for the run's results.")
-    if out.is_dir() and any(out.iterdir()) and not (out / RUN_MARKER).is_file():
+    if out.is_dir() and any(out.iterdir()) and not (out / marker).is_file():
         raise UserError(f"--out {out}: holds files that are not a vardval run; give an empty or new folder.")
     try:  # a probe where the run will be staged
         out.parent.mkdir(parents=True, exist_ok=True)

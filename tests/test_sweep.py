@@ -175,6 +175,9 @@ def test_sweep_compare_and_report_from_the_command_line(tmp_path):
         assert part in page
     wrong = subprocess.run([*cli, "compare", str(out), "--baseline", "nothing"], capture_output=True, text=True)
     assert wrong.returncode == 2 and "--baseline 'nothing'" in wrong.stderr
+    # the same sweep again into its own folder, now holding the comparison and the report too: told how to go on
+    again = subprocess.run([*cli, "sweep", str(path), "--out", str(out), "--quiet"], capture_output=True, text=True)
+    assert again.returncode == 2 and "already holds a sweep; continue it with --resume" in again.stderr
 
 
 def test_each_variant_is_compared_with_the_baseline_rulebook_on_its_own_region():
