@@ -159,3 +159,14 @@ def test_ranking_reports_how_often_the_order_of_rules_holds(tmp_path):
     over = rankings.set_index("outcome").loc["overtreatment_rate"]
     assert over["usual_ranking"] == "jamtland-2020 < fee-for-service" and over["share_same_ranking"] == 1.0
     assert (out / "ranking.md").exists()
+
+
+def test_a_failing_target_says_what_its_failure_comes_from_and_a_passing_one_does_not():
+    from sim.validation.evidence import FIGURE, Finding, Target, evaluate
+
+    def target(passed: bool) -> Target:
+        return Target("E0", "a claim", "a figure", FIGURE, "a setting", check=lambda ev: Finding("the model's figure", passed), on_failure="the reason")
+
+    failing, passing = evaluate(None, [target(False)]), evaluate(None, [target(True)])
+    assert failing.loc[0, "result"] == "fail" and failing.loc[0, "on_failure"] == "the reason"
+    assert passing.loc[0, "result"] == "pass" and passing.loc[0, "on_failure"] == ""

@@ -12,7 +12,9 @@ figure and a verdict:
 
 A target the model is known to miss carries ``known_gap``, the reason: its failure is
 shown as ``fail (known gap)`` and does not fail the run, so that a new failure stands out;
-if it starts to pass, the verdict says so.
+if it starts to pass, the verdict says so. A target that fails for a reason that is
+understood but not excused carries ``on_failure``: shown with the failure, which still
+fails the run.
 
 Directions are tested at every size (``vardval validate --quick`` fails if one breaks);
 figures need the full-size runs, so ``--quick`` reports them without a verdict.
@@ -65,6 +67,7 @@ class Target:
     settings: tuple[str, ...] = ()  # sim.validation.settings.SETTINGS it needs
     check: Callable[[Evidence], Finding] | None = None
     known_gap: str = ""  # why the model is known to disagree: its failure is reported but does not fail the run
+    on_failure: str = ""  # what a failure is known to come from: shown when it fails, and it still fails the run
 
 
 def _pct(x: float, digits: int = 1) -> str:
@@ -207,18 +210,28 @@ def _e16(ev: Evidence) -> Finding:
     return Finding(f"pool of {SWEDISH_POOL_SEK:,} SEK per listed (3 % of the vårdpeng); clinics earn {100 * share:.1f} % of their revenue from it", None)
 
 
+def _exception_effect(years: pd.DataFrame) -> float:
+    """Points of reported achievement per point of exceptions across clinic-years, conditional on the practice's
+    size, list per GP and setting, as Doran et al. (2006) regressed achievement on exceptions with practice and
+    population characteristics (the model has no GP age or training; the area type stands in for deprivation)."""
+    settings = pd.get_dummies(years["area_type"], drop_first=True, dtype=float)
+    x = np.column_stack([np.ones(len(years)), years["followup_excepted_share"], np.log(years["listed"]), years["listed"] / years["gp_fte"] / 1000, settings])
+    if len(years) <= x.shape[1]:
+        return np.nan
+    return float(np.linalg.lstsq(x, years["followup_reported"].to_numpy(), rcond=None)[0][1])
+
+
 def _e17(ev: Evidence) -> Finding:
     years = ev.runs.clinic_years("p4p-uk")
     years = years[years["owner"] != "digital"]
     share = _performance_share(ev, "p4p-uk")
     achieved = years["followup_reported"].median()
     excepted = years["followup_excepted_share"].median()
-    # Doran et al. 2006: reported achievement regressed on the exception rate across practices
-    effect = np.polyfit(years["followup_excepted_share"], years["followup_reported"], 1)[0] if len(years) > 2 else np.nan
+    effect = _exception_effect(years)
     ok = [_within(share, 0.20, 0.30, ev), _within(achieved, 0.784, 0.884, ev), _within(excepted, 0.03, 0.08, ev), _within(effect, 0.1, 0.5, ev)]
     text = (
         f"P4P {100 * share:.0f} % of revenue; median reported achievement {100 * achieved:.1f} %; median excepted {100 * excepted:.1f} %; "
-        f"+1 point of exceptions: {effect:+.2f} points of reported achievement across clinic-years"
+        f"+1 point of exceptions: {effect:+.2f} points of reported achievement across clinic-years, given size, list per GP and setting"
     )
     return Finding(text, None if None in ok else all(ok))
 
@@ -360,9 +373,17 @@ TARGETS = (
         "25 % of income; median achievement 83.4 %; exceptions 5-6 %; +1 point of exceptions, +0.31 point of achievement",
         FIGURE,
         "a UK-size pool (a quarter of income, mostly chronic care) with exception reporting",
-        tolerance="share 20-30 %; achievement 78.4-88.4 %; exceptions 3-8 %; effect +0.1 to +0.5",
+        tolerance="share 20-30 %; achievement 78.4-88.4 %; exceptions 3-8 %; effect +0.1 to +0.5, given practice size, list per GP and setting",
         settings=("p4p-uk",),
         check=_e17,
+        on_failure=(
+            "The QOF paid many clinical indicators for 10 chronic diseases (Doran et al. 2006), each up to its own upper threshold "
+            "(50-90 %, RECALLED); the model has one chronic follow-up indicator, here paid up to 90 %. Clinics stop where the money "
+            "stops, so reported achievement bunches just under 90 % (Doran's interquartile range: 78.2-87.0 %), and exceptions cannot lift a "
+            "clinic already at its target: only the capacity-bound clinics that cannot reach it except more, which makes the "
+            "effect negative. Reproducing it needs the indicator mix or practice differences in patients and recording that no "
+            "source here gives; fitting them to E17 would make it a calibration target."
+        ),
     ),
     Target("E18", "providers game ratio indicators through their denominators", "direction", DIRECTION, "UK-size pool vs a Swedish-size pool, both with exception reporting", settings=("p4p-uk", "p4p-sweden-exceptions"), check=_e18),
     Target("E19", "free entry fills towns, not sparse areas", "267 opened, 77 closed to 2011; one in a sparse area", DIRECTION, "today's rulebook on the default and the urban region", tolerance="at most 10 % of entries in sparse areas, at least half in towns", settings=("capitation", "urban"), check=_e19),
@@ -403,6 +424,7 @@ def evaluate(evidence: Evidence, targets=TARGETS) -> pd.DataFrame:
                 "model": finding.model,
                 "result": result,
                 "known_gap": t.known_gap,
+                "on_failure": t.on_failure if result == "fail" else "",
             }
         )
     return pd.DataFrame(rows)

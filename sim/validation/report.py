@@ -64,4 +64,6 @@ def markdown(table: pd.DataFrame, evidence: Evidence) -> str:
         patients.append(f"| {q_star} | " + " | ".join(f"{c:.2f}" for c in cells) + " |")
     gaps = [f"- {r.id}: {r.known_gap}" for r in table.itertuples(index=False) if r.known_gap]
     gaps = ["Known gaps (their failures do not fail `vardval validate`):", "", *gaps, ""] if gaps else []
-    return "\n".join([head, "", *lines, "", *gaps, "Standard patients (physicians drawn from the scenario's altruism distribution):", "", *patients, ""])
+    failures = [f"- {r.id}: {r.on_failure}" for r in table.itertuples(index=False) if r.on_failure]
+    failures = ["Failures, and what they come from (they fail `vardval validate`):", "", *failures, ""] if failures else []
+    return "\n".join([head, "", *lines, "", *failures, *gaps, "Standard patients (physicians drawn from the scenario's altruism distribution):", "", *patients, ""])
