@@ -88,8 +88,9 @@ RUN_MARKER = "manifest.json"  # a folder with this file holds a run and may be r
 
 
 def check_writable(out: Path, marker: str = RUN_MARKER) -> None:
-    """Refuse, before any work, a results folder that cannot be written or holds something other than a run
-    (a folder with ``marker``: a sweep's folder holds ``sweep.json``, and the sweep says what to do with it)."""
+    """Refuse, before any work, a results folder that cannot be written or holds something other than an earlier
+    result of the same command: one with ``marker`` (a run's manifest.json, a sweep's sweep.json), which that
+    command replaces or refuses in its own words."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out}: is a file; give a folder for the run's results.")

@@ -214,8 +214,8 @@ def _exception_effect(years: pd.DataFrame) -> float:
     """Points of reported achievement per point of exceptions across clinic-years, conditional on the practice's
     size, list per GP and setting, as Doran et al. (2006) regressed achievement on exceptions with practice and
     population characteristics (the model has no GP age or training; the area type stands in for deprivation)."""
-    settings = pd.get_dummies(years["area_type"], drop_first=True, dtype=float)
-    x = np.column_stack([np.ones(len(years)), years["followup_excepted_share"], np.log(years["listed"]), years["listed"] / years["gp_fte"] / 1000, settings])
+    area = pd.get_dummies(years["area_type"], drop_first=True, dtype=float)
+    x = np.column_stack([np.ones(len(years)), years["followup_excepted_share"], np.log(years["listed"]), years["listed"] / years["gp_fte"] / 1000, area])
     if len(years) <= x.shape[1]:
         return np.nan
     return float(np.linalg.lstsq(x, years["followup_reported"].to_numpy(), rcond=None)[0][1])
