@@ -33,12 +33,28 @@ SUMMARY_ROWS = (
     ("avoidable_admissions_per_1000", "Avoidable emergency admissions per 1,000 per year", "num"),
     ("clinic_margin_mean", "Clinic margin, mean over clinic-years", "pct"),
     ("clinic_result_per_listed_sek", "Clinic result per listed resident per year, SEK", "sek"),
+    *(
+        (f"clinic_income_share_{item}", f"Clinic revenue from {label}", "pct")
+        for item, label in (
+            ("capitation", "capitation"),
+            ("sparsity", "sparsity supplement"),
+            ("fee_for_service", "fees per visit"),
+            ("performance", "pay for performance"),
+            ("requirements", "volume requirements"),
+            ("fines", "fines"),
+            ("drug_budget", "drug budget"),
+            ("fundholding", "fundholding budget"),
+            ("patient_fees", "patient fees kept"),
+        )
+    ),
     ("clinics_final", "Clinics open at the end", "int"),
     ("fundholder_result_cv", "Fundholders' result, spread (share of budget)", "pct"),
     ("p_fundholder_deficit_over_5pct", "  deficit over 5 % of the budget, share of years", "pct"),
 )
 
 ONLY_WHEN_PRESENT = {"fundholder_result_cv", "p_fundholder_deficit_over_5pct"}  # empty unless fundholding is in use
+ONLY_WHEN_PAID = {key for key, _, _ in SUMMARY_ROWS if key.startswith("clinic_income_share_")}  # the items the rulebook pays
+REVENUE_FROM = "Clinic revenue from"
 
 
 def _format(value, kind: str) -> str:
@@ -55,8 +71,18 @@ def _format(value, kind: str) -> str:
 
 def _summary_table(summary: dict) -> str:
     width = max(len(label) for _, label, _ in SUMMARY_ROWS)
-    shown = [row for row in SUMMARY_ROWS if row[0] not in ONLY_WHEN_PRESENT or summary.get(row[0]) is not None]
-    return "\n".join(f"{label:<{width}}  {_format(summary.get(key), kind):>10}" for key, label, kind in shown)
+    shown = [
+        row
+        for row in SUMMARY_ROWS
+        if (row[0] not in ONLY_WHEN_PRESENT or summary.get(row[0]) is not None) and (row[0] not in ONLY_WHEN_PAID or summary.get(row[0]))
+    ]
+    lines, items_shown = [], 0
+    for key, label, kind in shown:
+        if key in ONLY_WHEN_PAID:  # one heading for the revenue items: 'Clinic revenue from' on the first
+            label = label if items_shown == 0 else label.replace(REVENUE_FROM, " " * len(REVENUE_FROM))
+            items_shown += 1
+        lines.append(f"{label:<{width}}  {_format(summary.get(key), kind):>10}")
+    return "\n".join(lines)
 
 
 def _overrides(args: argparse.Namespace) -> tuple[dict, dict]:

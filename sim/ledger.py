@@ -36,6 +36,9 @@ CATEGORY = {
     "digital_fee": "digital",
 }
 CATEGORIES = ("primary", "hospital", "digital", "drugs")
+#: the items a provider's revenue is made of, before any deficit cover: what the region's
+#: rules pay it and the patient fees it keeps (a negative amount: it pays the region)
+INCOME_ITEMS = ("capitation", "sparsity", "fee_for_service", "performance", "requirements", "fines", "drug_budget", "fundholding", "digital_fee", "patient_fees")
 
 
 class Ledger:
@@ -101,6 +104,10 @@ class Ledger:
         revenue = _total(self.year_revenue, self.n) + _total(self.revenue, self.n)
         return revenue, revenue - _total(self.year_cost, self.n) - _total(self.cost, self.n)
 
+    def year_income(self) -> dict[str, np.ndarray]:
+        """Each provider's revenue so far this year by item (INCOME_ITEMS), this month included, SEK."""
+        return {item: self.year_revenue.get(item, np.zeros(self.n)) + self.revenue.get(item, np.zeros(self.n)) for item in INCOME_ITEMS}
+
     def close_month(self) -> None:
         """Carry the month's provider books into the year's, and empty them."""
         for item, values in self.revenue.items():
@@ -110,12 +117,10 @@ class Ledger:
         self.revenue.clear()
         self.cost.clear()
 
-    def close_year(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-        """The year's revenue and cost by item and provider; the books start afresh."""
-        revenue, cost = dict(self.year_revenue), dict(self.year_cost)
+    def close_year(self) -> None:
+        """The year's books are settled: they start afresh."""
         self.year_revenue.clear()
         self.year_cost.clear()
-        return revenue, cost
 
 
 def _total(book: dict[str, np.ndarray], n: int) -> np.ndarray:

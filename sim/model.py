@@ -38,7 +38,6 @@ FAR_KM = 30.0  # residents farther than this by road from their listed clinic ar
 
 #: clinic_years columns from the pay-for-performance indicators (PayForPerformance.indicators)
 PERFORMANCE_COLUMNS = {
-    "performance_sek": "paid_sek",
     "followup_reported": "chronic_followup",
     "followup_true": "chronic_followup_true",
     "followup_excepted_share": "excepted_share",
@@ -471,9 +470,11 @@ class CareMarket(mesa.Model):
         fundholding = self.region.fundholding.year_accounts() if self.region.fundholding.accounting else {}
         cost_index = list_cost_index(self)
         performance = self.region.performance_indicators() if settled else {}
+        income = self.ledger.year_income()
         for p in self.providers:
             if p.open or (p.closed_month is not None and p.closed_month >= year_start):
                 row = self._clinic_year_row(p, year + 1, months + 1, revenue[p.index], result[p.index], cover[p.index], p in closing)
+                row.update({f"income_{item}_sek": float(values[p.index]) for item, values in income.items()})
                 for name in ("budget", "billed", "reinsured", "settlement", "result"):
                     values = fundholding.get(name)
                     row[f"fundholding_{name}_sek"] = float(values[p.index]) if values is not None and p.index < len(values) and p.owner != "digital" else np.nan

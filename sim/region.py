@@ -52,7 +52,7 @@ class Region(mesa.Agent):
         return None
 
     def performance_indicators(self) -> dict[str, np.ndarray]:
-        """The pay-for-performance rule's indicators and payments of the year just settled, per provider (empty when not paid)."""
+        """The pay-for-performance rule's indicators of the year just settled, per provider (empty when not paid)."""
         return next((getattr(rule, "indicators", {}) for rule in self.rules if rule.item == "performance"), {})
 
     def access_reward(self, clinic: int, share: float) -> float:

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sim.follow import Follower
+from sim.ledger import INCOME_ITEMS
 from sim.market_outcomes import MARKET_OUTCOMES, market_outcomes
 from sim.risk import LIST_SIZES
 from sim.model import CareMarket
@@ -67,6 +68,7 @@ EXTRA_OUTCOMES = (
     "top10_cost_share",
     "named_doctor_share",
     "private_share_of_visits",
+    *(f"clinic_income_share_{item}" for item in INCOME_ITEMS),
     "residents_final",
     "hhi_final",
     *MARKET_OUTCOMES,
@@ -152,6 +154,7 @@ def summarise(model: CareMarket, whole: pd.DataFrame, clinic_years: pd.DataFrame
         "top10_cost_share": _number(np.mean(model.top10_cost_share)) if model.top10_cost_share else None,
         "named_doctor_share": _number(model.population.named_doctor().mean()),
         "private_share_of_visits": _number(private_visit_share(clinic_years)),
+        **{f"clinic_income_share_{item}": _number(share) for item, share in income_shares(clinics).items()},
         "residents_final": len(model.population),
         "hhi_final": _number(hhi(model.list_sizes[[c.index for c in model.clinics if c.open]])),
         **market_outcomes(model, clinic_years),
@@ -166,6 +169,13 @@ def private_visit_share(clinic_years: pd.DataFrame) -> float:
         return np.nan
     clinics = clinic_years[clinic_years["owner"] != "digital"]
     return clinics.loc[clinics["owner"] == "private", "visits_demanded"].sum() / max(clinics["visits_demanded"].sum(), 1e-9)
+
+
+def income_shares(clinics: pd.DataFrame) -> dict[str, float]:
+    """Each item's share of the clinics' revenue over the reported years (INCOME_ITEMS): what the rulebook's
+    blend pays in practice, e.g. capitation [vårdpeng] about 80 % of a centre's income in Stockholm (sweden.md 5.2)."""
+    revenue = clinics["revenue_sek"].sum() if len(clinics) else 0.0
+    return {item: clinics[f"income_{item}_sek"].sum() / revenue if revenue > 0 else np.nan for item in INCOME_ITEMS}
 
 
 def hhi(lists: np.ndarray) -> float:

@@ -156,7 +156,6 @@ class PayForPerformance(PaymentRule):
             "chronic_followup": followup,
             "chronic_followup_true": self.compliant / np.maximum(self.measured, 1),
             "excepted_share": self.excepted / np.maximum(self.measured, 1),
-            "paid_sek": paid,
         }
         self._reset(n)
         return Payment(provider_sek=paid)

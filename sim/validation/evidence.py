@@ -202,7 +202,7 @@ def _e14(ev: Evidence) -> Finding:
 def _performance_share(ev: Evidence, setting: str) -> float:
     years = ev.runs.clinic_years(setting)
     years = years[years["owner"] != "digital"]
-    return float(years["performance_sek"].sum() / years["revenue_sek"].sum())
+    return float(years["income_performance_sek"].sum() / years["revenue_sek"].sum())
 
 
 def _e16(ev: Evidence) -> Finding:
