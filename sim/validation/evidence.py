@@ -199,9 +199,14 @@ def _e14(ev: Evidence) -> Finding:
 # ------------------------------------------------------------------ pay for performance
 
 
-def _performance_share(ev: Evidence, setting: str) -> float:
+def _clinics(ev: Evidence, setting: str) -> pd.DataFrame:
+    """A setting's clinic-years, the digital provider left out."""
     years = ev.runs.clinic_years(setting)
-    years = years[years["owner"] != "digital"]
+    return years[years["owner"] != "digital"]
+
+
+def _performance_share(ev: Evidence, setting: str) -> float:
+    years = _clinics(ev, setting)
     return float(years["income_performance_sek"].sum() / years["revenue_sek"].sum())
 
 
@@ -222,28 +227,31 @@ def _exception_effect(years: pd.DataFrame) -> float:
 
 
 def _e17(ev: Evidence) -> Finding:
-    years = ev.runs.clinic_years("p4p-uk")
-    years = years[years["owner"] != "digital"]
+    years = _clinics(ev, "p4p-uk")
     share = _performance_share(ev, "p4p-uk")
     achieved = years["followup_reported"].median()
     excepted = years["followup_excepted_share"].median()
     effect = _exception_effect(years)
+    swedish = _clinics(ev, "p4p-sweden")["followup_true"].median()
     ok = [_within(share, 0.20, 0.30, ev), _within(achieved, 0.784, 0.884, ev), _within(excepted, 0.03, 0.08, ev), _within(effect, 0.1, 0.5, ev)]
     text = (
         f"P4P {100 * share:.0f} % of revenue; median reported achievement {100 * achieved:.1f} %; median excepted {100 * excepted:.1f} %; "
-        f"+1 point of exceptions: {effect:+.2f} points of reported achievement across clinic-years, given size, list per GP and setting"
+        f"+1 point of exceptions: {effect:+.2f} points of reported achievement across clinic-years, given size, list per GP and setting; "
+        f"median achievement with a Swedish-size pool {100 * swedish:.1f} %"
     )
     return Finding(text, None if None in ok else all(ok))
 
 
 def _e18(ev: Evidence) -> Finding:
-    uk, small = ev.runs.clinic_years("p4p-uk"), ev.runs.clinic_years("p4p-sweden-exceptions")
-    uk, small = uk[uk["owner"] != "digital"], small[small["owner"] != "digital"]
+    uk, honest, small = (_clinics(ev, name) for name in ("p4p-uk", "p4p-uk-no-gaming", "p4p-sweden-exceptions"))
     inflation = (uk["followup_reported"] - uk["followup_true"]).mean()
-    ok = bool(inflation > 0 and uk["followup_excepted_share"].mean() > small["followup_excepted_share"].mean())
+    excepted, excepted_honest = uk["followup_excepted_share"].mean(), honest["followup_excepted_share"].mean()
+    ok = bool(inflation > 0 and excepted > excepted_honest and excepted > small["followup_excepted_share"].mean())
     return Finding(
-        f"reported minus true achievement {100 * inflation:+.1f} points; excepted {100 * uk['followup_excepted_share'].mean():.1f} % with a UK-size pool "
-        f"vs {100 * small['followup_excepted_share'].mean():.1f} % with a Swedish one",
+        f"reported minus true achievement {100 * inflation:+.1f} points; excepted {100 * excepted:.1f} % with a UK-size pool, "
+        f"{100 * excepted_honest:.1f} % with gaming ruled out (same seeds), "
+        f"{100 * small['followup_excepted_share'].mean():.1f} % with a Swedish-size pool; gaming moves true achievement "
+        f"{100 * (uk['followup_true'].mean() - honest['followup_true'].mean()):+.1f} points (effort saved)",
         ok,
     )
 
@@ -374,18 +382,31 @@ TARGETS = (
         FIGURE,
         "a UK-size pool (a quarter of income, mostly chronic care) with exception reporting",
         tolerance="share 20-30 %; achievement 78.4-88.4 %; exceptions 3-8 %; effect +0.1 to +0.5, given practice size, list per GP and setting",
-        settings=("p4p-uk",),
+        settings=("p4p-uk", "p4p-sweden"),
         check=_e17,
         on_failure=(
             "The QOF paid many clinical indicators for 10 chronic diseases (Doran et al. 2006), each up to its own upper threshold "
-            "(50-90 %, RECALLED); the model has one chronic follow-up indicator, here paid up to 90 %. Clinics stop where the money "
-            "stops, so reported achievement bunches just under 90 % (Doran's interquartile range: 78.2-87.0 %), and exceptions cannot lift a "
-            "clinic already at its target: only the capacity-bound clinics that cannot reach it except more, which makes the "
-            "effect negative. Reproducing it needs the indicator mix or practice differences in patients and recording that no "
-            "source here gives; fitting them to E17 would make it a calibration target."
+            "(50-90 %, RECALLED), and on many of them practices were already above it: in E18's source, practices above their upper "
+            "thresholds could have treated 11.8 % fewer patients without losing pay (Gravelle, Sutton & Ma, Tinbergen Institute seminar "
+            "abstract; READ). The model has one chronic follow-up indicator, here paid up to 90 %, above what its clinics achieve with "
+            "a Swedish-size pool (the last figure of the model column): every clinic works up to the target and stops where the money stops, so reported "
+            "achievement bunches just under 90 % (Doran's interquartile range: 78.2-87.0 %), and exceptions cannot lift a clinic already "
+            "at its target: only the capacity-bound clinics that cannot reach it except more, which makes the effect negative. "
+            "Reproducing it needs the indicator mix or practice differences in patients and recording that no source here gives; "
+            "fitting them to E17 would make it a calibration target."
         ),
     ),
-    Target("E18", "providers game ratio indicators through their denominators", "direction", DIRECTION, "UK-size pool vs a Swedish-size pool, both with exception reporting", settings=("p4p-uk", "p4p-sweden-exceptions"), check=_e18),
+    Target(
+        "E18",
+        "providers game ratio indicators through their denominators",
+        "direction; in the source's working paper, the incentive raised the exceptions of practices below the upper threshold "
+        "from 7.25 % to 8.55 % (Gravelle, Sutton & Ma, Tinbergen Institute seminar abstract; READ)",
+        DIRECTION,
+        "the UK-size pool with exception reporting, against the same with gaming ruled out (same seeds) and against a Swedish-size pool",
+        tolerance="reported achievement above true; more exceptions with gaming allowed, and with the larger pool",
+        settings=("p4p-uk", "p4p-uk-no-gaming", "p4p-sweden-exceptions"),
+        check=_e18,
+    ),
     Target("E19", "free entry fills towns, not sparse areas", "267 opened, 77 closed to 2011; one in a sparse area", DIRECTION, "today's rulebook on the default and the urban region", tolerance="at most 10 % of entries in sparse areas, at least half in towns", settings=("capitation", "urban"), check=_e19),
     Target("E20", "higher-income residents list more often with private clinics", "+4.9 points, top income quintile", DIRECTION, "the urban region, where most private listing is", settings=("urban", "capitation"), check=_e20),
     Target("E21", "CNI-weighted capitation moves entry toward high-need areas, not total entry", "direction", DIRECTION, "urban region, age-only vs 50 % CNI capitation: entrants' margin by area when the reported period starts, and where clinics open in it", tolerance="the margin's slope on area CNI rises; its resident-weighted mean rises by at most 1 point; clinics open in higher-CNI areas, and at most 1.5 times as many (or 2 more a run)", settings=("urban-age-only", "urban-cni-50"), check=_e21),

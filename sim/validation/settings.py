@@ -34,6 +34,9 @@ UK = {
     "rulebook.pay_for_performance.exceptions.enabled": True,
 }
 EXCEPTIONS = {"rulebook.pay_for_performance.exceptions.enabled": True}
+#: exceptions without gaming: a cost of an unjustified exception that no indicator money outweighs,
+#: so only the legitimate exceptions remain (the counterfactual of Gravelle, Sutton & Ma 2010)
+NO_GAMING = {"rulebook.pay_for_performance.exceptions.cost_sek": 1e12}
 #: UK fundholding's per-patient limit: the health authority paid a patient's costs above
 #: £6,000 a year (£5,000 until 1994; SI 1994/640, amending reg. 21 of the NHS Fund-holding
 #: Practices Regulations 1993). In 2020 money: £6,000 x about 1.75 (UK CPI 1994-2020,
@@ -61,6 +64,7 @@ SETTINGS = {
         "pay-for-performance", {"rulebook.capitation.scale": 1.0, "rulebook.pay_for_performance.pool_sek_per_listed": SWEDISH_POOL_SEK, **EXCEPTIONS}
     ),
     "p4p-uk": Setting("pay-for-performance", UK),
+    "p4p-uk-no-gaming": Setting("pay-for-performance", {**UK, **NO_GAMING}),
     "fundholding-full": Setting("fundholding-step-7"),
     "fundholding-uk": Setting("fundholding-step-6", {"rulebook.fundholding.stop_loss_sek": UK_PATIENT_LIMIT_SEK, "rulebook.fundholding.stop_loss_share": 1.0}),
     "urban": Setting("jamtland-2020", URBAN),
