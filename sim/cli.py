@@ -38,13 +38,13 @@ SUMMARY_ROWS = (
         for item, label in (
             ("capitation", "capitation"),
             ("sparsity", "sparsity supplement"),
-            ("fee_for_service", "fees per visit"),
+            ("fee_for_service", "the region's fees per visit"),
             ("performance", "pay for performance"),
             ("requirements", "volume requirements"),
             ("fines", "fines"),
             ("drug_budget", "drug budget"),
             ("fundholding", "fundholding budget"),
-            ("patient_fees", "patient fees kept"),
+            ("patient_fees", "patients' fees"),
         )
     ),
     ("clinics_final", "Clinics open at the end", "int"),

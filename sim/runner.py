@@ -172,8 +172,9 @@ def private_visit_share(clinic_years: pd.DataFrame) -> float:
 
 
 def income_shares(clinics: pd.DataFrame) -> dict[str, float]:
-    """Each item's share of the clinics' revenue over the reported years (INCOME_ITEMS): what the rulebook's
-    blend pays in practice, e.g. capitation [vårdpeng] about 80 % of a centre's income in Stockholm (sweden.md 5.2)."""
+    """Each item's share of the clinics' revenue over the reported years (INCOME_ITEMS; the digital provider left
+    out): what the rulebook's blend pays in practice. Against Stockholm's listing payment [vårdpeng], about 80 % of a
+    centre's income (sweden.md 5.2), mind that the drug budget a clinic spends on its residents' drugs counts as revenue here."""
     revenue = clinics["revenue_sek"].sum() if len(clinics) else 0.0
     return {item: clinics[f"income_{item}_sek"].sum() / revenue if revenue > 0 else np.nan for item in INCOME_ITEMS}
 

@@ -211,8 +211,14 @@ def _performance_share(ev: Evidence, setting: str) -> float:
 
 
 def _e16(ev: Evidence) -> Finding:
+    years = _clinics(ev, "p4p-sweden")
+    capitation = years["income_capitation_sek"].sum() / (years["listed"] * years["months"] / 12).sum()  # SEK per listed resident-year
     share = _performance_share(ev, "p4p-sweden")
-    return Finding(f"pool of {SWEDISH_POOL_SEK:,} SEK per listed (3 % of the vårdpeng); clinics earn {100 * share:.1f} % of their revenue from it", None)
+    return Finding(
+        f"pool of {SWEDISH_POOL_SEK:,} SEK per listed resident, {100 * SWEDISH_POOL_SEK / capitation:.1f} % of the capitation clinics earn "
+        f"({capitation:,.0f} SEK per listed resident-year); what clinics earn from it at their achievement: {100 * share:.1f} % of their revenue",
+        None,
+    )
 
 
 def _exception_effect(years: pd.DataFrame) -> float:
@@ -248,10 +254,10 @@ def _e18(ev: Evidence) -> Finding:
     excepted, excepted_honest = uk["followup_excepted_share"].mean(), honest["followup_excepted_share"].mean()
     ok = bool(inflation > 0 and excepted > excepted_honest and excepted > small["followup_excepted_share"].mean())
     return Finding(
-        f"reported minus true achievement {100 * inflation:+.1f} points; excepted {100 * excepted:.1f} % with a UK-size pool, "
-        f"{100 * excepted_honest:.1f} % with gaming ruled out (same seeds), "
-        f"{100 * small['followup_excepted_share'].mean():.1f} % with a Swedish-size pool; gaming moves true achievement "
-        f"{100 * (uk['followup_true'].mean() - honest['followup_true'].mean()):+.1f} points (effort saved)",
+        f"reported minus true achievement {100 * inflation:+.1f} points; mean share excepted {100 * excepted:.1f} % with a UK-size pool, "
+        f"{100 * excepted_honest:.1f} % with gaming ruled out (same seeds; the legitimate exceptions alone), "
+        f"{100 * small['followup_excepted_share'].mean():.1f} % with a Swedish-size pool (where gaming does not pay); "
+        f"gaming moves true achievement {100 * (uk['followup_true'].mean() - honest['followup_true'].mean()):+.1f} points (effort saved)",
         ok,
     )
 
@@ -374,7 +380,7 @@ TARGETS = (
     ),
     Target("E14", "fundholding covered elective care only, not emergencies", "scope", INPUT, "the scope of step 6 (a rule)", settings=("fundholding-uk",), check=_e14),
     Target("E15", "budgets set from the year before entry invite inflated activity", "direction", NOT_EXPRESSED, "clinics do not anticipate how their budget will be set: behaviour in the reference (warm-up) year is the status quo"),
-    Target("E16", "Swedish goal-related payment is a small share", "about 3 % (2-5 %) of the vårdpeng", INPUT, "a pool of 3 % of the vårdpeng on today's rulebook", settings=("p4p-sweden",), check=_e16),
+    Target("E16", "Swedish goal-related payment is a small share", "about 3 % (2-5 %, RECALLED) of the vårdpeng", INPUT, "a pool of 3 % of the vårdpeng on today's rulebook", settings=("p4p-sweden",), check=_e16),
     Target(
         "E17",
         "UK P4P: large share, high achievement, some exclusion",
@@ -391,9 +397,10 @@ TARGETS = (
             "abstract; READ). The model has one chronic follow-up indicator, here paid up to 90 %, above what its clinics achieve with "
             "a Swedish-size pool (the last figure of the model column): every clinic works up to the target and stops where the money stops, so reported "
             "achievement bunches just under 90 % (Doran's interquartile range: 78.2-87.0 %), and exceptions cannot lift a clinic already "
-            "at its target: only the capacity-bound clinics that cannot reach it except more, which makes the effect negative. "
-            "Reproducing it needs the indicator mix or practice differences in patients and recording that no source here gives; "
-            "fitting them to E17 would make it a calibration target."
+            "at its target. The clinics that except more are those without the capacity to reach the target, and they stay below it, "
+            "which makes the effect negative. A lower target would only move the point where clinics bunch, and choosing it to land on "
+            "83.4 % would fit the figure, not the mechanism. Reproducing it needs the indicator mix or practice differences in patients "
+            "and recording that no source here gives; fitting them to E17 would make it a calibration target."
         ),
     ),
     Target(

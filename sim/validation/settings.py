@@ -77,7 +77,7 @@ SIZES = {
     "full": {"values": {"months": 36, "warmup_months": 12}, "seeds": 3},
 }
 #: clinic-year columns kept for the targets that read clinics (pay-for-performance, market)
-CLINIC_COLUMNS = ("owner", "area_type", "months", "listed", "gp_fte", "revenue_sek", "income_performance_sek", "followup_reported", "followup_true", "followup_excepted_share")
+CLINIC_COLUMNS = ("owner", "area_type", "months", "listed", "gp_fte", "revenue_sek", "income_capitation_sek", "income_performance_sek", "followup_reported", "followup_true", "followup_excepted_share")
 
 
 def _measure(task: tuple[str, dict[str, Any], int, bool]) -> dict[str, Any]:
