@@ -233,7 +233,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for r in table.itertuples(index=False):
         print(f"{r.id:<4} {r.result:<22} {r.claim}\n     literature: {r.literature}\n     model:      {r.model}")
     counts = ", ".join(f"{n} {k}" for k, n in table["result"].value_counts().items())
-    print(f"\n{counts}. Written: {out}/validation.md, validation.csv, standard-patients.csv, figures/standard_patients.png")
+    print(f"\n{counts}. Written: {out}/validation.md, validation.csv, spending.md, standard-patients.csv, figures/standard_patients.png")
     if args.docs:
         from sim.validation.page import write_page
 
@@ -316,7 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="run every target of the literature the model can express and print model vs literature, pass or fail")
     validate.add_argument("--quick", action="store_true", help="scaled-down runs (under a minute): directions are tested, figures shown without a verdict")
-    validate.add_argument("--out", default="results/validation", help="folder for validation.md, validation.csv, standard-patients.csv and figures (default: results/validation)")
+    validate.add_argument("--out", default="results/validation", help="folder for validation.md, validation.csv, spending.md, standard-patients.csv and figures (default: results/validation)")
     validate.add_argument("--workers", type=int, help="runs at a time on Ray (default: 1, one after another)")
     validate.add_argument("--docs", metavar="PAGE", help="also write the documentation page (e.g. docs/validation.md) with the calibration fit and, given --robustness, the ranking's robustness")
     validate.add_argument("--robustness", metavar="SWEEP", help="a finished sweep of experiments/robustness.yaml (after 'vardval ranking' and 'vardval sensitivity') for the page")

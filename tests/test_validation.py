@@ -81,7 +81,18 @@ def test_quick_validation_writes_the_side_by_side_table(tmp_path, capsys):
     patients = pd.read_csv(tmp_path / "standard-patients.csv")
     assert {"payment", "patient_type", "q_star", "mean_q", "mean_abs_dev", "mean_benefit"} <= set(patients.columns)
     assert (tmp_path / "figures" / "standard_patients.png").stat().st_size > 10_000
+    assert "SCB" in (tmp_path / "spending.md").read_text(encoding="utf-8")
     assert "E1" in capsys.readouterr().out
+
+
+def test_spending_is_also_counted_as_scb_counts_it_without_the_benefit_drugs():
+    from sim.validation.calibration import counted_as_scb
+
+    summary = {"cost_per_capita_sek": 30_000, "cost_drugs_per_capita_sek": 1_000, "cost_primary_per_capita_sek": 3_900, "cost_digital_per_capita_sek": 100}
+    text = counted_as_scb(summary.__getitem__)
+    assert "spends 29,000 SEK per resident" in text  # 30,000 less the drugs
+    assert "care beside primary care 25,000 SEK (SCB 21,895)" in text  # 29,000 less 4,000 of primary care and digital; 27,300 x (1 - 19.8 %)
+    assert "primary care 13.8 %" in text  # 4,000 / 29,000
 
 
 def test_root_scenarios_start_from_the_calibrated_set_and_their_own_fields_win(tmp_path):

@@ -53,6 +53,7 @@ def write_page(page: Path, validation_dir: Path, robustness_dir: Path | None) ->
             fit_markdown(CALIBRATED),
             "![Calibration fit](figures/calibration_fit.png)",
             "",
+            (validation_dir / "spending.md").read_text(encoding="utf-8"),
             "Not fitted, and why: visits by age (sweden.md 2 gives no Swedish rates by age, only that the oldest use the most "
             "physical primary care; the age profile of need stays an assumption shaped like the Jämtland age weights); the private "
             "share of visits in Jämtland (10 %, 2015), which is set by which centres of the region preset are private (a first fit "

@@ -1,7 +1,8 @@
 """``vardval validate``: run every expressible target of evidence.md and write the side-by-side table.
 
 Writes, in the output folder: ``validation.csv`` and ``validation.md`` (one row per
-target: claim, literature, test, setting, model, verdict), ``standard-patients.csv``
+target: claim, literature, test, setting, model, verdict), ``spending.md`` (today's
+spending counted as the calibration counts it and as SCB does), ``standard-patients.csv``
 (mean q, mean |q - q*| and the benefit by payment and patient type), and
 ``figures/standard_patients.png``.
 """
@@ -13,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.scenario import load_scenario
+from sim.validation.calibration import counted_as_scb
 from sim.validation.evidence import TARGETS, Evidence, evaluate, settings_needed
 from sim.validation.settings import run_settings
 from sim.validation.standard_patients import efficient_fees, payment_choice, standard_patients
@@ -37,6 +39,7 @@ def validate(out: Path, quick: bool = False, workers: int = 1, seed: int = 1) ->
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "validation.csv", index=False)
     (out / "validation.md").write_text(markdown(table, evidence), encoding="utf-8")
+    (out / "spending.md").write_text(counted_as_scb(lambda outcome: evidence.runs.mean("capitation", outcome)) + "\n", encoding="utf-8")
     patients[["payment", "patient_type", "q_star", "mean_q", "mean_abs_dev", "mean_benefit", "mean_shortfall", "mean_excess"]].to_csv(out / "standard-patients.csv", index=False)
     standard_patients_plot(patients, out / "figures" / "standard_patients.png")
     return table
