@@ -1,9 +1,9 @@
 """The money: every SEK of a month booked once, from a payer to a payee, for an item.
 
 Payers and payees are the region, the providers (clinics and the digital provider),
-residents (patient fees) and the hospital and suppliers (costs). What the region pays a
-provider is that provider's revenue, to the krona; every provider's result is its revenue
-minus its costs. The region's spending is also split by category (primary care, drugs,
+residents (patient fees) and the hospital and suppliers (costs). A provider's revenue is
+what the region pays it plus the patient fees it keeps, to the krona, item by item
+(INCOME_ITEMS); every provider's result is its revenue minus its costs. The region's spending is also split by category (primary care, drugs,
 hospital, digital) and by residents' equity cell, for cost per capita by group.
 """
 
@@ -61,7 +61,6 @@ class Ledger:
         self.cost: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(self.n))  # provider costs by item
         self.region: dict[str, float] = defaultdict(float)  # region's net spending by item, SEK
         self.region_cells = {c: np.zeros(N_CELLS) for c in CATEGORIES}
-        self.patients_paid = 0.0
         self.hospital_revenue = 0.0  # prices the hospital is paid this month, by the region and fundholders
 
     # ------------------------------------------------------------------ booking
@@ -77,7 +76,6 @@ class Ledger:
 
     def patient_fees(self, provider_sek: np.ndarray, cell_sek: np.ndarray, to_region: bool) -> None:
         """Residents pay fees: to the provider, or to the region's pool (which lowers its net spending)."""
-        self.patients_paid += float(provider_sek.sum())
         if to_region:
             self.region["patient_fees"] -= float(provider_sek.sum())
             self.region_cells["primary"] -= cell_sek

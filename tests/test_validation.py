@@ -77,7 +77,7 @@ def test_quick_validation_writes_the_side_by_side_table(tmp_path, capsys):
     table = pd.read_csv(tmp_path / "validation.csv")
     assert code == 0, table[table["result"] == "fail"]
     assert list(table["id"]) == [f"E{i}" for i in range(1, 26)]
-    assert set(table["result"]) <= {"pass", "fail (known gap)", "figure (full run only)", "input", "not expressed"}
+    assert set(table["result"]) <= {"pass", "fail (known gap)", "figure (full run only)", "direction (full run only)", "input", "not expressed"}
     patients = pd.read_csv(tmp_path / "standard-patients.csv")
     assert {"payment", "patient_type", "q_star", "mean_q", "mean_abs_dev", "mean_benefit"} <= set(patients.columns)
     assert (tmp_path / "figures" / "standard_patients.png").stat().st_size > 10_000
@@ -181,3 +181,11 @@ def test_a_failing_target_says_what_its_failure_comes_from_and_a_passing_one_doe
     failing, passing = evaluate(None, [target(False)]), evaluate(None, [target(True)])
     assert failing.loc[0, "result"] == "fail" and failing.loc[0, "on_failure"] == "the reason"
     assert passing.loc[0, "result"] == "pass" and passing.loc[0, "on_failure"] == ""
+
+
+def test_the_uk_fundholding_target_does_not_pass_without_a_safe_list_size():
+    from sim.validation.evidence import Evidence, _e13
+    from sim.validation.settings import SettingRuns
+
+    runs = SettingRuns(size="quick", seeds=[1], runs={"fundholding-uk": [{"summary": {}}], "fundholding-full": [{"summary": {}}]})
+    assert _e13(Evidence(pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), runs)).passed is False

@@ -1,6 +1,6 @@
 """``vardval calibrate``: fit the model's free parameters to Swedish figures (sweden.md).
 
-The targets are figures of today's Jämtland (the default scenario): visits per resident,
+The targets are national Swedish figures applied to today's Jämtland (the default scenario): visits per resident,
 the 3-day access share, the share with a doctor of their own, yearly switching, region
 spending per resident on primary care and in total, the concentration of cost in the
 costliest 10 % and the few entries of recent years; and two figures of the literature no
@@ -90,7 +90,7 @@ TARGETS = (
     CalibrationTarget("top10_cost_share", 0.70, 0.03, "sweden.md 4: the costliest 10 % carry 71 % in Denmark, 67 % in northern Norway (READ)"),
     CalibrationTarget("cost_per_capita_sek", 27_300, 1_500, "sweden.md 4: regional health spending per resident, 2022, without drugs of the benefit scheme (DERIVED)"),
     CalibrationTarget("primary_care_share", 0.198, 0.015, "sweden.md 4: primary care's share of regional health spending, 2022 (DERIVED)"),
-    CalibrationTarget("entries_per_year", 0.5, 0.5, "sweden.md 8: few new centres in recent years (READ); at most about one every two years in a region of 30", one_sided=True),
+    CalibrationTarget("entries_per_year", 0.5, 0.5, "sweden.md 8: few new centres in recent years (READ); at most about one every two years in a region of 26 centres", one_sided=True),
     CalibrationTarget(
         "ffs_to_capitation_visits", -0.23, 0.08, "evidence.md E8: physicians not paid by fee-for-service see 15-31 % fewer patients (Sarma, Devlin & Hogg 2010; READ)"
     ),

@@ -15,8 +15,8 @@ import pandas as pd
 
 from sim.scenario import load_scenario
 from sim.validation.calibration import counted_as_scb
-from sim.validation.evidence import TARGETS, Evidence, evaluate, settings_needed
-from sim.validation.settings import run_settings
+from sim.validation.evidence import Evidence, evaluate, settings_needed
+from sim.validation.settings import SIZES, run_settings
 from sim.validation.standard_patients import efficient_fees, payment_choice, standard_patients
 
 #: the scenario whose money and physicians the standard patients use
@@ -57,9 +57,11 @@ def markdown(table: pd.DataFrame, evidence: Evidence) -> str:
         setting = r.setting + (f" (tolerance: {r.tolerance})" if r.tolerance else "")
         verdict = f"**{r.result}**" if r.result.startswith("fail") else r.result
         lines.append(f"| {r.id} | {cell(r.claim)} | {cell(r.literature)} | {cell(setting)} | {cell(r.model)} | {verdict} |")
-    size = "full size: the region presets, 3 reported years after a warm-up year" if evidence.full else "quick: 20,000 residents, 1 reported year; figures get no verdict"
+    plan = SIZES[evidence.runs.size]["values"]
+    years = f"{plan['months'] // 12} reported year{'s' if plan['months'] > 12 else ''} after {plan['warmup_months'] // 12} warm-up year"
+    size = f"full size: the region presets, {years}" if evidence.full else f"quick: {plan['population.residents']:,} residents, {years}; figures get no verdict"
     seeds = ", ".join(str(s) for s in evidence.runs.seeds)
-    head = f"{len(TARGETS)} targets ({size}; seeds {seeds}): " + ", ".join(f"{n} {k}" for k, n in counts.items()) + "."
+    head = f"{len(table)} targets ({size}; seeds {seeds}): " + ", ".join(f"{n} {k}" for k, n in counts.items()) + "."
     p = evidence.patients.pivot_table(index=["q_star"], columns="payment", values=["mean_q", "mean_abs_dev"])
     patients = ["| q* | mean q FFS | mean q MIX | mean q CAP | \\|q - q*\\| FFS | \\|q - q*\\| MIX | \\|q - q*\\| CAP |", "|---:|---:|---:|---:|---:|---:|---:|"]
     for q_star, row in p.iterrows():

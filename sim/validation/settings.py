@@ -24,10 +24,11 @@ from sim.sweep import map_tasks
 
 #: the Gävleborg pool (3 % of a vårdpeng of about 3,300 SEK, sweden.md 5.2)
 SWEDISH_POOL_SEK = 100
-#: a UK-like pool: about a quarter of a clinic's income (evidence.md E17), on top of three quarters of the capitation
+#: a UK-like pool, on top of three quarters of the capitation: sized to about a quarter of clinics' income without
+#: the drug budget, which UK practices did not hold (evidence.md E17; E17's model column reports the share)
 UK = {
     "rulebook.capitation.scale": 0.75,
-    "rulebook.pay_for_performance.pool_sek_per_listed": 1800,
+    "rulebook.pay_for_performance.pool_sek_per_listed": 1250,
     "rulebook.pay_for_performance.chronic_followup": {"weight": 0.6, "floor": 0.4, "target": 0.9},
     "rulebook.pay_for_performance.access_3day": {"weight": 0.2, "floor": 0.6, "target": 0.9},
     "rulebook.pay_for_performance.continuity": {"weight": 0.2, "floor": 0.1, "target": 0.35},
@@ -77,7 +78,7 @@ SIZES = {
     "full": {"values": {"months": 36, "warmup_months": 12}, "seeds": 3},
 }
 #: clinic-year columns kept for the targets that read clinics (pay-for-performance, market)
-CLINIC_COLUMNS = ("owner", "area_type", "months", "listed", "gp_fte", "revenue_sek", "income_capitation_sek", "income_performance_sek", "followup_reported", "followup_true", "followup_excepted_share")
+CLINIC_COLUMNS = ("owner", "area_type", "months", "listed", "gp_fte", "revenue_sek", "income_capitation_sek", "income_performance_sek", "income_drug_budget_sek", "followup_reported", "followup_true", "followup_excepted_share")
 
 
 def _measure(task: tuple[str, dict[str, Any], int, bool]) -> dict[str, Any]:

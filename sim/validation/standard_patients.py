@@ -34,6 +34,8 @@ PATIENT_TYPES = (2, 3, 4, 5, 6, 7, 8)
 Q_MAX = 10
 #: share of the fee per service and of the lump sum each payment pays
 PAYMENTS = {"fee-for-service": 1.0, "mixed": 0.5, "capitation": 0.0}
+#: the fee search's step, SEK per service (E6)
+FEE_STEP_SEK = 5.0
 
 
 @dataclass(frozen=True)
@@ -46,11 +48,11 @@ class Lab:
     scenario: Scenario
 
     @classmethod
-    def from_scenario(cls, scenario: Scenario, fee_scenario: str = "fee-for-service") -> Lab:
+    def from_scenario(cls, scenario: Scenario) -> Lab:
         m = scenario.market
         carried = scenario.rulebook.cost_responsibility
         cost = staff_cost_per_visit(m)[AREA_TYPES.index("town")] + carried.lab_radiology * m.costs.lab_sek_per_unit + carried.drugs * m.costs.drugs_sek_per_unit
-        fees = load_scenario(fee_scenario).rulebook.fee_for_service
+        fees = load_scenario("fee-for-service").rulebook.fee_for_service
         return cls(fee_sek=FeeForService(fees).fee_per_visit(m.staffing), cost_sek=float(cost), value_sek=scenario.behaviour.treatment.value_sek_per_unit, scenario=scenario)
 
     def margin(self, fee_share: float) -> float:
@@ -107,7 +109,8 @@ def payment_choice(scenario: Scenario, n: int = 2000, seed: int = 1) -> pd.DataF
     a, value = physicians(lab, n, seed)
     q_star = np.asarray(PATIENT_TYPES, dtype=np.float64)[None, :]
     utility = {}
-    for payment, share in (("fee-for-service", 1.0), ("capitation", 0.0)):
+    for payment in ("fee-for-service", "capitation"):
+        share = PAYMENTS[payment]
         q = decide(lab, a, value, share)
         lump = (1 - share) * lab.fee_sek * q_star
         utility[payment] = (a[:, None] * benefit(q, q_star, value) + lump + lab.margin(share) * q).sum(axis=1)
@@ -115,7 +118,7 @@ def payment_choice(scenario: Scenario, n: int = 2000, seed: int = 1) -> pd.DataF
     return pd.DataFrame({"a": a, "prefers": prefers})
 
 
-def efficient_fees(scenario: Scenario, step_sek: float = 5.0) -> pd.DataFrame:
+def efficient_fees(scenario: Scenario) -> pd.DataFrame:
     """For each altruism weight a: the fees per service at which the physician gives the efficient quantity (evidence.md E6).
 
     The efficient quantity maximises the patient's benefit net of the cost of care,
@@ -132,11 +135,12 @@ def efficient_fees(scenario: Scenario, step_sek: float = 5.0) -> pd.DataFrame:
     weights = sorted(set(altruism_weights(scenario.behaviour.altruism)[0]))
     # a grid in whole steps, and each analytic fee itself: where a patient type's efficient q is a tie, the
     # band of fees giving it can start exactly at the analytic fee, which a grid alone may step over
-    fees = np.union1d(step_sek * np.arange(np.floor(-3 * lab.cost_sek / step_sek), np.ceil(3 * lab.cost_sek / step_sek)), [(1 - a) * lab.cost_sek for a in weights])
+    step = FEE_STEP_SEK
+    fees = np.union1d(step * np.arange(np.floor(-3 * lab.cost_sek / step), np.ceil(3 * lab.cost_sek / step)), [(1 - a) * lab.cost_sek for a in weights])
     rows = []
     for a in weights:
         q = choose_quantity(q_star[None, :], a, lab.value_sek, (fees - lab.cost_sek)[:, None], 0, Q_MAX)
         deviation = np.abs(q - efficient[None, :]).sum(axis=1)
         best = fees[deviation == deviation.min()]
-        rows.append({"a": a, "fee_low_sek": best.min(), "fee_high_sek": best.max(), "deviation": deviation.min(), "analytic_fee_sek": (1 - a) * lab.cost_sek})
+        rows.append({"a": a, "fee_low_sek": best.min(), "fee_high_sek": best.max(), "analytic_fee_sek": (1 - a) * lab.cost_sek})
     return pd.DataFrame(rows)
