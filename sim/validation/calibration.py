@@ -195,16 +195,20 @@ class Fit:
         return float(np.sum(self.residuals(x) ** 2))
 
     def residuals(self, x: np.ndarray) -> np.ndarray:
-        model = self.model([x])[0]
-        return np.array([t.miss(model[t.name]) for t in TARGETS])
+        return _misses(self.model([x])[0])
 
     def jacobian(self, x: np.ndarray, step: float = 0.04) -> np.ndarray:
         """Forward differences, every shifted point run at once (on Ray with several workers)."""
         shifts = [np.where(np.arange(len(x)) == i, x + (step if x[i] + step <= 1 else -step), x) for i in range(len(x))]
         base, *shifted = self.model([x, *shifts])
-        r0 = np.array([t.miss(base[t.name]) for t in TARGETS])
-        columns = [(np.array([t.miss(m[t.name]) for t in TARGETS]) - r0) / (s[i] - x[i]) for i, (s, m) in enumerate(zip(shifts, shifted))]
+        r0 = _misses(base)
+        columns = [(_misses(m) - r0) / (s[i] - x[i]) for i, (s, m) in enumerate(zip(shifts, shifted))]
         return np.column_stack(columns)
+
+
+def _misses(model: dict[str, float]) -> np.ndarray:
+    """Each target's miss, in units of its tolerance, at one point's model figures."""
+    return np.array([t.miss(model[t.name]) for t in TARGETS])
 
 
 def calibrate(out: Path, workers: int = 1, max_evaluations: int = 40, seed: int = 1, resume: bool = False) -> dict[str, Any]:
