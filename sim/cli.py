@@ -15,6 +15,21 @@ from pathlib import Path
 
 from sim.errors import UserError
 
+#: the revenue items (sim.ledger.INCOME_ITEMS) as the summary names them, under one heading
+REVENUE_FROM = "Clinic revenue from"
+REVENUE_ITEMS = {
+    "capitation": "capitation",
+    "sparsity": "sparsity supplement",
+    "fee_for_service": "the region's fees per visit",
+    "performance": "pay for performance",
+    "requirements": "volume requirements",
+    "fines": "fines",
+    "drug_budget": "drug budget",
+    "fundholding": "fundholding budget",
+    "digital_fee": "out-of-region fee",
+    "patient_fees": "patients' fees",
+}
+
 SUMMARY_ROWS = (
     ("undertreatment_rate", "Under-treatment (share of needed visits not given)", "pct"),
     ("undertreatment_rationing_rate", "  of which caused by rationing", "pct"),
@@ -33,28 +48,14 @@ SUMMARY_ROWS = (
     ("avoidable_admissions_per_1000", "Avoidable emergency admissions per 1,000 per year", "num"),
     ("clinic_margin_mean", "Clinic margin, mean over clinic-years", "pct"),
     ("clinic_result_per_listed_sek", "Clinic result per listed resident per year, SEK", "sek"),
-    *(
-        (f"clinic_income_share_{item}", f"Clinic revenue from {label}", "pct")
-        for item, label in (
-            ("capitation", "capitation"),
-            ("sparsity", "sparsity supplement"),
-            ("fee_for_service", "the region's fees per visit"),
-            ("performance", "pay for performance"),
-            ("requirements", "volume requirements"),
-            ("fines", "fines"),
-            ("drug_budget", "drug budget"),
-            ("fundholding", "fundholding budget"),
-            ("patient_fees", "patients' fees"),
-        )
-    ),
+    *((f"clinic_income_share_{item}", label, "pct") for item, label in REVENUE_ITEMS.items()),
     ("clinics_final", "Clinics open at the end", "int"),
     ("fundholder_result_cv", "Fundholders' result, spread (share of budget)", "pct"),
     ("p_fundholder_deficit_over_5pct", "  deficit over 5 % of the budget, share of years", "pct"),
 )
 
 ONLY_WHEN_PRESENT = {"fundholder_result_cv", "p_fundholder_deficit_over_5pct"}  # empty unless fundholding is in use
-ONLY_WHEN_PAID = {key for key, _, _ in SUMMARY_ROWS if key.startswith("clinic_income_share_")}  # the items the rulebook pays
-REVENUE_FROM = "Clinic revenue from"
+ONLY_WHEN_PAID = {f"clinic_income_share_{item}" for item in REVENUE_ITEMS}  # the items the rulebook pays
 
 
 def _format(value, kind: str) -> str:
@@ -70,17 +71,16 @@ def _format(value, kind: str) -> str:
 
 
 def _summary_table(summary: dict) -> str:
-    width = max(len(label) for _, label, _ in SUMMARY_ROWS)
+    width = max(len(label) + (len(REVENUE_FROM) + 1 if key in ONLY_WHEN_PAID else 0) for key, label, _ in SUMMARY_ROWS)
     shown = [
         row
         for row in SUMMARY_ROWS
         if (row[0] not in ONLY_WHEN_PRESENT or summary.get(row[0]) is not None) and (row[0] not in ONLY_WHEN_PAID or summary.get(row[0]))
     ]
-    lines, items_shown = [], 0
+    lines, heading = [], REVENUE_FROM
     for key, label, kind in shown:
-        if key in ONLY_WHEN_PAID:  # one heading for the revenue items: 'Clinic revenue from' on the first
-            label = label if items_shown == 0 else label.replace(REVENUE_FROM, " " * len(REVENUE_FROM))
-            items_shown += 1
+        if key in ONLY_WHEN_PAID:  # the heading on the first revenue item shown, its width of blanks on the others
+            label, heading = f"{heading} {label}", " " * len(REVENUE_FROM)
         lines.append(f"{label:<{width}}  {_format(summary.get(key), kind):>10}")
     return "\n".join(lines)
 

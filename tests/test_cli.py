@@ -17,6 +17,7 @@ def test_run_writes_the_run_directory(tmp_path, capsys):
     assert code == 0
     printed = capsys.readouterr().out
     assert "Under-treatment" in printed and "Assessed within 3 days" in printed
+    assert "Clinic revenue from capitation" in printed and "fundholding budget" not in printed  # only the items the rulebook pays
     for name in ("manifest.json", "summary.json", "monthly.parquet", "yearly.parquet", "clinic_years.parquet", "followed.parquet"):
         assert (out / name).is_file(), name
     figures = sorted(p.name for p in (out / "figures").glob("*.png"))
@@ -31,6 +32,13 @@ def test_run_writes_the_run_directory(tmp_path, capsys):
     assert monthly["month"].max() == 12
     followed = pd.read_parquet(out / "followed.parquet")
     assert followed["pid"].nunique() == 3 and followed.groupby("pid")["month"].count().max() == 12
+
+
+def test_the_run_summary_names_every_revenue_item_of_the_ledger():
+    from sim.cli import REVENUE_ITEMS
+    from sim.ledger import INCOME_ITEMS
+
+    assert tuple(REVENUE_ITEMS) == INCOME_ITEMS
 
 
 def test_a_mistake_is_one_line_exit_2_and_writes_nothing(tmp_path):
