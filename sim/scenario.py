@@ -215,7 +215,7 @@ class Costs(Section):
         1_500_000, ge=0, description="Fixed cost of running a clinic (premises, management), SEK per year (assumption)."
     )
     overhead_sek_per_listed: float = Field(
-        1_200, ge=0, description="Other staff and running cost per listed resident, SEK per year (assumption, calibrated so that clinics break even on average under today's rulebook)."
+        1_500, ge=0, description="Other staff and running cost per listed resident, SEK per year (assumption: no Swedish source gives centres' costs beside GPs; with it the default region's centres together about break even under today's rulebook)."
     )
     lab_sek_per_unit: float = Field(
         120, ge=0, description="Laboratory and radiology cost per visit, SEK (assumption)."

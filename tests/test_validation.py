@@ -85,14 +85,19 @@ def test_quick_validation_writes_the_side_by_side_table(tmp_path, capsys):
     assert "E1" in capsys.readouterr().out
 
 
-def test_spending_is_also_counted_as_scb_counts_it_without_the_benefit_drugs():
-    from sim.validation.calibration import counted_as_scb
+def test_the_fit_counts_spending_as_scb_does_without_the_drug_budget():
+    from sim.validation.calibration import counted_as_scb, outcomes
 
-    summary = {"cost_per_capita_sek": 30_000, "cost_drugs_per_capita_sek": 1_000, "cost_primary_per_capita_sek": 3_900, "cost_digital_per_capita_sek": 100}
+    summary = {
+        "cost_per_capita_sek": 27_000, "cost_drugs_per_capita_sek": 1_000, "cost_primary_per_capita_sek": 3_900, "cost_digital_per_capita_sek": 100,
+        "cost_hospital_per_capita_sek": 22_000, "visits_per_capita": 3.0, "clinic_entries": 1,
+    }
+    fit = outcomes(summary, 24, fee_for_service={"visits_per_capita": 4.0}, mixed={"visits_per_capita": 3.5})
+    assert fit["primary_care_per_capita_sek"] == 4_000  # centres and digital, not the drug budget
+    assert fit["cost_hospital_per_capita_sek"] == 22_000 and fit["entries_per_year"] == 0.5 and fit["ffs_to_capitation_visits"] == -0.25
     text = counted_as_scb(summary.__getitem__)
-    assert "spends 29,000 SEK per resident" in text  # 30,000 less the drugs
-    assert "care beside primary care 25,000 SEK (SCB 21,895)" in text  # 29,000 less 4,000 of primary care and digital; 27,300 x (1 - 19.8 %)
-    assert "primary care 13.8 %" in text  # 4,000 / 29,000
+    assert "Care beside primary care: 22,000 SEK per resident (SCB 21,895" in text  # 27,300 x (1 - 19.8 %)
+    assert "In all 26,000 SEK per resident (SCB 27,295), primary care 15.4 %" in text  # 4,000 / 26,000
 
 
 def test_root_scenarios_start_from_the_calibrated_set_and_their_own_fields_win(tmp_path):

@@ -58,7 +58,11 @@ def write_page(page: Path, validation_dir: Path, robustness_dir: Path | None) ->
             "physical primary care; the age profile of need stays an assumption shaped like the Jämtland age weights); the private "
             "share of visits in Jämtland (10 %, 2015), which is set by which centres of the region preset are private (a first fit "
             "that tried to reach it moved only the choice model's distance coefficient, to its bound); need by morbidity and the "
-            "choice model's distance and wait coefficients (no Swedish figure identifies them apart from the targets above).",
+            "choice model's distance and wait coefficients (no Swedish figure identifies them apart from the targets above); the "
+            "centres' running cost beside GPs per listed resident (`market.costs.overhead_sek_per_listed`): calibration version 5 "
+            "fitted it to primary care's share of spending with the centres' drug budget counted in, which SCB leaves out; no "
+            "Swedish source gives it, so it is an assumption, held where the default region's centres together about break even "
+            "under today's rulebook (`clinic_result_per_listed_sek` near 0).",
             "",
         ]
     else:
