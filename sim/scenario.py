@@ -360,7 +360,7 @@ class Hospital(Section):
     direct_cases_at_100: float = Field(0.6, ge=0, le=10, description="Direct cases per year added by age 100 (assumption).")
     direct_cases_per_condition: float = Field(0.25, ge=0, le=5, description="Direct cases per year added per chronic condition (assumption).")
     direct_case_sek: float = Field(
-        30_000, ge=0, description="Mean cost of a direct hospital case, SEK (assumption; with the rest brings hospital spending near 20,000 SEK per resident per year, sweden.md 4, DERIVED: 27,300 minus 5,400 primary care, excluding other items)."
+        30_000, ge=0, description="Mean cost of a direct hospital case, SEK (assumption, calibrated: with the rest it brings spending on care beside primary care, all of which the model books as hospital, near 21,900 SEK per resident per year, sweden.md 4, DERIVED: 27,300 less 5,400 of primary care, both without benefit-scheme drugs)."
     )
     direct_case_dispersion: float = Field(1.3, gt=0, le=3, description="Log-normal dispersion of direct cases (assumption).")
     specialty_shares: SpecialtyShares = Field(SpecialtyShares(), description="Specialty of a hospital case.")
