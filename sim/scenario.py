@@ -189,7 +189,7 @@ class Staffing(Section):
         description="Share of GP posts a clinic cannot fill with permanent staff, by area type; filled with hired GPs.",
     )
     target_utilisation: float = Field(
-        0.955, gt=0.3, le=1.2, description="Expected demand over capacity that a clinic staffs for each year (assumption; calibrated with the wait scale to 81 % assessed within 3 days, sweden.md 8, and to primary care's share of spending, sweden.md 4)."
+        0.955, gt=0.3, le=1.2, description="Expected demand over capacity that a clinic staffs for each year (assumption; calibrated with the wait scale to 81 % assessed within 3 days, sweden.md 8: the one target identifies the pair only together)."
     )
     margin_response: float = Field(
         0.5,
@@ -725,7 +725,7 @@ class Treatment(Section):
     """How physicians value care: the benefit function B(q) = V q* (2x - x^2), x = q / q*."""
 
     value_sek_per_unit: float = Field(
-        2_500, gt=0, description="Money-metric value of one needed visit to the patient, SEK: B(q*) = this x q* (assumption; free parameter to calibrate)."
+        2_500, gt=0, description="Money-metric value of one needed visit to the patient, SEK: B(q*) = this x q* (assumption; calibrated to the visits physicians give up when not paid per visit, evidence.md E7-E8)."
     )
     judgement_noise: float = Field(
         0.3, ge=0, le=3, description="Log-normal spread of a physician's valuation between episodes (assumption)."

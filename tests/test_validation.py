@@ -188,6 +188,16 @@ def test_a_failing_target_says_what_its_failure_comes_from_and_a_passing_one_doe
     assert passing.loc[0, "result"] == "pass" and passing.loc[0, "on_failure"] == ""
 
 
+def test_a_known_gap_excuses_only_the_figures_it_covers():
+    from sim.validation.evidence import FIGURE, Finding, Target, evaluate
+
+    def target(beside_gap: bool) -> Target:
+        return Target("E0", "a claim", "a figure", FIGURE, "a setting", check=lambda ev: Finding("the model's figure", False, beside_gap), known_gap="the reason")
+
+    assert evaluate(None, [target(True)]).loc[0, "result"] == "fail (known gap)"
+    assert evaluate(None, [target(False)]).loc[0, "result"] == "fail"  # a figure outside the gap broke: the run fails
+
+
 @pytest.mark.filterwarnings("ignore:Mean of empty slice")  # no run has a list-size outcome: that is the point
 def test_the_uk_fundholding_target_does_not_pass_without_a_safe_list_size():
     from sim.validation.evidence import Evidence, _e13
