@@ -1,12 +1,13 @@
 """``vardval calibrate``: fit the model's free parameters to Swedish figures (sweden.md).
 
-The targets are national Swedish figures applied to today's Jämtland (the default scenario): visits per resident,
-the 3-day access share, the share with a doctor of their own, yearly switching, region
-spending per resident on care beside primary care (and primary care's as a ceiling), counted as
-SCB counts them, the concentration of cost in the costliest 10 % and the few entries of recent years; and two figures of the literature no
-Swedish source gives, how many fewer visits physicians give when not paid per visit or paid
-a reduced fee (evidence.md E8, E7), which together identify the value physicians put on a
-needed visit. The free parameters are those no
+The targets are national Swedish figures applied to today's Jämtland (the default
+scenario): visits per resident, the 3-day access share, the share with a doctor of their
+own, yearly switching, region spending per resident on care beside primary care (with
+primary care's as a ceiling), both counted as SCB counts them, the concentration of cost in
+the costliest 10 % and the few entries of recent years; and two figures of the literature
+no Swedish source gives, how many fewer visits physicians give when not paid per visit or
+paid a reduced fee (evidence.md E8, E7), which together identify the value physicians put
+on a needed visit. The free parameters are those no
 source pins down (marked "assumption" in docs/parameters.md), each within a plausible
 range. The private share of visits in Jämtland (10 %, 2015) is not a target: it is set by
 which centres of the region preset are private (7 of 26, in 2020), and a first fit that
