@@ -144,6 +144,16 @@ def test_calibration_fits_and_resumes_without_rerunning(tmp_path, monkeypatch):
     assert len(calls) == first and again["parameters"] == result["parameters"]
 
 
+def test_the_fit_report_flags_a_parameter_the_range_stopped():
+    ranges = {"a": [0.0, 1.0, "x"], "b": [0.0, 1.0, "y"], "c": [10.0, 20.0, "z"]}
+    report = calibration.fit_markdown(
+        {"version": 1, "created": "now", "evaluations": 1, "scenario": "s", "evaluation": {"population.residents": 1, "months": 1, "seeds": [1]},
+         "targets": [], "parameters": {"a": 0.005, "b": 0.5, "c": 19.95}, "ranges": ranges}
+    )
+    assert "| `a` | 0.005 (**at the lower bound**) |" in report and "| `c` | 19.95 (**at the upper bound**) |" in report
+    assert "| `b` | 0.5 |" in report
+
+
 def test_calibrating_over_an_earlier_fit_needs_resume(tmp_path, capsys):
     (tmp_path / "evaluations.csv").write_text("x\n")
     assert main(["calibrate", "--out", str(tmp_path)]) == 2

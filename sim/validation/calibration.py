@@ -298,5 +298,14 @@ def fit_markdown(calibrated: dict[str, Any]) -> str:
     lines += ["", "| parameter | calibrated | plausible range | identified by |", "|---|---:|---|---|"]
     for path, value in calibrated["parameters"].items():
         low, high, why = calibrated["ranges"][path]
-        lines.append(f"| `{path}` | {value:g} | {low:g} to {high:g} | {why} |")
+        lines.append(f"| `{path}` | {value:g}{_at_bound(value, low, high)} | {low:g} to {high:g} | {why} |")
     return "\n".join(lines) + "\n"
+
+
+def _at_bound(value: float, low: float, high: float) -> str:
+    """A warning where the fit ended within 1 % of its range from a bound: the range, not the data, set that value."""
+    if value - low <= 0.01 * (high - low):
+        return " (**at the lower bound**)"
+    if high - value <= 0.01 * (high - low):
+        return " (**at the upper bound**)"
+    return ""

@@ -48,7 +48,8 @@ def write_page(page: Path, validation_dir: Path, robustness_dir: Path | None) ->
         calibration_plot(pd.DataFrame(CALIBRATED["targets"]), figures / "calibration_fit.png")
         parts += [
             "Every built-in scenario starts from the calibrated set `sim/calibrated.yaml`; a scenario's own fields win.",
-            "The fit minimises the squared misses in units of their tolerance (SciPy least squares).",
+            "The fit minimises the squared misses in units of their tolerance (SciPy least squares). A value marked at a bound was "
+            "stopped by its plausible range: the targets would move it further, so they do not pin it down.",
             "",
             fit_markdown(CALIBRATED),
             "![Calibration fit](figures/calibration_fit.png)",
