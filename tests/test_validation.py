@@ -158,6 +158,18 @@ def test_calibrating_over_an_earlier_fit_needs_resume(tmp_path, capsys):
     (tmp_path / "evaluations.csv").write_text("x\n")
     assert main(["calibrate", "--out", str(tmp_path)]) == 2
     assert "--resume" in capsys.readouterr().err
+    assert main(["calibrate", "--out", str(tmp_path), "--resume"]) == 2  # not a calibration's evaluations: refused, left as it was
+    assert "lacks the columns" in capsys.readouterr().err and (tmp_path / "evaluations.csv").read_text() == "x\n"
+
+
+def test_a_ceiling_target_is_no_miss_below_it_and_the_report_says_at_most(tmp_path):
+    record = {"target": "primary_care_per_capita_sek", "value": 5_400, "tolerance": 500, "before": 3_600, "model": 3_700, "within": True, "source": "s"}
+    report = calibration.fit_markdown(
+        {"version": 6, "created": "now", "evaluations": 1, "scenario": "s", "evaluation": {"population.residents": 1, "months": 1, "seeds": [1]},
+         "targets": [record], "parameters": {}, "ranges": {}}
+    )
+    assert "| primary_care_per_capita_sek | at most 5,400 |" in report  # a record without the field: the target of that name decides
+    assert calibration.CalibrationTarget("x", 5_400, 500, "s", one_sided=True).miss(3_700) == 0
 
 
 def test_ranking_reports_how_often_the_order_of_rules_holds(tmp_path):

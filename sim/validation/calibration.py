@@ -174,7 +174,11 @@ class Fit:
         self.seeds = replication_seeds(seed, SEEDS)
         self.cache: dict[tuple, dict[str, float]] = {}
         if self.path.exists():
-            for row in pd.read_csv(self.path).to_dict("records"):
+            stored = pd.read_csv(self.path)
+            missing = [c for c in [*(p.path for p in PARAMETERS), *(t.name for t in TARGETS)] if c not in stored.columns]
+            if missing:
+                raise UserError(f"{self.path}: lacks the columns {', '.join(missing)}; it is not from this version's 'vardval calibrate', so --resume cannot continue it: choose another --out.")
+            for row in stored.to_dict("records"):
                 self.cache[tuple(round(row[p.path], 12) for p in PARAMETERS)] = {t.name: row[t.name] for t in TARGETS}
 
     def _key(self, x: np.ndarray) -> tuple:
@@ -234,7 +238,10 @@ def calibrate(out: Path, workers: int = 1, max_evaluations: int = 40, seed: int 
     before, after = fit.model([start, best])
     table = pd.DataFrame(
         [
-            {"target": t.name, "value": t.value, "tolerance": t.tolerance, "before": before[t.name], "model": after[t.name], "within": abs(t.miss(after[t.name])) <= 1, "source": t.source}
+            {
+                "target": t.name, "value": t.value, "tolerance": t.tolerance, "one_sided": t.one_sided, "before": before[t.name], "model": after[t.name],
+                "within": abs(t.miss(after[t.name])) <= 1, "source": t.source,
+            }
             for t in TARGETS
         ]
     )
@@ -294,12 +301,19 @@ def fit_markdown(calibrated: dict[str, Any]) -> str:
     ]
     for t in calibrated["targets"]:
         f = (lambda v: f"{v:,.0f}") if abs(t["value"]) >= 100 else (lambda v: f"{v:.3f}")
-        lines.append(f"| {t['target']} | {f(t['value'])} | {f(t['tolerance'])} | {f(t['before'])} | {f(t['model'])} | {'yes' if t['within'] else '**no**'} | {t['source']} |")
+        value = f"at most {f(t['value'])}" if one_sided(t) else f(t["value"])
+        lines.append(f"| {t['target']} | {value} | {f(t['tolerance'])} | {f(t['before'])} | {f(t['model'])} | {'yes' if t['within'] else '**no**'} | {t['source']} |")
     lines += ["", "| parameter | calibrated | plausible range | identified by |", "|---|---:|---|---|"]
     for path, value in calibrated["parameters"].items():
         low, high, why = calibrated["ranges"][path]
         lines.append(f"| `{path}` | {value:g}{_at_bound(value, low, high)} | {low:g} to {high:g} | {why} |")
     return "\n".join(lines) + "\n"
+
+
+def one_sided(target: dict[str, Any]) -> bool:
+    """Whether a fit's target record is a ceiling (only a value above it misses); records of version 6 and before do
+    not say, so the target of that name decides."""
+    return bool(target.get("one_sided", next((t.one_sided for t in TARGETS if t.name == target["target"]), False)))
 
 
 def _at_bound(value: float, low: float, high: float) -> str:

@@ -122,7 +122,8 @@ def _e5(ev: Evidence) -> Finding:
     a = ev.choice.groupby("prefers")["a"].mean()
     cap_a, ffs_a = a.get("capitation", np.nan), a.get("fee-for-service", np.nan)
     ok = bool(share > 0.5 and cap_a > ffs_a)
-    return Finding(f"{100 * share:.0f} % prefer FFS; mean a of CAP choosers {cap_a:.2f}, of FFS choosers {ffs_a:.2f}", ok)
+    cap_text, ffs_text = (f"{v:.2f}" if v == v else "none choose it" for v in (cap_a, ffs_a))
+    return Finding(f"{100 * share:.0f} % prefer FFS; mean a of CAP choosers {cap_text}, of FFS choosers {ffs_text}", ok)
 
 
 def _e6(ev: Evidence) -> Finding:
@@ -250,7 +251,7 @@ def _e17(ev: Evidence) -> Finding:
     text = (
         f"P4P {100 * share:.0f} % of income (the drug budget left out); median reported achievement {100 * achieved:.1f} %; median excepted {100 * excepted:.1f} %; "
         f"+1 point of exceptions: {effect:+.2f} points of reported achievement across clinic-years, given size, list per GP and setting; "
-        f"median achievement with a Swedish-size pool {100 * swedish:.1f} %"
+        f"median achievement with a Swedish-size pool {100 * swedish:.1f} % (no exceptions there: reported is true)"
     )
     return Finding(text, None if None in ok else all(ok), beside_gap=all(expressed))
 

@@ -18,7 +18,7 @@ from sim.scenario import CALIBRATED
 
 def write_page(page: Path, validation_dir: Path, robustness_dir: Path | None) -> Path:
     from sim.plots import calibration_plot
-    from sim.validation.calibration import fit_markdown
+    from sim.validation.calibration import fit_markdown, one_sided
 
     figures = page.parent / "figures"
     figures.mkdir(parents=True, exist_ok=True)
@@ -45,11 +45,14 @@ def write_page(page: Path, validation_dir: Path, robustness_dir: Path | None) ->
         "",
     ]
     if CALIBRATED:
-        calibration_plot(pd.DataFrame(CALIBRATED["targets"]), figures / "calibration_fit.png")
+        targets = pd.DataFrame(CALIBRATED["targets"])
+        calibration_plot(targets.assign(one_sided=[one_sided(t) for t in CALIBRATED["targets"]]), figures / "calibration_fit.png")
         parts += [
             "Every built-in scenario starts from the calibrated set `sim/calibrated.yaml`; a scenario's own fields win.",
             "The fit minimises the squared misses in units of their tolerance (SciPy least squares). A value marked at a bound was "
-            "stopped by its plausible range: the targets would move it further, so they do not pin it down.",
+            "stopped by its plausible range: the targets would move it further, so they do not pin it down. A target marked "at "
+            "most" is a ceiling and pulls only from above it: while the fit's runs open no clinic, the entries target leaves the "
+            "entry threshold where the fit started (an earlier version's value), bounded from below only.",
             "",
             fit_markdown(CALIBRATED),
             "![Calibration fit](figures/calibration_fit.png)",
@@ -87,9 +90,9 @@ def _answer(pairs: pd.DataFrame) -> str:
     if len(turns):
         largest = pairs.groupby("outcome")["mean_gap"].apply(lambda g: g.abs().max())
         listed = "; ".join(
-            f"{r.lower} below {r.higher} on {r.outcome} at {100 * r.share_holds:.0f} % of points "
+            f"{r.lower} below {r.higher} on {r.outcome} holds at {100 * r.share_holds:.0f} % of points "
             f"(mean gap {r.mean_gap:+.3g}, {100 * abs(r.mean_gap) / largest[r.outcome]:.0f} % of the largest gap on that outcome)"
             for r in turns.itertuples()
         )
-        text.append(f"The order turns for: {listed}.")
+        text.append(f"The others, with the share of points where the order of the means holds: {listed}.")
     return " ".join(text)
