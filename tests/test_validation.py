@@ -73,7 +73,7 @@ def test_without_exception_reporting_reported_is_true_achievement():
 
 
 def test_quick_validation_writes_the_side_by_side_table(tmp_path, capsys):
-    code = main(["validate", "--quick", "--out", str(tmp_path)])
+    code = main(["validate", "--quick", "--out", str(tmp_path), "--docs", str(tmp_path / "docs" / "validation.md")])
     table = pd.read_csv(tmp_path / "validation.csv")
     assert code == 0, table[table["result"] == "fail"]
     assert list(table["id"]) == [f"E{i}" for i in range(1, 26)]
@@ -83,6 +83,9 @@ def test_quick_validation_writes_the_side_by_side_table(tmp_path, capsys):
     assert (tmp_path / "figures" / "standard_patients.png").stat().st_size > 10_000
     assert "SCB" in (tmp_path / "spending.md").read_text(encoding="utf-8")
     assert "E1" in capsys.readouterr().out
+    page = (tmp_path / "docs" / "validation.md").read_text(encoding="utf-8")  # the documentation page, from the same run
+    assert "| E17 |" in page and "Calibration version" in page and "Not run with this page" in page
+    assert (tmp_path / "docs" / "figures" / "calibration_fit.png").stat().st_size > 10_000
 
 
 def test_the_fit_counts_spending_as_scb_does_without_the_drug_budget():

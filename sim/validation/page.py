@@ -50,8 +50,8 @@ def write_page(page: Path, validation_dir: Path, robustness_dir: Path | None) ->
         parts += [
             "Every built-in scenario starts from the calibrated set `sim/calibrated.yaml`; a scenario's own fields win.",
             "The fit minimises the squared misses in units of their tolerance (SciPy least squares). A value marked at a bound was "
-            "stopped by its plausible range: the targets would move it further, so they do not pin it down. A target marked "at "
-            "most" is a ceiling and pulls only from above it: while the fit's runs open no clinic, the entries target leaves the "
+            "stopped by its plausible range: the targets would move it further, so they do not pin it down. A target marked 'at "
+            "most' is a ceiling and pulls only from above it: while the fit's runs open no clinic, the entries target leaves the "
             "entry threshold where the fit started (an earlier version's value), bounded from below only.",
             "",
             fit_markdown(CALIBRATED),
