@@ -34,6 +34,8 @@ UK = {
     "rulebook.pay_for_performance.continuity": {"weight": 0.2, "floor": 0.1, "target": 0.35},
     "rulebook.pay_for_performance.exceptions.enabled": True,
 }
+#: a second, larger pool for E17 (its exception effect turns with the pool's size)
+LARGER_UK_POOL_SEK = 1800
 EXCEPTIONS = {"rulebook.pay_for_performance.exceptions.enabled": True}
 #: exceptions without gaming: a cost of an unjustified exception that no indicator money outweighs,
 #: so only the legitimate exceptions remain (the counterfactual of Gravelle, Sutton & Ma 2010)
@@ -66,6 +68,8 @@ SETTINGS = {
     ),
     "p4p-uk": Setting("pay-for-performance", UK),
     "p4p-uk-no-gaming": Setting("pay-for-performance", {**UK, **NO_GAMING}),
+    #: the UK-size pool made larger (about a third of income): E17's exception effect at a second pool size
+    "p4p-uk-larger-pool": Setting("pay-for-performance", {**UK, "rulebook.pay_for_performance.pool_sek_per_listed": LARGER_UK_POOL_SEK}),
     "fundholding-full": Setting("fundholding-step-7"),
     "fundholding-uk": Setting("fundholding-step-6", {"rulebook.fundholding.stop_loss_sek": UK_PATIENT_LIMIT_SEK, "rulebook.fundholding.stop_loss_share": 1.0}),
     "urban": Setting("jamtland-2020", URBAN),
