@@ -329,21 +329,17 @@ def standard_patients_plot(patients: pd.DataFrame, path: Path) -> Path:
     return _save(fig, path)
 
 
-def calibration_plot(table: pd.DataFrame, path: Path) -> Path:
-    """Each calibration target: the model before and after the fit against the Swedish figure, in units of its tolerance
-    (a ceiling, ``one_sided``, misses only above it)."""
+def calibration_plot(misses: pd.DataFrame, path: Path) -> Path:
+    """Each calibration target's miss before and after the fit (columns ``before`` and ``model``), in units of its
+    tolerance, labelled by ``label``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig, ax = plt.subplots(figsize=(9, 0.45 * len(table) + 1.6))
-    y = np.arange(len(table))[::-1]
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(misses) + 1.6))
+    y = np.arange(len(misses))[::-1]
     ax.axvspan(-1, 1, color="tab:green", alpha=0.12, label="within tolerance")
     ax.axvline(0, color="grey", lw=1)
-    ceiling = table["one_sided"].astype(bool).to_numpy()
     for column, look in (("before", {"marker": "o", "mfc": "none", "color": "grey"}), ("model", {"marker": "o", "color": "tab:blue"})):
-        gaps = ((table[column] - table["value"]) / table["tolerance"]).to_numpy()
-        misses = np.where(ceiling, np.maximum(gaps, 0.0), gaps)  # below a ceiling is no miss
-        ax.plot(misses, y, ls="none", label="before the fit" if column == "before" else "calibrated", **look)
-    names = [f"{t} ({'at most ' if c else ''}{v:,.0f})" if abs(v) >= 100 else f"{t} ({'at most ' if c else ''}{v:.3g})" for t, v, c in zip(table["target"], table["value"], ceiling)]
-    ax.set_yticks(y, names)
+        ax.plot(misses[column], y, ls="none", label="before the fit" if column == "before" else "calibrated", **look)
+    ax.set_yticks(y, misses["label"])
     ax.set_xlabel("Model minus Swedish figure, in tolerances")
     ax.grid(alpha=0.3, axis="x")
     ax.legend(fontsize=8, loc="lower right")

@@ -165,14 +165,22 @@ def test_calibrating_over_an_earlier_fit_needs_resume(tmp_path, capsys):
     assert "lacks the columns" in capsys.readouterr().err and (tmp_path / "evaluations.csv").read_text() == "x\n"
 
 
-def test_a_ceiling_target_is_no_miss_below_it_and_the_report_says_at_most(tmp_path):
-    record = {"target": "primary_care_per_capita_sek", "value": 5_400, "tolerance": 500, "before": 3_600, "model": 3_700, "within": True, "source": "s"}
-    report = calibration.fit_markdown(
-        {"version": 6, "created": "now", "evaluations": 1, "scenario": "s", "evaluation": {"population.residents": 1, "months": 1, "seeds": [1]},
-         "targets": [record], "parameters": {}, "ranges": {}}
-    )
-    assert "| primary_care_per_capita_sek | at most 5,400 |" in report  # a record without the field: the target of that name decides
-    assert calibration.CalibrationTarget("x", 5_400, 500, "s", one_sided=True).miss(3_700) == 0
+def test_a_ceiling_target_is_no_miss_below_it_in_the_report_and_the_figure(tmp_path, monkeypatch):
+    import sim.plots
+
+    records = [
+        {"target": "primary_care_per_capita_sek", "value": 5_400, "tolerance": 500, "before": 3_600, "model": 3_700, "within": True, "source": "s"},
+        {"target": "visits_per_capita", "value": 3.4, "tolerance": 0.2, "before": 3.0, "model": 3.5, "within": True, "source": "s"},
+    ]
+    fit = {"version": 6, "created": "now", "evaluations": 1, "scenario": "s", "evaluation": {"population.residents": 1, "months": 1, "seeds": [1]},
+           "targets": records, "parameters": {}, "ranges": {}}
+    assert "| primary_care_per_capita_sek | at most 5,400 |" in calibration.fit_markdown(fit)  # a record without the field: the target of that name decides
+    plotted = []
+    monkeypatch.setattr(sim.plots, "calibration_plot", lambda misses, path: plotted.append(misses))
+    calibration.fit_plot(fit, tmp_path / "fit.png")
+    misses = plotted[0].set_index("label")
+    assert misses.loc["primary_care_per_capita_sek (at most 5,400)", "model"] == 0  # below the ceiling: no miss, as in the fit
+    assert misses.loc["visits_per_capita (3.400)", "before"] == pytest.approx(-2.0) and misses.loc["visits_per_capita (3.400)", "model"] == pytest.approx(0.5)
 
 
 def test_ranking_reports_how_often_the_order_of_rules_holds(tmp_path):

@@ -225,8 +225,6 @@ def calibrate(out: Path, workers: int = 1, max_evaluations: int = 40, seed: int 
     """Fit the parameters, write ``calibrated.yaml``, ``fit.csv``, ``fit.md`` and ``figures/calibration_fit.png`` to ``out``."""
     from scipy.optimize import least_squares
 
-    from sim.plots import calibration_plot
-
     if (out / "evaluations.csv").exists() and not resume:
         raise UserError(f"{out}: holds an earlier calibration; pass --resume to continue it or choose another --out.")
     out.mkdir(parents=True, exist_ok=True)
@@ -259,7 +257,7 @@ def calibrate(out: Path, workers: int = 1, max_evaluations: int = 40, seed: int 
     (out / "calibrated.yaml").write_text(yaml.safe_dump(json.loads(json.dumps(calibrated, default=float)), sort_keys=False, allow_unicode=True), encoding="utf-8")
     table.to_csv(out / "fit.csv", index=False)
     (out / "fit.md").write_text(fit_markdown(calibrated), encoding="utf-8")
-    calibration_plot(table, out / "figures" / "calibration_fit.png")
+    fit_plot(calibrated, out / "figures" / "calibration_fit.png")
     return calibrated
 
 
@@ -301,8 +299,9 @@ def fit_markdown(calibrated: dict[str, Any]) -> str:
     ]
     for t in calibrated["targets"]:
         f = (lambda v: f"{v:,.0f}") if abs(t["value"]) >= 100 else (lambda v: f"{v:.3f}")
-        value = f"at most {f(t['value'])}" if one_sided(t) else f(t["value"])
-        lines.append(f"| {t['target']} | {value} | {f(t['tolerance'])} | {f(t['before'])} | {f(t['model'])} | {'yes' if t['within'] else '**no**'} | {t['source']} |")
+        lines.append(
+            f"| {t['target']} | {_target_value(t)} | {f(t['tolerance'])} | {f(t['before'])} | {f(t['model'])} | {'yes' if t['within'] else '**no**'} | {t['source']} |"
+        )
     lines += ["", "| parameter | calibrated | plausible range | identified by |", "|---|---:|---|---|"]
     for path, value in calibrated["parameters"].items():
         low, high, why = calibrated["ranges"][path]
@@ -310,7 +309,25 @@ def fit_markdown(calibrated: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def one_sided(target: dict[str, Any]) -> bool:
+def fit_plot(calibrated: dict[str, Any], path: Path) -> Path:
+    """The fit's figure: each target's miss before and after the fit, in tolerances, as the fit counts it (a ceiling
+    misses only above it)."""
+    from sim.plots import calibration_plot
+
+    rows = []
+    for t in calibrated["targets"]:
+        target = CalibrationTarget(t["target"], t["value"], t["tolerance"], t["source"], _one_sided(t))
+        rows.append({"label": f"{t['target']} ({_target_value(t)})", "before": target.miss(t["before"]), "model": target.miss(t["model"])})
+    return calibration_plot(pd.DataFrame(rows), path)
+
+
+def _target_value(target: dict[str, Any]) -> str:
+    """A fit's target figure as the report prints it: 'at most' before a ceiling."""
+    value = f"{target['value']:,.0f}" if abs(target["value"]) >= 100 else f"{target['value']:.3f}"
+    return f"at most {value}" if _one_sided(target) else value
+
+
+def _one_sided(target: dict[str, Any]) -> bool:
     """Whether a fit's target record is a ceiling (only a value above it misses); records of version 6 and before do
     not say, so the target of that name decides."""
     return bool(target.get("one_sided", next((t.one_sided for t in TARGETS if t.name == target["target"]), False)))

@@ -17,8 +17,7 @@ from sim.scenario import CALIBRATED
 
 
 def write_page(page: Path, validation_dir: Path, robustness_dir: Path | None) -> Path:
-    from sim.plots import calibration_plot
-    from sim.validation.calibration import fit_markdown, one_sided
+    from sim.validation.calibration import fit_markdown, fit_plot
 
     figures = page.parent / "figures"
     figures.mkdir(parents=True, exist_ok=True)
@@ -45,8 +44,7 @@ def write_page(page: Path, validation_dir: Path, robustness_dir: Path | None) ->
         "",
     ]
     if CALIBRATED:
-        targets = pd.DataFrame(CALIBRATED["targets"])
-        calibration_plot(targets.assign(one_sided=[one_sided(t) for t in CALIBRATED["targets"]]), figures / "calibration_fit.png")
+        fit_plot(CALIBRATED, figures / "calibration_fit.png")
         parts += [
             "Every built-in scenario starts from the calibrated set `sim/calibrated.yaml`; a scenario's own fields win.",
             "The fit minimises the squared misses in units of their tolerance (SciPy least squares). A value marked at a bound was "
