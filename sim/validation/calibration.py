@@ -298,10 +298,8 @@ def fit_markdown(calibrated: dict[str, Any]) -> str:
         "|---|---:|---:|---:|---:|---|---|",
     ]
     for t in calibrated["targets"]:
-        f = (lambda v: f"{v:,.0f}") if abs(t["value"]) >= 100 else (lambda v: f"{v:.3f}")
-        lines.append(
-            f"| {t['target']} | {_target_value(t)} | {f(t['tolerance'])} | {f(t['before'])} | {f(t['model'])} | {'yes' if t['within'] else '**no**'} | {t['source']} |"
-        )
+        tolerance, before, model = (_in_units_of(t[k], t["value"]) for k in ("tolerance", "before", "model"))
+        lines.append(f"| {t['target']} | {_target_value(t)} | {tolerance} | {before} | {model} | {'yes' if t['within'] else '**no**'} | {t['source']} |")
     lines += ["", "| parameter | calibrated | plausible range | identified by |", "|---|---:|---|---|"]
     for path, value in calibrated["parameters"].items():
         low, high, why = calibrated["ranges"][path]
@@ -321,9 +319,14 @@ def fit_plot(calibrated: dict[str, Any], path: Path) -> Path:
     return calibration_plot(pd.DataFrame(rows), path)
 
 
+def _in_units_of(value: float, target: float) -> str:
+    """A figure printed as its target's kind of number: whole SEK for money and counts in hundreds, three decimals for shares and rates."""
+    return f"{value:,.0f}" if abs(target) >= 100 else f"{value:.3f}"
+
+
 def _target_value(target: dict[str, Any]) -> str:
     """A fit's target figure as the report prints it: 'at most' before a ceiling."""
-    value = f"{target['value']:,.0f}" if abs(target["value"]) >= 100 else f"{target['value']:.3f}"
+    value = _in_units_of(target["value"], target["value"])
     return f"at most {value}" if _one_sided(target) else value
 
 

@@ -68,7 +68,7 @@ SETTINGS = {
     ),
     "p4p-uk": Setting("pay-for-performance", UK),
     "p4p-uk-no-gaming": Setting("pay-for-performance", {**UK, **NO_GAMING}),
-    #: the UK-size pool made larger (about a third of income): E17's exception effect at a second pool size
+    #: the UK-size pool made larger: E17's exception effect at a second pool size
     "p4p-uk-larger-pool": Setting("pay-for-performance", {**UK, "rulebook.pay_for_performance.pool_sek_per_listed": LARGER_UK_POOL_SEK}),
     "fundholding-full": Setting("fundholding-step-7"),
     "fundholding-uk": Setting("fundholding-step-6", {"rulebook.fundholding.stop_loss_sek": UK_PATIENT_LIMIT_SEK, "rulebook.fundholding.stop_loss_share": 1.0}),
