@@ -74,13 +74,13 @@ class Ledger:
         cells = payment.cell_sek if payment.cell_sek is not None else payment.provider_sek @ self._list_cells()
         self.region_cells[CATEGORY[item]] += cells
 
-    def patient_fees(self, provider_sek: np.ndarray, cell_sek: np.ndarray, to_region: bool) -> None:
-        """Residents pay fees: to the provider, or to the region's pool (which lowers its net spending)."""
-        if to_region:
-            self.region["patient_fees"] -= float(provider_sek.sum())
-            self.region_cells["primary"] -= cell_sek
-        else:
-            self.revenue["patient_fees"] += provider_sek
+    def patient_fees(self, kept_sek: np.ndarray, pooled_cell_sek: np.ndarray) -> None:
+        """Residents pay fees: what each provider keeps is its revenue; what the region pools (by residents' cell)
+        lowers its net spending, and the region pays it back out through the capitation (sim.payment.capitation)."""
+        self.revenue["patient_fees"] += kept_sek
+        if pooled_cell_sek.any():
+            self.region["patient_fees"] -= float(pooled_cell_sek.sum())
+            self.region_cells["primary"] -= pooled_cell_sek
 
     def provider_cost(self, item: str, provider_sek: np.ndarray) -> None:
         """Providers pay suppliers and staff."""

@@ -144,17 +144,17 @@ class CareMarket(mesa.Model):
         self._costs_this_month(ep)
         self._treat(ep)
         self._serve(ep)
-        fees = self.region.fees.charge(self, ep)
+        ep.fees = self.region.fees.charge(self, ep)
         cases = self.hospital.admit(pop, ep, self.streams, month, u_hospital)
-        self._account(ep, fees, cases)
+        self._account(ep, cases)
         self._health_and_visits(ep)
         self.switches += self.region.reconsider(month, u_reconsider)
         if year_end:
             self._settle_year()
-        self._record(ep, fees, cases)
+        self._record(ep, cases)
         if self.reporting:
             for observer in self.observers:
-                observer.observe(self, ep, fees, cases)
+                observer.observe(self, ep, ep.fees, cases)
         if year_end:
             self._demography()
         if year_end or (not self.reporting and month % 3 == 2):
@@ -281,7 +281,7 @@ class CareMarket(mesa.Model):
 
     # ------------------------------------------------------------------ money
 
-    def _account(self, ep: Episodes, fees: np.ndarray, cases: Cases) -> None:
+    def _account(self, ep: Episodes, cases: Cases) -> None:
         pop = self.population
         ledger = self.ledger
         n = self.n_providers
@@ -289,11 +289,9 @@ class CareMarket(mesa.Model):
         treated = ep.channel != EMERGENCY
         provider = ep.provider[treated]
         cells = pop.cell[ep.row]
-        ledger.patient_fees(
-            np.bincount(provider, weights=fees[treated], minlength=n),
-            np.bincount(cells[treated], weights=fees[treated], minlength=N_CELLS),
-            to_region=not self.params.rulebook.patient_fees.kept_by_clinic,
-        )
+        fees = ep.fees[treated]
+        pooled = self.region.fees.pooled(self, ep)[treated]  # the centres' fees, where the rulebook pools them
+        ledger.patient_fees(np.bincount(provider, weights=fees - pooled, minlength=n), np.bincount(cells[treated], weights=pooled, minlength=N_CELLS))
         visits = np.bincount(provider, weights=ep.q_delivered[treated], minlength=n) + self._first_contacts(ep)
         c = self.params.market.costs
         ledger.provider_cost("staff", np.array([p.staff_cost(visits[p.index]) for p in self.providers]))
@@ -364,7 +362,7 @@ class CareMarket(mesa.Model):
 
     # ------------------------------------------------------------------ outcomes
 
-    def _record(self, ep: Episodes, fees: np.ndarray, cases: Cases) -> None:
+    def _record(self, ep: Episodes, cases: Cases) -> None:
         pop = self.population
         out = self.outcomes
         q, q_star = ep.care, ep.q_star
@@ -395,7 +393,7 @@ class CareMarket(mesa.Model):
             contacts=at_clinic,
             assessed_3day=np.where(at_clinic, access[provider], 0.0),
             wait_days=np.where(at_clinic, self.wait_days[provider], 0.0),
-            patient_fees_sek=fees,
+            patient_fees_sek=ep.fees,
             **self._losses,
         )
         out.add(

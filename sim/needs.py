@@ -48,6 +48,7 @@ class Episodes:
     q_delivered: np.ndarray = field(default=None)  # primary-care visits given after rationing
     specialist_visits: np.ndarray = field(default=None)  # visits of the episode's need a specialist took over
     digital_first: np.ndarray = field(default=None)  # a digital visit came first and added to the clinic's care
+    fees: np.ndarray = field(default=None)  # patient fees paid for the episode's delivered visits, SEK
 
     @property
     def care(self) -> np.ndarray:

@@ -40,18 +40,27 @@ class Auditor:
         assert sum(ledger.region_cells[c].sum() for c in CATEGORIES) == pytest.approx(sum(ledger.region.values()), rel=1e-9)
         # hospital spending is the cost of the month's cases
         assert ledger.region["hospital"] == pytest.approx(cases.cost.sum(), rel=1e-9)
-        # capitation, recomputed from its definition: budget-neutral, so it sums to scale x fixed x residents
+        # capitation, recomputed from its definition: budget-neutral, so it sums to scale x fixed x residents, plus the
+        # patient fees the region pooled this month, which raise it by exactly what they brought in
+        pooled = -ledger.region.get("patient_fees", 0.0)
         if rulebook.capitation.scale > 0:
             cap = rulebook.capitation
             expected = cap.scale * cap.fixed_sek_per_resident * len(pop) / 12
-            assert ledger.region["capitation"] == pytest.approx(expected, rel=1e-5)
+            assert ledger.region["capitation"] - pooled == pytest.approx(expected, rel=1e-5)
+            assert ledger.revenue["capitation"].sum() - pooled == pytest.approx(ledger.region["capitation"] - pooled, rel=1e-9)
             per_resident = Capitation(cap).annual_sek(pop) / 12
             by_clinic = np.bincount(self.listed_when_paid, weights=per_resident, minlength=model.n_providers)
-            assert np.allclose(ledger.revenue["capitation"], by_clinic, rtol=1e-5, atol=1e-3)
-        # fees: what residents paid this month is what providers (or the region's pool) got
+            assert np.allclose(ledger.revenue["capitation"], by_clinic * (1 + pooled / by_clinic.sum()), rtol=1e-5, atol=1e-3)
+        # fees: what residents paid this month is what providers kept plus what the region pooled
         self.fees_by_residents += fees.sum()
-        self.fee_revenue += ledger.revenue["patient_fees"].sum() if rulebook.patient_fees.kept_by_clinic else -ledger.region["patient_fees"]
+        self.fee_revenue += ledger.revenue["patient_fees"].sum() + pooled
         assert self.fees_by_residents == pytest.approx(self.fee_revenue, rel=1e-9)
+        # at the month's visits, pooling leaves the centres' income from capitation and fees as keeping the fees would:
+        # the pool pays back to the krona what the centres' residents paid
+        if pooled:
+            digital = model.digital.index if model.digital is not None else -1
+            at_centres = fees[(ep.provider >= 0) & (ep.provider != digital)].sum()
+            assert pooled == pytest.approx(at_centres, rel=1e-12, abs=1e-6)
         # nobody pays more than the yearly ceiling
         assert pop.fees_paid.max() <= rulebook.patient_fees.ceiling_sek_per_year + 1e-3
         # everybody is listed once, with an open clinic
@@ -61,7 +70,7 @@ class Auditor:
         self.months += 1
 
 
-@pytest.mark.parametrize("name", ["jamtland-2020", "fee-for-service", "pay-for-performance"])
+@pytest.mark.parametrize("name", ["jamtland-2020", "fee-for-service", "pay-for-performance", "opposition-2021"])
 def test_money_and_listing_every_month(name):
     model = CareMarket(small(name, months=24))
     auditor = Auditor(model)

@@ -7,16 +7,19 @@ mean), and the morbidity part ``morbidity_share`` in proportion to the resident'
 morbidity weight (an ACG-like class). Every part is budget-neutral: raising a share moves
 money toward high-need lists without adding any. With a separate town system
 (``town_cni_share``) the town's residents are paid with their own CNI share, and each
-system keeps its own budget. The marginal visit earns nothing, which is why capitation
-pushes quantity below q*; what a resident brings against what they cost is what invites
-risk selection.
+system keeps its own budget. Where the rulebook pools patient fees, the month's pooled
+fees raise the month's capitation by what they brought in, spread by the same weights
+(budget-neutral: at unchanged visits the centres' revenue is unchanged to the krona). The
+marginal visit earns nothing, which is why capitation pushes quantity below q*; what a
+resident brings against what they cost is what invites risk selection.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.payment import PerListedRule
+from sim.payment import Payment, PerListedRule
+from sim.population import N_CELLS
 from sim.scenario import Capitation as Params
 
 #: capitation weight of the morbidity classes 0, 1, 2, 3+ chronic conditions (relative visit use, assumption)
@@ -40,6 +43,20 @@ class Capitation(PerListedRule):
         """A revised capitation level (relative to the rulebook's), from the next month's payments."""
         self.level = level
         self._version = None
+
+    def monthly(self, market, ep) -> Payment | None:
+        """The month's capitation, raised by the patient fees the region pooled this month (if it pools them)."""
+        base = super().monthly(market, ep)
+        pooled = market.region.fees.pooled(market, ep)
+        if not pooled.any():
+            return base
+        total = float(pooled.sum())
+        if base is None:  # no capitation to raise: the pool is paid per listed resident
+            pop = market.population
+            per_resident = np.full(len(pop), total / len(pop))
+            return Payment(np.bincount(pop.clinic, weights=per_resident, minlength=market.n_providers), np.bincount(pop.cell, weights=per_resident, minlength=N_CELLS))
+        uplift = 1 + total / float(base.provider_sek.sum())
+        return Payment(base.provider_sek * uplift, base.cell_sek * uplift)
 
     def annual_sek(self, pop) -> np.ndarray:
         """Capitation each resident brings their clinic, SEK per year."""

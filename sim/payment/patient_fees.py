@@ -2,7 +2,11 @@
 
 Fees are paid by residents, not the region. Where the clinic keeps them (Jämtland 2020)
 they are part of its marginal revenue from a visit, until the resident reaches the
-ceiling; where they are pooled, they go to the region.
+ceiling. Where the rulebook pools them (the 2021 proposals, rulebooks.md 2-3), the
+centres' fees go to the region, which pays them back out through the capitation, by its
+weights (sim.payment.capitation): budget-neutral, the fee no longer pays at the margin and
+a centre with many residents who go free no longer loses by it. The national digital
+provider, outside the care-choice system, keeps its own fees either way.
 """
 
 from __future__ import annotations
@@ -32,6 +36,13 @@ class PatientFees:
         fee = self.fee_per_visit(pop.age[ep.row])
         below = pop.fees_paid[ep.row] + fee <= self.params.ceiling_sek_per_year
         return np.where(below & (ep.channel != EMERGENCY), fee, 0.0)
+
+    def pooled(self, market, ep: Episodes) -> np.ndarray:
+        """The part of each episode's fees the region pools, SEK: the centres' fees when the rulebook pools them."""
+        if self.params.kept_by_clinic:
+            return np.zeros(len(ep))
+        digital = market.digital.index if market.digital is not None else -1
+        return np.where((ep.provider >= 0) & (ep.provider != digital), ep.fees, 0.0)
 
     def charge(self, market, ep: Episodes) -> np.ndarray:
         """Fees for the delivered visits, SEK per episode, with each resident's ceiling applied."""
