@@ -57,6 +57,7 @@ class Clinic(mesa.Agent):
         self.owner = owner
         self.market = market
         self.behaviour = behaviour
+        self.result_weight = behaviour.referral.result_weight.of(owner, model.params.rulebook.public_deficits_covered)  # of a hospital bill, in a referral
         self.min_gp_fte = (market.staffing.min_gp_fte if min_gp_fte is None else min_gp_fte) * model.geography.clinic_scale
         self.open = not potential  # a potential provider [etablerare] is not open until it enters
         self.opened_month: int | None = None  # when an entrant opened (None: open from the start, or never opened)

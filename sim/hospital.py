@@ -1,11 +1,16 @@
-"""The region's hospital as a Mesa agent: referred, emergency and direct cases, with heavy-tailed costs.
+"""The region's hospital as a Mesa agent: its cases, each with an origin, a route and a specialty, and heavy-tailed costs.
 
-Cases come by four routes: a clinic's referral; an episode brought to the emergency
-department; an emergency admission of a resident whose health has fallen below its
-baseline (the route by which untreated need returns as hospital care); and direct care
-not routed through primary care (self-referral, hospital follow-up, maternity, trauma).
-Every case has a specialty, a setting (outpatient or inpatient) and an urgency, so a
-fundholding rule can say which ones a clinic pays for.
+A case's **origin** is how it came: a clinic's referral; a resident's own referral
+[egenremiss] of a specialist need the clinic did not refer; an episode brought to the
+emergency department; an emergency presentation of a resident whose health has fallen
+below its baseline (the way untreated need returns as hospital care); care the hospital
+plans itself (follow-up, tests, rehabilitation); an injury; a delivery. Its **route** is
+the kind of care, which a fundholding step's scope names: elective (planned), emergency,
+trauma, maternity, or rare (highly specialised care for rare diseases). Its **specialty**
+follows the patient: a referral keeps the specialty its episode was drawn with
+(sim.needs: by age, sex and chronic conditions), emergencies are mostly medicine,
+injuries surgery and deliveries obstetrics. Rates and shares are sourced in the scenario's
+hospital section (docs/field-evidence.md, section H).
 """
 
 from __future__ import annotations
@@ -17,14 +22,16 @@ import numpy as np
 
 from sim.needs import EMERGENCY, Episodes
 from sim.population import Population, cached
-from sim.scenario import Health, Hospital as Params
+from sim.scenario import Health, Hospital as Params, SpecialtyShares
 from sim.streams import Streams, to_normal
 
-# routes to hospital care
-REFERRAL, EMERGENCY_DEPARTMENT, EMERGENCY_ADMISSION, DIRECT = 0, 1, 2, 3
-ROUTES = ("referral", "emergency_department", "emergency_admission", "direct")
-SPECIALTIES = ("medicine", "surgery", "psychiatry", "other")
-DIRECT_INPATIENT_SHARE = 0.25  # direct cases that are admissions (assumption)
+# how a case came to the hospital
+REFERRAL, SELF_REFERRAL, EMERGENCY_DEPARTMENT, EMERGENCY_ADMISSION, HOSPITAL_PLANNED, INJURY, DELIVERY = range(7)
+ORIGINS = ("referral", "self_referral", "emergency_department", "emergency_admission", "hospital_planned", "injury", "delivery")
+# the kind of care: what a fundholding step's scope names
+ELECTIVE, EMERGENCY_CARE, TRAUMA, MATERNITY, RARE = range(5)
+ROUTES = ("elective", "emergency", "trauma", "maternity", "rare")
+SPECIALTIES = ("medicine", "surgery", "psychiatry", "obstetrics", "other")
 
 
 @dataclass
@@ -32,14 +39,14 @@ class Cases:
     """The month's hospital cases, one row each; a case's price is its outpatient plus its inpatient part."""
 
     row: np.ndarray  # resident row
-    route: np.ndarray  # REFERRAL, EMERGENCY_DEPARTMENT, EMERGENCY_ADMISSION or DIRECT
-    specialty: np.ndarray  # index into SPECIALTIES
+    origin: np.ndarray  # ORIGINS index
+    route: np.ndarray  # ROUTES index
+    specialty: np.ndarray  # SPECIALTIES index
     inpatient: np.ndarray  # bool: the case includes an admission
     referrer: np.ndarray  # provider that referred, -1 for none
     outpatient_sek: np.ndarray  # price of the outpatient and emergency-department care
     inpatient_sek: np.ndarray  # price of the admission
     out_of_region: np.ndarray  # bool: treated in another region's hospital
-    rare: np.ndarray  # bool: a rare disease
     avoidable: np.ndarray  # probability that the case would not have happened at baseline health
 
     def __len__(self) -> int:
@@ -51,8 +58,9 @@ class Cases:
         return self.outpatient_sek + self.inpatient_sek
 
     @property
-    def emergency(self) -> np.ndarray:
-        return (self.route == EMERGENCY_DEPARTMENT) | (self.route == EMERGENCY_ADMISSION)
+    def emergency_department(self) -> np.ndarray:
+        """Cases that passed the emergency department: episodes brought there, emergency presentations, injuries."""
+        return np.isin(self.origin, (EMERGENCY_DEPARTMENT, EMERGENCY_ADMISSION, INJURY))
 
 
 def _lognormal(mean: float, dispersion: float, z: np.ndarray) -> np.ndarray:
@@ -60,22 +68,58 @@ def _lognormal(mean: float, dispersion: float, z: np.ndarray) -> np.ndarray:
     return mean * np.exp(dispersion * z - dispersion**2 / 2)
 
 
-def _baseline_rates(pop: Population, health: Health, params: Params) -> tuple[np.ndarray, np.ndarray]:
-    """Per resident and month at baseline health: emergency admissions and direct cases."""
+def specialty_weights(shares: SpecialtyShares, params: Params, age: np.ndarray, male: np.ndarray, conditions: np.ndarray) -> np.ndarray:
+    """Each patient's probabilities of the SPECIALTIES (patients x specialties) for a kind of care.
+
+    The shares are an adult woman's without chronic conditions; psychiatry is more likely at
+    ages 15-44, medicine with each chronic condition, and men have no obstetrics or gynaecology.
+    """
+    base = np.array([shares.medicine, shares.surgery, shares.psychiatry, shares.obstetrics, shares.other], dtype=np.float64)
+    w = np.broadcast_to(base, (len(age), len(base))).copy()
+    young = (age >= 15) & (age < 45)
+    w[:, 0] *= 1 + params.medicine_per_condition * conditions
+    w[:, 2] *= np.where(young, params.psychiatry_at_15_44, 1.0)
+    w[:, 3] *= ~male.astype(bool) & (age >= 15)
+    return w / w.sum(axis=1, keepdims=True)
+
+
+def draw_specialty(u: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """A specialty per row from a uniform and that row's probabilities (inverse CDF)."""
+    return np.minimum((u[:, None] >= np.cumsum(weights, axis=1)).sum(axis=1), len(SPECIALTIES) - 1).astype(np.int8)
+
+
+@dataclass(frozen=True)
+class ResidentRates:
+    """Hospital cases per resident and month that do not come through primary care, at baseline health."""
+
+    emergency: np.ndarray  # emergency presentations
+    planned: np.ndarray  # care the hospital plans itself
+    injury: np.ndarray  # injuries treated at the emergency department
+    injury_admitted: np.ndarray  # probability an injury is admitted
+    delivery: np.ndarray  # deliveries
+
+
+def _baseline_rates(pop: Population, health: Health, params: Params, births_per_1000: float) -> ResidentRates:
     age = pop.age.astype(np.float32) / 100
     emergency = health.emergency_admissions_per_year + health.emergency_at_100 * age**3 + health.emergency_per_condition * pop.conditions
-    direct = params.direct_cases_per_year + params.direct_cases_at_100 * age**2 + params.direct_cases_per_condition * pop.conditions
-    return (emergency / 12).astype(np.float32), (direct / 12).astype(np.float32)
+    planned = params.direct_cases_per_year + params.direct_cases_at_100 * age**2 + params.direct_cases_per_condition * pop.conditions
+    young_man = pop.male & (pop.age >= 15) & (pop.age < 45)
+    injury = params.injuries_per_year * (1 + params.injury_young_male_excess * young_man) + params.injuries_at_100 * age**4
+    admitted = params.injury_admission_share + (params.injury_admission_share_at_100 - params.injury_admission_share) * age**2
+    fertile = ~pop.male & (pop.age >= 15) & (pop.age < 50)
+    profile = np.where(fertile, np.exp(-0.5 * ((pop.age - params.mothers_mean_age) / params.mothers_age_spread) ** 2), 0.0)
+    delivery = births_per_1000 / 1000 * len(pop) * profile / max(float(profile.sum()), 1e-9)  # deliveries as many as the births
+    as_month = lambda x: (np.asarray(x, dtype=np.float64) / 12).astype(np.float32)  # noqa: E731
+    return ResidentRates(as_month(emergency), as_month(planned), as_month(injury), np.asarray(admitted, dtype=np.float32), as_month(delivery))
 
 
-def emergency_and_direct_rates(pop: Population, health: Health, params: Params) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per resident and month: emergency admissions, the same at baseline health, and direct cases.
+def resident_rates(pop: Population, health: Health, params: Params, births_per_1000: float) -> tuple[ResidentRates, np.ndarray]:
+    """The month's rates per resident, and the emergency rate at this month's health.
 
     Health below baseline raises the emergency risk: untreated need returns as hospital care.
     """
-    baseline, direct = cached(pop, "hospital_rates", lambda: _baseline_rates(pop, health, params))
-    emergency = baseline * np.exp(np.float32(health.emergency_per_health_deficit) * pop.deficit)
-    return emergency, baseline, direct
+    base = cached(pop, "hospital_rates", lambda: _baseline_rates(pop, health, params, births_per_1000))
+    return base, base.emergency * np.exp(np.float32(health.emergency_per_health_deficit) * pop.deficit)
 
 
 class Hospital(mesa.Agent):
@@ -87,17 +131,13 @@ class Hospital(mesa.Agent):
     cost per case rises.
     """
 
-    def __init__(self, model: mesa.Model, params: Params, health: Health):
+    def __init__(self, model: mesa.Model, params: Params, health: Health, births_per_1000: float):
         super().__init__(model)
         self.params = params
         self.health = health
-        shares = params.specialty_shares
-        self.specialty_cdf = np.cumsum([shares.medicine, shares.surgery, shares.psychiatry, shares.other])
+        self.births_per_1000 = births_per_1000
         self.fixed_per_month: float | None = None  # SEK, set at the end of the warm-up
         self.reference_prices: list[float] = []
-
-    def _specialty(self, u: np.ndarray) -> np.ndarray:
-        return np.minimum(np.searchsorted(self.specialty_cdf, u, side="right"), len(SPECIALTIES) - 1).astype(np.int8)
 
     def cost_of(self, prices: float) -> float:
         """The hospital's own cost in a month whose cases are priced ``prices`` SEK."""
@@ -112,6 +152,11 @@ class Hospital(mesa.Agent):
         if self.reference_prices:
             self.fixed_per_month = self.params.fixed_cost_share * float(np.mean(self.reference_prices))
 
+    def episode_specialty(self, pop: Population, ep: Episodes) -> np.ndarray:
+        """The specialty a referral of each episode would go to: the elective mix, by the patient's age, sex and conditions."""
+        rows = ep.row
+        return draw_specialty(ep.u["specialty"], specialty_weights(self.params.elective_specialties, self.params, pop.age[rows], pop.male[rows], pop.conditions[rows]))
+
     @staticmethod
     def _draws(streams: Streams, name: str, pid: np.ndarray, month: int, slot: int | np.ndarray = 0):
         """A case's draws: specialty, admission, place and rarity uniforms, and two standard normals for its costs."""
@@ -120,62 +165,85 @@ class Hospital(mesa.Agent):
         place, rarity = streams.uniforms(f"{name} c", pid, month, parts=2, slot=slot)
         return specialty, admission, to_normal(z1), to_normal(z2), place, rarity
 
-    def admit(self, pop: Population, ep: Episodes, streams: Streams, month: int, u_resident: np.ndarray) -> Cases:
-        """All of the month's cases: from referrals, the emergency department, ill health and direct care.
+    def _specialist(self, needed: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """Outpatient specialist care of a referral, SEK: a needed one's care, or a consultation that finds no need."""
+        p = self.params
+        return np.where(needed, _lognormal(p.referral_outpatient_sek, p.outpatient_dispersion, z), _lognormal(p.unneeded_referral_sek, p.outpatient_dispersion, z))
 
-        ``u_resident`` is one keyed uniform per resident for the month's emergency and direct cases.
+    def admit(self, pop: Population, ep: Episodes, streams: Streams, month: int, u_resident: np.ndarray) -> Cases:
+        """All of the month's cases: from referrals and self-referrals, the emergency department, ill health,
+        the hospital's own planning, injuries and deliveries.
+
+        ``u_resident`` is one keyed uniform per resident for the month's cases that do not come through primary care.
         """
         p = self.params
         parts: list[Cases] = []
-        # referrals from clinics, and episodes brought to the emergency department
-        for route, chosen in ((REFERRAL, ep.referred), (EMERGENCY_DEPARTMENT, ep.channel == EMERGENCY)):
+        # referrals from clinics, residents' own referrals of a need left unreferred, and episodes brought to the emergency department
+        for origin, chosen in ((REFERRAL, ep.referred), (SELF_REFERRAL, ep.self_referred), (EMERGENCY_DEPARTMENT, ep.channel == EMERGENCY)):
             i = np.flatnonzero(chosen)
             if not len(i):
                 continue
-            specialty, admission, outpatient, inpatient, place, rarity = self._draws(streams, f"route {route}", ep.pid[i], month, ep.k[i])
+            _, admission, outpatient, inpatient, place, rarity = self._draws(streams, f"route {origin}", ep.pid[i], month, ep.k[i])
             needed = ep.needs_specialist[i]
-            specialist = np.where(
-                needed, _lognormal(p.referral_outpatient_sek, p.outpatient_dispersion, outpatient), _lognormal(p.unneeded_referral_sek, p.outpatient_dispersion, outpatient)
-            )
-            if route == REFERRAL:
-                admitted = needed & (admission < p.referral_admission_share)
-                stay = np.where(admitted, _lognormal(p.inpatient_sek, p.inpatient_dispersion, inpatient), 0.0)
-                parts.append(self._cases(ep.row[i], REFERRAL, specialty, admitted, ep.provider[i], specialist, stay, False, rarity, 0.0))
-            else:
+            specialist = self._specialist(needed, outpatient)
+            if origin == EMERGENCY_DEPARTMENT:
                 visit = p.emergency_visit_sek + np.where(needed, specialist, 0.0)
-                parts.append(self._cases(ep.row[i], EMERGENCY_DEPARTMENT, specialty, False, -1, visit, 0.0, place, rarity, 0.0))
-        # emergency admissions from ill health, and direct care, per resident
-        emergency, baseline, direct = emergency_and_direct_rates(pop, self.health, p)
-        em = np.flatnonzero(u_resident < emergency)
+                parts.append(self._cases(ep.row[i], origin, EMERGENCY_CARE, ep.specialty[i], False, -1, visit, 0.0, place, 0.0))
+                continue
+            admitted = needed & (admission < p.referral_admission_share)
+            stay = np.where(admitted, _lognormal(p.inpatient_sek, p.inpatient_dispersion, inpatient), 0.0)
+            route = np.where(rarity < p.rare_share, RARE, ELECTIVE)
+            referrer = ep.provider[i] if origin == REFERRAL else -1
+            parts.append(self._cases(ep.row[i], origin, route, ep.specialty[i], admitted, referrer, specialist, stay, False, 0.0))
+        # cases that do not come through primary care: one keyed uniform per resident picks at most one a month
+        base, emergency = resident_rates(pop, self.health, p, self.births_per_1000)
+        edges = np.cumsum([emergency, base.planned, base.injury, base.delivery], axis=0)
+        kind = (u_resident[None, :] >= edges).sum(axis=0)  # 0 emergency, 1 planned, 2 injury, 3 delivery, 4 none
+        em = np.flatnonzero(kind == 0)
         if len(em):
-            specialty, admission, _, inpatient, place, rarity = self._draws(streams, "emergency", pop.pid[em], month)
+            u_specialty, admission, _, inpatient, place, _ = self._draws(streams, "emergency", pop.pid[em], month)
             admitted = admission < p.emergency_admission_share
             stay = np.where(admitted, _lognormal(p.inpatient_sek, p.inpatient_dispersion, inpatient), 0.0)
-            parts.append(self._cases(em, EMERGENCY_ADMISSION, specialty, admitted, -1, np.full(len(em), p.emergency_visit_sek), stay, place, rarity, 1 - baseline[em] / emergency[em]))
-        dr = np.flatnonzero((u_resident >= emergency) & (u_resident < emergency + direct))
-        if len(dr):
-            specialty, admission, cost_z, _, place, rarity = self._draws(streams, "direct", pop.pid[dr], month)
+            specialty = draw_specialty(u_specialty, specialty_weights(p.emergency_specialties, p, pop.age[em], pop.male[em], pop.conditions[em]))
+            parts.append(self._cases(em, EMERGENCY_ADMISSION, EMERGENCY_CARE, specialty, admitted, -1, np.full(len(em), p.emergency_visit_sek), stay, place, (1 - base.emergency[em] / emergency[em]) * admitted))
+        pl = np.flatnonzero(kind == 1)
+        if len(pl):
+            u_specialty, admission, cost_z, _, place, rarity = self._draws(streams, "direct", pop.pid[pl], month)
             cost = _lognormal(p.direct_case_sek, p.direct_case_dispersion, cost_z)
-            admitted = admission < DIRECT_INPATIENT_SHARE
-            parts.append(self._cases(dr, DIRECT, specialty, admitted, -1, np.where(admitted, 0.0, cost), np.where(admitted, cost, 0.0), place, rarity, 0.0))
+            admitted = admission < p.direct_admission_share
+            specialty = draw_specialty(u_specialty, specialty_weights(p.elective_specialties, p, pop.age[pl], pop.male[pl], pop.conditions[pl]))
+            route = np.where(rarity < p.rare_share, RARE, ELECTIVE)
+            parts.append(self._cases(pl, HOSPITAL_PLANNED, route, specialty, admitted, -1, np.where(admitted, 0.0, cost), np.where(admitted, cost, 0.0), place, 0.0))
+        inj = np.flatnonzero(kind == 2)
+        if len(inj):
+            _, admission, _, inpatient, place, _ = self._draws(streams, "injury", pop.pid[inj], month)
+            admitted = admission < base.injury_admitted[inj]
+            stay = np.where(admitted, _lognormal(p.injury_inpatient_sek, p.inpatient_dispersion, inpatient), 0.0)
+            parts.append(self._cases(inj, INJURY, TRAUMA, SPECIALTIES.index("surgery"), admitted, -1, np.full(len(inj), p.emergency_visit_sek), stay, place, 0.0))
+        de = np.flatnonzero(kind == 3)
+        if len(de):
+            _, _, _, cost_z, place, _ = self._draws(streams, "delivery", pop.pid[de], month)
+            stay = _lognormal(p.delivery_sek, p.delivery_dispersion, cost_z)
+            parts.append(self._cases(de, DELIVERY, MATERNITY, SPECIALTIES.index("obstetrics"), True, -1, 0.0, stay, place, 0.0))
         if not parts:
-            return self._cases([], DIRECT, np.zeros(0), False, -1, [], [], False, np.zeros(0), 0.0)
+            return self._cases([], HOSPITAL_PLANNED, ELECTIVE, 0, False, -1, [], [], False, 0.0)
         return Cases(*(np.concatenate([getattr(c, f) for c in parts]) for f in Cases.__dataclass_fields__))
 
-    def _cases(self, rows, route, u_specialty, inpatient, referrer, outpatient, stay, place, rarity, avoidable) -> Cases:
-        """Cases of one route; ``place`` is a uniform (out of region below the share) or False for cases always in region."""
+    def _cases(self, rows, origin, route, specialty, inpatient, referrer, outpatient, stay, place, avoidable) -> Cases:
+        """Cases of one origin; ``place`` is a uniform (out of region below the share) or False for cases always in region."""
         n = len(rows)
         p = self.params
         away = np.broadcast_to(place, (n,)) < p.out_of_region_share if not isinstance(place, bool) else np.zeros(n, bool)
+        full = lambda x, dtype: np.broadcast_to(np.asarray(x, dtype=dtype), (n,)).copy()  # noqa: E731
         return Cases(
             row=np.asarray(rows, dtype=np.int64),
-            route=np.full(n, route, dtype=np.int8),
-            specialty=self._specialty(u_specialty),
-            inpatient=np.broadcast_to(inpatient, (n,)).astype(bool),
-            referrer=np.broadcast_to(referrer, (n,)).astype(np.int32),
-            outpatient_sek=np.broadcast_to(np.asarray(outpatient, dtype=np.float64), (n,)).copy(),
-            inpatient_sek=np.broadcast_to(np.asarray(stay, dtype=np.float64), (n,)).copy(),
+            origin=np.full(n, origin, dtype=np.int8),
+            route=full(route, np.int8),
+            specialty=full(specialty, np.int8),
+            inpatient=full(inpatient, bool),
+            referrer=full(referrer, np.int32),
+            outpatient_sek=full(outpatient, np.float64),
+            inpatient_sek=full(stay, np.float64),
             out_of_region=away,
-            rare=np.asarray(rarity) < p.rare_share,
-            avoidable=np.broadcast_to(avoidable, (n,)).astype(np.float64),
+            avoidable=full(avoidable, np.float64),
         )

@@ -19,10 +19,10 @@ import mesa
 import numpy as np
 
 from sim.behaviour.seeking import choose_channel
-from sim.behaviour.treatment import believed_need, benefit, choose_quantity, choose_referral, choose_substitution, draw_a, valuation
+from sim.behaviour.treatment import believed_need, benefit, choose_quantity, choose_referral, choose_substitution, draw_a, efficient_quantity, valuation
 from sim.clinic import Clinic, DigitalProvider
 from sim.geography import Geography, load_region
-from sim.hospital import EMERGENCY_ADMISSION, Cases, Hospital
+from sim.hospital import DELIVERY, ELECTIVE, EMERGENCY_CARE, SPECIALTIES, TRAUMA, Cases, Hospital
 from sim.geography import AREA_TYPES
 from sim.ledger import CATEGORIES, Ledger
 from sim.market import choose_entry_area, list_cost_index, selection_efforts
@@ -34,6 +34,7 @@ from sim.scenario import Scenario
 from sim.streams import Streams, to_normal
 
 
+SURGERY = SPECIALTIES.index("surgery")
 FAR_KM = 30.0  # residents farther than this by road from their listed clinic are reported (access in sparse areas)
 
 #: clinic_years columns from the pay-for-performance indicators (PayForPerformance.indicators)
@@ -58,7 +59,7 @@ class CareMarket(mesa.Model):
         self.population = synthesise(self.geography, p.population, self.streams)
         pop = self.population
         pop.active_chooser[:] = self.streams.uniform("active chooser", pop.pid, 0) < p.behaviour.choice.active_share
-        self.hospital = Hospital(self, p.market.hospital, p.population.health)
+        self.hospital = Hospital(self, p.market.hospital, p.population.health, p.population.demography.birth_rate_per_1000)
         self.clinics = [
             Clinic(self, i, name, int(area), owner, p.market, p.behaviour, floor)
             for i, (name, area, owner, floor) in enumerate(
@@ -140,6 +141,7 @@ class CareMarket(mesa.Model):
         pop.recover()
         u_needs, u_hospital, u_reconsider = self.streams.uniforms("resident month", pop.pid, month, parts=3)
         ep = arrive(pop, self.params.population.needs, self.streams, month, u_needs)
+        ep.specialty = self.hospital.episode_specialty(pop, ep)
         self._seek(ep)
         self._costs_this_month(ep)
         self._treat(ep)
@@ -254,13 +256,19 @@ class CareMarket(mesa.Model):
         bonus, bonus_from = reward if reward is not None else (0.0, None)
         q = choose_quantity(ep.q_star, ep.a, value, ep.margin, q_min, q_max, bonus, bonus_from)
         ep.p_hat = believed_need(ep.p_need, ep.needs_specialist, to_normal(ep.u["diagnosis"]), b.referral.diagnostic_accuracy)
-        money = -self.region.referral_price(ep) - b.referral.offload_visits * ep.margin
+        weight = np.array([p.result_weight for p in self.providers])[np.maximum(ep.provider, 0)]
+        money = -weight * self.region.referral_price(ep) - b.referral.offload_visits * ep.margin
         ep.referred = treated & choose_referral(ep.p_hat, ep.a, b.referral, money)
         ep.substituted = treated & ~ep.referred & choose_substitution(ep.p_hat, ep.a, b.referral, ep.margin)
+        ep.self_referred = treated & ep.needs_specialist & ~ep.referred & (ep.u["self_referral"] < b.referral.self_referral_share)
         referred_q = np.maximum(q - b.referral.offload_visits, q_min)
         ep.specialist_visits = np.where(ep.referred & ep.needs_specialist, q - referred_q, 0).astype(np.int16)
-        q = np.where(ep.referred, referred_q, q) + np.where(ep.substituted, b.referral.substitute_visits, 0)
-        ep.q = np.where(treated, np.minimum(q, q_max), ep.q_star).astype(np.int16)
+        q = np.where(ep.referred, referred_q, q)
+        substitute = np.where(ep.substituted, np.minimum(b.referral.substitute_visits, np.maximum(q_max - q, 0)), 0)
+        ep.q = np.where(treated, np.minimum(q + substitute, q_max), ep.q_star).astype(np.int16)
+        ep.substitute_visits = np.where(treated, substitute, 0).astype(np.int16)
+        cost = self._cost_per_visit(ep, clinic_share_only=False)
+        ep.q_efficient = np.where(treated, efficient_quantity(ep.q_star, t.value_sek_per_unit, cost, 1), ep.q_star).astype(np.int16)
 
     def _first_contacts(self, ep: Episodes) -> np.ndarray:
         """Digital visits that came before an episode's care at the clinic, per provider that gave them (one each)."""
@@ -278,6 +286,7 @@ class CareMarket(mesa.Model):
         share = np.where(treated, served[np.maximum(ep.provider, 0)], 1.0)
         expected = ep.q * share
         ep.q_delivered = (np.floor(expected) + (ep.u["rationing"] < expected - np.floor(expected))).astype(np.int16)
+        ep.substitute_delivered = np.minimum(np.rint(ep.substitute_visits * share), ep.q_delivered).astype(np.int16)
 
     # ------------------------------------------------------------------ money
 
@@ -343,7 +352,7 @@ class CareMarket(mesa.Model):
         care = ep.care
         shortfall = 1 - benefit(care, ep.q_star, 1.0) / ep.q_star
         loss = h.loss_per_unit_shortfall * ep.q_star * shortfall
-        unreferred = ep.needs_specialist & ~ep.referred & (ep.channel != EMERGENCY)
+        unreferred = ep.needs_specialist & ~ep.referred & ~ep.self_referred & (ep.channel != EMERGENCY)
         substitute = self.params.behaviour.referral.substitute_effect * ep.substituted
         self._losses = {
             "health_loss_undertreatment": np.where(care < ep.q_star, loss, 0.0),
@@ -372,18 +381,30 @@ class CareMarket(mesa.Model):
         provider = np.maximum(ep.provider, 0)
         needed = treated & ep.needs_specialist
         access = np.array([p.access_3day for p in self.providers])
+        cost_per_visit = self._cost_per_visit(ep, clinic_share_only=False)
+        q_eff = ep.q_efficient
+        excess_efficient = np.maximum(q - q_eff, 0)
         out.add(
             pop.cell[ep.row],
             episodes=1.0,
             q_star=q_star,
             shortfall=np.maximum(q_star - q, 0),
-            shortfall_chosen=np.maximum(q_star - ep.q - ep.specialist_visits, 0),
+            shortfall_chosen=np.maximum(q_star - (ep.q - ep.substitute_visits) - ep.specialist_visits, 0),
             excess=excess,
-            excess_cost_sek=excess * self._cost_per_visit(ep, clinic_share_only=False),
+            excess_cost_sek=excess * cost_per_visit,
             undertreated=q < q_star,
             overtreated=q > q_star,
+            q_efficient=q_eff,
+            shortfall_efficient=np.maximum(q_eff - q, 0),
+            excess_efficient=excess_efficient,
+            excess_efficient_cost_sek=excess_efficient * cost_per_visit,
+            underprovided=q < q_eff,
+            overprovided=q > q_eff,
+            substitute_visits=ep.substitute_delivered,
             needed_referrals=needed,
             referrals=ep.referred,
+            surgical_referrals=ep.referred & (ep.specialty == SURGERY),
+            self_referrals=ep.self_referred,
             underreferrals=needed & ~ep.referred,
             overreferrals=ep.referred & ~ep.needs_specialist,
             visits=np.where(treated, ep.q_delivered, 0) + ep.digital_first,
@@ -400,7 +421,12 @@ class CareMarket(mesa.Model):
             pop.cell[cases.row],
             hospital_cases=1.0,
             hospital_prices_sek=cases.cost,
-            emergency_admissions=cases.route == EMERGENCY_ADMISSION,
+            admissions=cases.inpatient,
+            elective_admissions=cases.inpatient & (cases.route == ELECTIVE),
+            emergency_admissions=cases.inpatient & (cases.route == EMERGENCY_CARE),
+            injury_admissions=cases.inpatient & (cases.route == TRAUMA),
+            deliveries=cases.origin == DELIVERY,
+            emergency_department_visits=cases.emergency_department,
             avoidable_admissions=cases.avoidable,
         )
         out.add_by_cell("hospital_own_cost_sek", self.hospital_own_cost * pop.cell_counts / max(pop.cell_counts.sum(), 1))

@@ -22,7 +22,7 @@ from sim.streams import Streams, poisson_from_uniform, to_normal
 CLINIC, DIGITAL, EMERGENCY = 0, 1, 2
 CHANNELS = ("clinic", "digital", "emergency")
 #: each episode's own uniform draws, keyed by (resident, month, episode number), three per hash
-DRAWS = ("severity", "specialist", "seeking", "physician", "other_physician", "judgement", "diagnosis", "rationing", "digital_adds", "exception")
+DRAWS = ("severity", "specialist", "seeking", "physician", "other_physician", "judgement", "diagnosis", "rationing", "digital_adds", "exception", "self_referral", "specialty")
 
 
 @dataclass
@@ -36,6 +36,7 @@ class Episodes:
     needs_specialist: np.ndarray  # bool
     p_need: np.ndarray  # prior probability of specialist need a physician knows
     u: dict[str, np.ndarray]  # the episode's uniform draws, by name (DRAWS)
+    specialty: np.ndarray = field(default=None)  # the hospital specialty a referral of the episode goes to (sim.hospital.SPECIALTIES)
     p_hat: np.ndarray = field(default=None)  # the physician's belief in specialist need, after their signal
     substituted: np.ndarray = field(default=None)  # an unreferred need the physician treats with extra visits instead
     channel: np.ndarray = field(default=None)  # CLINIC, DIGITAL or EMERGENCY
@@ -45,15 +46,20 @@ class Episodes:
     margin: np.ndarray = field(default=None)  # SEK the provider gains per extra visit
     q: np.ndarray = field(default=None)  # visits the physician chose
     referred: np.ndarray = field(default=None)
+    self_referred: np.ndarray = field(default=None)  # a needed referral not made, which the resident makes themselves [egenremiss]
     q_delivered: np.ndarray = field(default=None)  # primary-care visits given after rationing
     specialist_visits: np.ndarray = field(default=None)  # visits of the episode's need a specialist took over
+    substitute_visits: np.ndarray = field(default=None)  # of q, visits chosen instead of a referral: care for the specialist need
+    substitute_delivered: np.ndarray = field(default=None)  # of q_delivered, those visits given after rationing
+    q_efficient: np.ndarray = field(default=None)  # the cost-aware benchmark: visits that maximise benefit net of the cost of care
     digital_first: np.ndarray = field(default=None)  # a digital visit came first and added to the clinic's care
     fees: np.ndarray = field(default=None)  # patient fees paid for the episode's delivered visits, SEK
 
     @property
     def care(self) -> np.ndarray:
-        """Visits of care the episode got toward its q*: primary care plus what a needed referral took over."""
-        return self.q_delivered + self.specialist_visits
+        """Visits of care the episode got toward its q*: primary care plus what a needed referral took over; visits given
+        instead of a referral are care for the specialist need, not toward q* (``substitute_delivered``)."""
+        return self.q_delivered - self.substitute_delivered + self.specialist_visits
 
     def __len__(self) -> int:
         return len(self.row)

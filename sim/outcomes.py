@@ -11,6 +11,12 @@ q the visits given after rationing):
   is the part caused by rationing (the physician chose enough, the queue cut it);
 - ``overtreatment_rate`` = sum(max(0, q - q*)) / sum(q*);
 - ``undertreated_episode_share``, ``overtreated_episode_share``: shares of episodes with q < q*, q > q*;
+- ``underprovision_rate``, ``overprovision_rate`` and their episode shares: the same against the cost-aware
+  benchmark q_eff = q* (1 - c / 2V), the visits that maximise benefit net of the cost of care (c: the visit's
+  staff, lab, drugs and transport cost, V: the value of a needed visit); the emergency department's
+  episodes get q* and count as neither;
+- ``substitute_visit_rate``: visits given instead of a referral per visit needed: care for the specialist need,
+  left out of the care toward q*; counted as care beyond q*, it is what they would add to over-treatment;
 - ``underreferral_rate``: needed referrals not made / needed referrals;
   ``overreferral_rate``: referrals made but not needed / referrals made;
 - ``continuity_index``: mean Bice-Boxerman index of residents with 3+ visits in 18 months;
@@ -36,8 +42,17 @@ SUMS = {
     "excess_cost_sek": "what the visits beyond need cost (staff, lab, drugs, transport), SEK",
     "undertreated": "episodes given less than q*",
     "overtreated": "episodes given more than q*",
+    "q_efficient": "visits worth their cost: the sum of the episodes' cost-aware benchmark q_eff = q* (1 - c / 2V), rounded",
+    "shortfall_efficient": "visits worth their cost not given: sum of max(0, q_eff - care)",
+    "excess_efficient": "visits given beyond what is worth their cost: sum of max(0, care - q_eff)",
+    "excess_efficient_cost_sek": "what those visits cost, SEK",
+    "underprovided": "episodes given less than q_eff",
+    "overprovided": "episodes given more than q_eff",
+    "substitute_visits": "visits given instead of a referral believed needed (care for the specialist need, not counted in care toward q*)",
     "needed_referrals": "episodes at a clinic or digital provider that needed specialist care",
-    "referrals": "referrals made",
+    "referrals": "referrals made (to specialist outpatient care)",
+    "surgical_referrals": "of the referrals, those to surgery and orthopaedics",
+    "self_referrals": "needed referrals not made that the resident made themselves [egenremiss]",
     "underreferrals": "needed referrals not made",
     "overreferrals": "referrals made that were not needed",
     "visits": "primary-care visits given (clinics and digital provider)",
@@ -51,8 +66,13 @@ SUMS = {
     "health_loss_undertreatment": "health lost to care short of q*",
     "health_loss_overtreatment": "health lost to care beyond q*",
     "health_loss_unreferred": "health lost to specialist needs left unreferred",
-    "emergency_admissions": "emergency admissions from ill health",
+    "admissions": "hospital admissions (inpatient care episodes) of every route",
+    "elective_admissions": "admissions for planned care (route elective: after a referral, a self-referral or planned by the hospital)",
+    "emergency_admissions": "emergency admissions (route emergency: presentations from ill health that are admitted)",
     "avoidable_admissions": "of those, the expected number due to health below baseline",
+    "injury_admissions": "admissions after an injury (route trauma)",
+    "deliveries": "deliveries (route maternity)",
+    "emergency_department_visits": "hospital cases that passed the emergency department (episodes brought there, emergency presentations, injuries)",
     "hospital_cases": "hospital cases of every route",
     "hospital_prices_sek": "their prices, SEK",
     "hospital_own_cost_sek": "the hospital's own cost (a fixed part set in the warm-up, and the variable part of each price), SEK",
@@ -76,9 +96,17 @@ RATES = {
     "undertreated_episode_share": "undertreated / episodes",
     "overtreated_episode_share": "overtreated / episodes",
     "overtreatment_cost_per_capita_sek": "excess_cost_sek / resident_months * 12",
+    "underprovision_rate": "shortfall_efficient / q_efficient",
+    "overprovision_rate": "excess_efficient / q_efficient",
+    "underprovided_episode_share": "underprovided / episodes",
+    "overprovided_episode_share": "overprovided / episodes",
+    "overprovision_cost_per_capita_sek": "excess_efficient_cost_sek / resident_months * 12",
+    "substitute_visit_rate": "substitute_visits / q_star",
+    "substitute_visits_per_1000": "substitute_visits / resident_months * 12000",
     "underreferral_rate": "underreferrals / needed_referrals",
     "overreferral_rate": "overreferrals / referrals",
     "referrals_per_1000": "referrals / resident_months * 12000",
+    "self_referrals_per_1000": "self_referrals / resident_months * 12000",
     "visits_per_capita": "visits / resident_months * 12",
     "digital_share_of_visits": "digital_visits / visits",
     "digital_added_share": "visits_added_by_digital / digital_visits",
@@ -90,7 +118,12 @@ RATES = {
     "mean_health": "health / resident_months",
     "health_loss_per_1000": "(health_loss_undertreatment + health_loss_overtreatment + health_loss_unreferred) / resident_months * 12000",
     "health_loss_undertreatment_per_1000": "(health_loss_undertreatment + health_loss_unreferred) / resident_months * 12000",
+    "admissions_per_1000": "admissions / resident_months * 12000",
+    "elective_admissions_per_1000": "elective_admissions / resident_months * 12000",
     "emergency_admissions_per_1000": "emergency_admissions / resident_months * 12000",
+    "injury_admissions_per_1000": "injury_admissions / resident_months * 12000",
+    "deliveries_per_1000": "deliveries / resident_months * 12000",
+    "emergency_department_visits_per_1000": "emergency_department_visits / resident_months * 12000",
     "avoidable_admissions_per_1000": "avoidable_admissions / resident_months * 12000",
     "cost_per_capita_sek": "(cost_primary_sek + cost_hospital_sek + cost_digital_sek + cost_drugs_sek) / resident_months * 12",
     "cost_primary_per_capita_sek": "cost_primary_sek / resident_months * 12",
@@ -176,3 +209,20 @@ def add_rates(frame: pd.DataFrame) -> pd.DataFrame:
         for name, expression in RATES.items():
             frame[name] = frame.eval(expression).replace([np.inf, -np.inf], np.nan)
     return frame
+
+
+def rate_ratio(variant: pd.DataFrame, base: pd.DataFrame, outcome: str, year: int, from_year: int | None = None) -> float:
+    """A sum's rate per resident in reported ``year`` under a variant relative to a base run on the same seed, less
+    one; given ``from_year``, its growth from then to ``year`` relative to the base's growth (a difference in
+    differences, as field studies compare fundholders with other practices over the same years). Both tables are
+    yearly outcomes (``Outcomes.tables``); the region in total is read."""
+
+    def rate(yearly: pd.DataFrame, y: int) -> float:
+        row = yearly[(yearly["group_by"] == "total") & (yearly["year"] == y)].iloc[0]
+        return float(row[outcome] / row["resident_months"])
+
+    def level(yearly: pd.DataFrame) -> float:
+        return rate(yearly, year) / (rate(yearly, from_year) if from_year is not None else 1.0)
+
+    return level(variant) / level(base) - 1
+

@@ -30,7 +30,7 @@ def _rows(model: type[BaseModel], prefix: str = "") -> list[tuple[str, str, str]
         path = f"{prefix}{name}"
         annotation = field.annotation
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            rows.append((path, "", (annotation.__doc__ or "").strip().replace("\n", " ")))
+            rows.append((path, "", " ".join((annotation.__doc__ or "").split())))
             rows.extend(_rows(annotation, f"{path}."))
             continue
         default = field.get_default(call_default_factory=True)

@@ -323,26 +323,30 @@ class Selection(Section):
 
 
 class SpecialtyShares(Section):
-    """Shares of hospital cases by specialty (assumption); they must sum to 1."""
+    """Shares of a kind of hospital care by specialty, for an adult woman without chronic conditions (the hospital
+    tilts them by age, sex and conditions: sim.hospital.specialty_weights); they must sum to 1."""
 
-    medicine: Share = 0.4
-    surgery: Share = 0.3
-    psychiatry: Share = 0.1
-    other: Share = 0.2
+    medicine: Share
+    surgery: Share
+    psychiatry: Share
+    obstetrics: Share = Field(description="Obstetrics and gynaecology.")
+    other: Share
 
     @model_validator(mode="after")
     def _sum_to_one(self) -> SpecialtyShares:
-        if abs(self.medicine + self.surgery + self.psychiatry + self.other - 1) > 1e-6:
+        if abs(self.medicine + self.surgery + self.psychiatry + self.obstetrics + self.other - 1) > 1e-6:
             raise ValueError("the specialty shares must sum to 1")
         return self
 
 
 class Hospital(Section):
-    """Costs of the region's hospital, SEK per case; log-normal with the given mean and dispersion."""
+    """The region's hospital: what its cases cost (SEK per case, log-normal with the given mean and dispersion), and the
+    cases that do not come through primary care (emergencies, hospital-planned care, injuries, deliveries).
+    Sources: docs/field-evidence.md, section H."""
 
     referral_outpatient_sek: float = Field(6_000, ge=0, description="Outpatient specialist care after a needed referral, mean SEK per case (assumption).")
     unneeded_referral_sek: float = Field(2_500, ge=0, description="A specialist consultation that finds no need, mean SEK (assumption).")
-    referral_admission_share: float = Field(0.2, ge=0, le=1, description="Share of needed referrals admitted as inpatients (assumption).")
+    referral_admission_share: float = Field(0.2, ge=0, le=1, description="Share of needed referrals admitted as inpatients: elective admissions (assumption).")
     inpatient_sek: float = Field(
         65_000, ge=0, description="Mean cost of an inpatient admission, SEK (60-70 kSEK, RECALLED, sweden.md 4)."
     )
@@ -350,30 +354,72 @@ class Hospital(Section):
         0.8, gt=0, le=3, description="Log-normal dispersion of admission costs; 0.8 puts about 20 % of inpatient cost in the costliest 5 % of admissions (SKR KPP 2022, sweden.md 4, READ)."
     )
     outpatient_dispersion: float = Field(0.7, gt=0, le=3, description="Log-normal dispersion of outpatient case costs (assumption).")
-    emergency_visit_sek: float = Field(3_500, ge=0, description="An emergency-department visit, SEK (assumption).")
+    emergency_visit_sek: float = Field(3_500, ge=0, description="An emergency-department visit, SEK (assumption; 3,000-5,000 RECALLED, field-evidence.md H8).")
     emergency_admission_share: float = Field(
-        0.6, ge=0, le=1, description="Share of emergency presentations from deteriorated health that are admitted (assumption)."
+        0.6, ge=0, le=1, description="Share of emergency presentations from deteriorated health that are admitted (assumption; of all emergency-department visits about one in three is admitted, field-evidence.md H5, READ)."
     )
     direct_cases_per_year: float = Field(
-        0.15, ge=0, le=5, description="Hospital cases per resident per year not routed through primary care (self-referral, hospital follow-up, maternity, trauma) at age 0-4 without conditions (assumption)."
+        0.10, ge=0, le=5, description="Direct (hospital-planned) cases per resident per year: follow-up, tests, rehabilitation the hospital initiates (route elective), at age 0-4 without conditions (assumption)."
     )
-    direct_cases_at_100: float = Field(0.6, ge=0, le=10, description="Direct cases per year added by age 100 (assumption).")
-    direct_cases_per_condition: float = Field(0.25, ge=0, le=5, description="Direct cases per year added per chronic condition (assumption).")
+    direct_admission_share: float = Field(
+        0.05, ge=0, le=1, description="Share of hospital-planned cases that are admissions (assumption; with the other routes about 150 admissions per 1,000 residents a year in the older Jämtland, against 131 nationally in 2022, field-evidence.md H1, READ: a check, not a fit)."
+    )
+    direct_cases_at_100: float = Field(0.6, ge=0, le=10, description="Hospital-planned cases per year added by age 100 (assumption).")
+    direct_cases_per_condition: float = Field(0.25, ge=0, le=5, description="Hospital-planned cases per year added per chronic condition (assumption).")
     direct_case_sek: float = Field(
-        30_000, ge=0, description="Mean cost of a direct hospital case, SEK (assumption, calibrated: with the rest it brings spending on care beside primary care, all of which the model books as hospital, near 21,900 SEK per resident per year, sweden.md 4, DERIVED: 27,300 less 5,400 of primary care, both without benefit-scheme drugs)."
+        30_000, ge=0, description="Mean cost of a hospital-planned case, SEK (assumption, calibrated: with the rest it brings spending on care beside primary care, all of which the model books as hospital, near 21,900 SEK per resident per year, sweden.md 4, DERIVED: 27,300 less 5,400 of primary care, both without benefit-scheme drugs)."
     )
-    direct_case_dispersion: float = Field(1.3, gt=0, le=3, description="Log-normal dispersion of direct cases (assumption).")
-    specialty_shares: SpecialtyShares = Field(SpecialtyShares(), description="Specialty of a hospital case.")
+    direct_case_dispersion: float = Field(1.3, gt=0, le=3, description="Log-normal dispersion of hospital-planned cases (assumption, calibrated to the concentration of cost in the costliest 10 %).")
+    injuries_per_year: float = Field(
+        0.028, ge=0, le=2, description="Injuries treated at the emergency department per resident per year, before old age (DERIVED on the Jämtland preset: with the terms below, 6.4 % of adults a year, as 614-669 per 10,000 in Umeå, and 9 % of residents aged 85+ admitted a year, over 8 % for falls alone; field-evidence.md H3, READ)."
+    )
+    injury_young_male_excess: float = Field(
+        0.75, ge=0, le=5, description="Relative excess of injuries among men aged 15-44 (RECALLED: 1.5-2 times women's rate; the male peak at 15-24 in Finland, READ; field-evidence.md H3)."
+    )
+    injuries_at_100: float = Field(
+        0.21, ge=0, le=5, description="Injuries per year added by age 100, rising with the fourth power of age: falls of the old (DERIVED with injuries_per_year)."
+    )
+    injury_admission_share: float = Field(0.05, ge=0, le=1, description="Share of injuries admitted in the young (assumption; with the rest about 15 injury admissions per 1,000 residents a year, as the national 14-15, field-evidence.md H3, READ: a check, not a fit).")
+    injury_admission_share_at_100: float = Field(0.6, ge=0, le=1, description="The same at age 100, rising with the square of age: fractures of the old, three quarters of injury bed-days (assumption; field-evidence.md H3, READ).")
+    injury_inpatient_sek: float = Field(80_000, ge=0, description="Mean cost of an injury admission, SEK (RECALLED: hip fracture 90-130 kSEK, an average somatic stay 60-80 kSEK; field-evidence.md H8).")
+    mothers_mean_age: float = Field(31.6, ge=15, le=50, description="Mean age of women giving birth (31.6 in 2024, Socialstyrelsen, field-evidence.md H2, READ).")
+    mothers_age_spread: float = Field(
+        5.5, gt=0, le=15, description="Standard deviation of mothers' age at delivery, years (DERIVED: with the mean it puts 6 % of mothers at 40 or older; 'more than 5 %' in 2024, field-evidence.md H2, READ)."
+    )
+    delivery_sek: float = Field(
+        36_000, ge=0, description="Mean cost of a delivery, SEK (DERIVED from RECALLED costs: 25-35 kSEK a vaginal delivery, 50-70 kSEK a caesarean, 20 % caesareans in 2024, READ; field-evidence.md H2, H8)."
+    )
+    delivery_dispersion: float = Field(0.4, gt=0, le=3, description="Log-normal dispersion of delivery costs (assumption).")
+    elective_specialties: SpecialtyShares = Field(
+        SpecialtyShares(medicine=0.35, surgery=0.30, psychiatry=0.08, obstetrics=0.12, other=0.15),
+        description="Specialty of a referral, a self-referral and hospital-planned care (assumption near the national inpatient mix, RECALLED; field-evidence.md H6: no Swedish shares by specialty found).",
+    )
+    emergency_specialties: SpecialtyShares = Field(
+        SpecialtyShares(medicine=0.70, surgery=0.12, psychiatry=0.08, obstetrics=0.03, other=0.07),
+        description="Specialty of an emergency presentation (assumption; field-evidence.md H6).",
+    )
+    psychiatry_at_15_44: float = Field(
+        2.0, ge=0, le=10, description="Relative weight of psychiatry at ages 15-44, where psychiatric illness is the commonest cause of inpatient care (2018, field-evidence.md H1, READ; the factor is an assumption)."
+    )
+    medicine_per_condition: float = Field(0.3, ge=0, le=5, description="Relative rise of the weight of medicine per chronic condition (assumption).")
     out_of_region_share: float = Field(
-        0.03, ge=0, le=1, description="Share of direct and emergency cases treated in another region's hospital (tourism, travel; assumption)."
+        0.03, ge=0, le=1, description="Share of emergency, injury, delivery and hospital-planned cases treated in another region's hospital (tourism, travel; assumption)."
     )
-    rare_share: float = Field(0.01, ge=0, le=1, description="Share of hospital cases that are rare diseases (assumption).")
+    rare_share: float = Field(
+        0.01, ge=0, le=1, description="Share of elective cases that are rare diseases (route rare: highly specialised care; RECALLED 1-3 %, field-evidence.md H7)."
+    )
     fixed_cost_share: float = Field(
         0.5,
         ge=0,
         le=1,
         description="Share of the hospital's cost that is fixed at the volume of the warm-up year (buildings, staff on duty, emergency readiness); the rest varies with each case (assumption).",
     )
+
+    @model_validator(mode="after")
+    def _admission_shares_rise(self) -> Hospital:
+        if self.injury_admission_share > self.injury_admission_share_at_100:
+            raise ValueError("injury_admission_share must not exceed injury_admission_share_at_100")
+        return self
 
 
 class Market(Section):
@@ -557,7 +603,10 @@ class WhoPays(Section):
         "listing", description="A referral made by another provider (here: the digital provider): the listing clinic, the referring provider, or the region."
     )
     self_referral: Literal["listing", "region"] = Field(
-        "listing", description="Outpatient care the resident sought without a referral (the Patient Act allows it): the listing clinic or the region."
+        "listing", description="Specialist care the resident sought without a referral (the Patient Act allows it for outpatient care): the listing clinic or the region."
+    )
+    hospital_planned: Literal["listing", "region"] = Field(
+        "listing", description="Care the hospital plans itself for a listed resident (follow-up, tests, rehabilitation; an open question of rulebooks.md 4): the listing clinic or the region."
     )
     out_of_region: Literal["listing", "region"] = Field("listing", description="Care in another region's hospital: the listing clinic or the region.")
 
@@ -567,9 +616,10 @@ class Fundholding(Section):
 
     Steps (rulebooks.md 4): 0 not in use; 1 the rulebook's text only (no money moves);
     2 shadow accounts for full fundholding (budgets and bills computed and reported, nothing
-    paid); 3a the medical clinic's outpatient care; 3b its outpatient and inpatient care;
-    4 medicine and psychiatry; 5 all hospital outpatient care; 6 all planned care;
-    7 everything, emergency care included. Budgets come from the region's spending on the
+    paid); 3a the medical clinic's planned outpatient care; 3b its planned outpatient and
+    inpatient care; 4 medicine and psychiatry, planned; 5 all planned outpatient care; 6 all
+    planned care (route elective: not emergencies, injuries, deliveries or rare diseases);
+    7 everything, emergency, trauma, maternity and rare included. Budgets come from the region's spending on the
     services in scope in the warm-up year (run as shadow accounts), risk-adjusted.
     """
 
@@ -579,7 +629,17 @@ class Fundholding(Section):
         description="What the budget per listed resident is adjusted by: age and sex; plus Care Need Index; plus diagnosed morbidity (the ACG-like class). Fitted as a Poisson log-linear model of the warm-up year's costs in scope.",
     )
     budget_update: Literal["fixed", "yearly"] = Field(
-        "fixed", description="fixed: budgets from the warm-up year, for good; yearly: refitted each year on last year's costs (which rewards spending before the refit, evidence.md E15)."
+        "fixed", description="fixed: budgets from the reference year, for good; yearly: refitted each year on last year's costs."
+    )
+    budget_basis: Literal["formula", "historic"] = Field(
+        "formula",
+        description="formula: a resident's budget is the region's risk-adjusted expected cost in scope for residents like them, fitted on the reference year (a capitation formula: a centre's own spending moves it by next to nothing); historic: the formula scaled, for each centre, by its own spending in scope in the reference year against the formula's, as UK fundholders' budgets were set from their own past activity (field-evidence.md S4, READ): a referral in the reference year then adds its price to the centre's budget, which invites inflated activity before entry (evidence.md E15).",
+    )
+    entry_year: int = Field(
+        1,
+        ge=1,
+        le=50,
+        description="Reported year from which fundholding pays; the year before it is the reference year its budgets come from, run as shadow accounts: the warm-up year for 1, a reported (preparatory) year from 2 on, where activity before entry shows (E15, E26).",
     )
     who_pays: WhoPays = WhoPays()
     stop_loss_sek: float | None = Field(None, ge=0, description="Stop-loss reinsurance: a resident's costs to the clinic above this many SEK a year are reinsured by the region (empty: none).")
@@ -734,12 +794,47 @@ class Treatment(Section):
     max_units: int = Field(30, ge=1, le=200, description="Most visits per episode.")
 
 
+class ResultWeight(Section):
+    """The share of a centre's result that reaches its physicians' referral decisions, by owner [huvudman].
+
+    A hospital bill a centre pays is money only, and reaches a physician only as far as the
+    centre's result does: fully for the owners of a practice, less for salaried physicians
+    whose employer covers the deficits. (A visit's cost is the physician's and the team's
+    own time, felt whoever owns the centre, so the per-visit margin is weighed in full.)
+    """
+
+    private: Share = Field(
+        1.0, description="Private centres: the owners keep the surplus and bear the deficit (the normalisation under which the value of a needed referral is fitted to UK practices, partnerships that kept their savings, field-evidence.md S5)."
+    )
+    public_covered: Share = Field(
+        0.5,
+        description="The region's own centres whose deficits it covers: salaried physicians, answering to a budget follow-up whose deficits are erased (assumption: no source measures it; within capitated US groups the individual physician's pay made no difference, field-evidence.md U3; varied over 0-1 in the fundholding robustness study).",
+    )
+    public_uncovered: Share = Field(
+        1.0, description="The region's own centres that bear their deficits and close after loss-making years, as private ones (assumption: the same as private)."
+    )
+
+    def of(self, owner: str, deficits_covered: bool) -> float:
+        """The weight for a provider of this owner ('private', 'public' or 'digital') under the rulebook's deficit cover."""
+        if owner != "public":
+            return self.private
+        return self.public_covered if deficits_covered else self.public_uncovered
+
+
 class Referral(Section):
-    """How physicians refer: a noisy signal of specialist need weighed against what the referral does to profit."""
+    """How physicians refer: a noisy signal of specialist need weighed against what the referral does to profit;
+    clear-cut needs are referred whatever the price; some needs left unreferred the resident refers themselves."""
 
     value_sek: float = Field(
-        40_000, gt=0, description="Value to the patient of a needed referral, SEK (assumption)."
+        40_000, gt=0, description="Value to the patient of a needed referral, SEK, as physicians weigh it against what a referral costs the centre (calibrated to UK fundholders' referral growth against other practices, evidence.md E26; E27 and field-evidence.md F1-F3 kept out of the fit; docs/validation.md)."
     )
+    clear_cut_belief: float = Field(
+        0.9,
+        gt=0,
+        le=1,
+        description="Clinical norm: a physician who believes a specialist need this likely refers whatever the referral costs the centre (assumption: field-evidence.md C1-C2 show that emergencies and urgent referrals did not answer the budget, not where the line lies; E26 does not identify it beside the value of a referral; varied over 0.6-1 in the fundholding robustness study; 1 switches the norm off).",
+    )
+    result_weight: ResultWeight = Field(ResultWeight(), description="Share of the centre's result from a hospital bill that reaches the referral decision, by owner.")
     unneeded_cost_share: float = Field(
         0.3, ge=0, le=1, description="Believed probability of need below which a referral harms the patient more than it helps (assumption)."
     )
@@ -752,6 +847,12 @@ class Referral(Section):
     )
     substitute_effect: float = Field(
         0.4, ge=0, le=1, description="Share of the health an unreferred specialist need would cost that substitute visits save (assumption)."
+    )
+    self_referral_share: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="Share of needed referrals a physician does not make that the resident makes themselves [egenremiss, which the Patient Act allows for outpatient care where the region accepts it], getting the specialist care the referral would have given (assumption: no Swedish share found; self-referrals about 10-15 % of first specialist visits, RECALLED, field-evidence.md H4; varied in the fundholding robustness study).",
     )
 
 
@@ -829,8 +930,11 @@ class Scenario(Section):
 
     @model_validator(mode="after")
     def _fundholding_has_a_reference_year(self) -> Scenario:
-        if self.rulebook.fundholding.step not in ("0", "1") and self.warmup_months < 12:
-            raise ValueError("fundholding sets its budgets from the warm-up year: warmup_months must be at least 12")
+        f = self.rulebook.fundholding
+        if f.step not in ("0", "1") and f.entry_year == 1 and self.warmup_months < 12:
+            raise ValueError("fundholding sets its budgets from the warm-up year: warmup_months must be at least 12 (or rulebook.fundholding.entry_year at least 2)")
+        if f.step not in ("0", "1") and self.months <= 12 * (f.entry_year - 1):
+            raise ValueError(f"fundholding starts in reported year {f.entry_year}: months must exceed {12 * (f.entry_year - 1)}")
         return self
 
     def with_values(self, values: dict[str, Any], source: str = "override") -> Scenario:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -76,7 +78,7 @@ def test_quick_validation_writes_the_side_by_side_table(tmp_path, capsys):
     code = main(["validate", "--quick", "--out", str(tmp_path), "--docs", str(tmp_path / "docs" / "validation.md")])
     table = pd.read_csv(tmp_path / "validation.csv")
     assert code == 0, table[table["result"] == "fail"]
-    assert list(table["id"]) == [f"E{i}" for i in range(1, 26)]
+    assert list(table["id"]) == [*(f"E{i}" for i in range(1, 16)), "E26", "E27", "F1", "F2", "F3", *(f"E{i}" for i in range(16, 26))]
     assert set(table["result"]) <= {"pass", "fail (known gap)", "figure (full run only)", "direction (full run only)", "input", "not expressed"}
     patients = pd.read_csv(tmp_path / "standard-patients.csv")
     assert {"payment", "patient_type", "q_star", "mean_q", "mean_abs_dev", "mean_benefit"} <= set(patients.columns)
@@ -88,16 +90,25 @@ def test_quick_validation_writes_the_side_by_side_table(tmp_path, capsys):
     assert (tmp_path / "docs" / "figures" / "calibration_fit.png").stat().st_size > 10_000
 
 
+def _yearly(**by_year):
+    """A yearly table's total rows with the given sums per year."""
+    years = range(1, 1 + len(next(iter(by_year.values()))))
+    return pd.DataFrame({"year": list(years), "group_by": "total", "group": "all", "resident_months": 12_000.0, **by_year})
+
+
 def test_the_fit_counts_spending_as_scb_does_without_the_drug_budget():
     from sim.validation.calibration import counted_as_scb, outcomes
 
     summary = {
         "cost_per_capita_sek": 27_000, "cost_drugs_per_capita_sek": 1_000, "cost_primary_per_capita_sek": 3_900, "cost_digital_per_capita_sek": 100,
-        "cost_hospital_per_capita_sek": 22_000, "visits_per_capita": 3.0, "clinic_entries": 1,
+        "cost_hospital_per_capita_sek": 22_000, "visits_per_capita": 3.0, "clinic_entries": 2,
     }
-    fit = outcomes(summary, 24, fee_for_service={"visits_per_capita": 4.0}, mixed={"visits_per_capita": 3.5})
+    today = SimpleNamespace(summary=summary, scenario=SimpleNamespace(months=48), yearly=_yearly(referrals=[95.0, 100.0, 110.0, 120.3]))
+    uk = SimpleNamespace(yearly=_yearly(referrals=[107.3, 100.0, 110.0, 115.4]))
+    fit = outcomes(today, fee_for_service={"visits_per_capita": 4.0}, mixed={"visits_per_capita": 3.5}, uk=uk)
     assert fit["primary_care_per_capita_sek"] == 4_000  # centres and digital, not the drug budget
     assert fit["cost_hospital_per_capita_sek"] == 22_000 and fit["entries_per_year"] == 0.5 and fit["ffs_to_capitation_visits"] == -0.25
+    assert fit["uk_referral_growth_gap"] == pytest.approx((115.4 / 107.3) / (120.3 / 95.0) - 1)  # E26 as Surender et al. compare
     text = counted_as_scb(summary.__getitem__)
     assert "Care beside primary care: 22,000 SEK per resident (SCB 21,895" in text  # 27,300 x (1 - 19.8 %)
     assert "In all 26,000 SEK per resident (SCB 27,295), primary care 15.4 %" in text  # 4,000 / 26,000

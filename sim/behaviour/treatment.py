@@ -59,6 +59,13 @@ def choose_quantity(
     return q.astype(np.int16)
 
 
+def efficient_quantity(q_star: np.ndarray, value_per_unit: np.ndarray | float, cost_per_unit: np.ndarray | float, q_min: int | np.ndarray = 0, q_max: int | np.ndarray = 10**6) -> np.ndarray:
+    """The cost-aware benchmark: visits that maximise the patient's benefit net of the cost of care, B(q) - c q,
+    i.e. q* (1 - c / 2V) to the nearest whole visit: what a physician who weighs benefit and profit alike (a = 1)
+    would choose if the visit's whole cost were the margin (Ellis & McGuire 1986; evidence.md E6)."""
+    return choose_quantity(q_star, 1.0, value_per_unit, -np.asarray(cost_per_unit, dtype=np.float64), q_min, q_max)
+
+
 def believed_need(p_need: np.ndarray, needs: np.ndarray, z: np.ndarray, accuracy: float) -> np.ndarray:
     """The physician's posterior probability of specialist need, from a noisy signal.
 
@@ -71,12 +78,13 @@ def believed_need(p_need: np.ndarray, needs: np.ndarray, z: np.ndarray, accuracy
 
 
 def choose_referral(p_hat: np.ndarray, a: np.ndarray, params: Referral, money: np.ndarray | float) -> np.ndarray:
-    """Refer when a x value x (p_hat - threshold) + money > 0.
+    """Refer when the need is clear-cut (p_hat at least the norm's belief), or when a x value x (p_hat - threshold) + money > 0.
 
-    ``money`` is what the referral does to the clinic's profit, SEK: the visits it saves
-    (positive under capitation) minus any price the clinic pays for it (fundholding).
+    ``money`` is what the referral does to the clinic's profit as it reaches the physician,
+    SEK: the visits it saves (positive under capitation) minus the share of any price the
+    clinic pays for it (fundholding) that reaches the decision.
     """
-    return a * params.value_sek * (p_hat - params.unneeded_cost_share) + money > 0
+    return (p_hat >= params.clear_cut_belief) | (a * params.value_sek * (p_hat - params.unneeded_cost_share) + money > 0)
 
 
 def choose_substitution(p_hat: np.ndarray, a: np.ndarray, params: Referral, margin: np.ndarray | float) -> np.ndarray:

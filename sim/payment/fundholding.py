@@ -2,10 +2,13 @@
 
 The budget per resident is the expected yearly cost in scope of residents like them
 (age and sex, and optionally the Care Need Index and morbidity: ``risk_adjustment``),
-fitted on the warm-up year, which runs as shadow accounts so that it shows spending
-before fundholding. Each month the clinic is paid a twelfth of its residents' budgets and
-billed the in-scope price of their cases (the scope of the step; who pays for care the
-clinic did not refer follows ``who_pays``), less what the safeguards take over:
+fitted on the reference year, the year before fundholding pays (the warm-up year, or a
+reported preparatory year: ``entry_year``), which runs as shadow accounts so that it
+shows spending before fundholding. With ``budget_basis: historic`` each centre's budgets
+are scaled by its own spending in that year against the formula's, as UK fundholders'
+were. Each month the clinic is paid a twelfth of its residents' budgets and billed the
+in-scope price of their cases (the scope of the step; who pays for care the clinic did
+not refer follows ``who_pays``), less what the safeguards take over:
 
 - stop-loss reinsurance: above a threshold per resident and year, the region pays a share;
 - carve-outs: rare diseases and cases above a price are the region's;
@@ -15,9 +18,12 @@ clinic did not refer follows ``who_pays``), less what the safeguards take over:
   budget.
 
 A referral now costs the clinic its expected in-scope price (less reinsurance, shared with
-its pool): the physician weighs it against the referral's benefit by their altruism, as
-every other incentive (``sim/behaviour/treatment.py``). Step 2 computes all of this and
-moves no money; step 1 is the rulebook's text alone.
+its pool): the physician weighs the share of it that reaches their decision against the
+referral's benefit by their altruism, as every other incentive (``sim/behaviour/treatment.py``).
+Under historic budgets a referral in the reference year instead adds its price to next
+year's budget, a gain, and with budgets refitted yearly each year's spending sets the
+next year's budget, so a referral costs the centre nothing. Step 2 computes all of this
+and moves no money; step 1 is the rulebook's text alone.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim import risk
-from sim.hospital import DIRECT, REFERRAL, SPECIALTIES, Cases
+from sim.hospital import HOSPITAL_PLANNED, RARE, REFERRAL, ROUTES, SELF_REFERRAL, SPECIALTIES, Cases
 from sim.needs import CLINIC, DIGITAL, Episodes
 from sim.payment import Payment, PaymentRule
 from sim.population import N_CELLS
@@ -37,22 +43,23 @@ from sim.scenario import Fundholding as Params, Hospital as HospitalParams
 
 @dataclass(frozen=True)
 class Scope:
-    """The hospital care a fundholder pays for."""
+    """The hospital care a fundholder pays for: its specialties, settings and routes (sim.hospital.ROUTES)."""
 
     specialties: tuple[str, ...]
     outpatient: bool
     inpatient: bool
-    emergency: bool
+    routes: tuple[str, ...]
 
 
-EVERYTHING = Scope(SPECIALTIES, True, True, True)
+PLANNED = ("elective",)  # planned care: not emergencies, injuries, deliveries or rare diseases
+EVERYTHING = Scope(SPECIALTIES, True, True, ROUTES)
 SCOPES = {
     "2": EVERYTHING,  # shadow accounts of full fundholding
-    "3a": Scope(("medicine",), True, False, False),
-    "3b": Scope(("medicine",), True, True, False),
-    "4": Scope(("medicine", "psychiatry"), True, True, False),
-    "5": Scope(SPECIALTIES, True, False, False),
-    "6": Scope(SPECIALTIES, True, True, False),
+    "3a": Scope(("medicine",), True, False, PLANNED),
+    "3b": Scope(("medicine",), True, True, PLANNED),
+    "4": Scope(("medicine", "psychiatry"), True, True, PLANNED),
+    "5": Scope(SPECIALTIES, True, False, PLANNED),
+    "6": Scope(SPECIALTIES, True, True, PLANNED),
     "7": EVERYTHING,
 }
 ACCOUNTS = ("budget", "billed", "reinsured", "settlement")
@@ -74,6 +81,7 @@ class Fundholding(PaymentRule):
         self.hospital = hospital
         self.scope = SCOPES.get(params.step)
         self.model: RiskModel | None = None
+        self.history = np.ones(0)  # historic basis: each provider's reference-year spending over the formula's (1: none)
         self.retained_share = 1.0  # of in-scope prices the clinics pay after the safeguards, in the reference year
         self.pool: np.ndarray | None = None  # pool of each provider
         self.list_size_risk: list = []  # per reporting year: the risk of a fundholder's result by list size
@@ -87,9 +95,23 @@ class Fundholding(PaymentRule):
         """Budgets and bills are computed (shadow accounts or real money)."""
         return self.scope is not None
 
+    def _entry_month(self, market) -> int:
+        """The model month fundholding starts paying: the first of reported year ``entry_year``."""
+        return market.warmup + 12 * (self.params.entry_year - 1)
+
     def paying(self, market) -> bool:
-        """Money moves: a step from 3a, past the warm-up (whose year is the shadow reference)."""
-        return self.accounting and self.params.step != "2" and market.reporting and self.model is not None
+        """Money moves: a step from 3a, from the entry year on (the year before it is the shadow reference)."""
+        return self.accounting and self.params.step != "2" and market.month >= self._entry_month(market) and self.model is not None
+
+    def _reference_year(self, market) -> bool:
+        """This month lies in the reference year of a step that will pay: the year its budgets come from."""
+        entry = self._entry_month(market)
+        return self.accounting and self.params.step != "2" and entry - 12 <= market.month < entry
+
+    def carry(self) -> float:
+        """What a krona of a centre's spending in scope adds to its own next budget: one under historic
+        budgets, next to nothing under a formula fitted on the whole region."""
+        return 1.0 if self.params.budget_basis == "historic" else 0.0
 
     def _reset_year(self, n_residents: int, n_providers: int = 0) -> None:
         self.resident_cost = np.zeros(n_residents)  # in-scope prices the listing clinic keeps, this year, SEK
@@ -112,24 +134,25 @@ class Fundholding(PaymentRule):
     def in_scope_sek(self, cases: Cases) -> np.ndarray:
         """The part of each case's price within the step's scope, SEK."""
         s = self.scope
-        specialty = np.isin(cases.specialty, [SPECIALTIES.index(x) for x in s.specialties])
-        amount = cases.outpatient_sek * s.outpatient + cases.inpatient_sek * s.inpatient
-        return np.where(specialty & (s.emergency | ~cases.emergency), amount, 0.0)
+        covered = np.isin(cases.specialty, [SPECIALTIES.index(x) for x in s.specialties]) & np.isin(cases.route, [ROUTES.index(r) for r in s.routes])
+        return np.where(covered, cases.outpatient_sek * s.outpatient + cases.inpatient_sek * s.inpatient, 0.0)
 
     def _payer(self, market, cases: Cases) -> np.ndarray:
         """The provider that pays each case (-1: the region): by default the listing clinic."""
         w = self.params.who_pays
         listing = market.population.clinic[cases.row]
         payer = listing.copy()
-        by_other = (cases.route == REFERRAL) & (cases.referrer != listing)
+        by_other = (cases.origin == REFERRAL) & (cases.referrer != listing)
         payer[by_other] = {"listing": listing[by_other], "referring": cases.referrer[by_other], "region": -1}[w.referral_by_other_provider]
         if w.self_referral == "region":
-            payer[(cases.route == DIRECT) & ~cases.inpatient] = -1
+            payer[cases.origin == SELF_REFERRAL] = -1
+        if w.hospital_planned == "region":
+            payer[cases.origin == HOSPITAL_PLANNED] = -1
         if w.out_of_region == "region":
             payer[cases.out_of_region] = -1
         carved = np.zeros(len(cases), bool)
         if self.params.carve_out_rare:
-            carved |= cases.rare
+            carved |= cases.route == RARE
         if self.params.carve_out_case_sek is not None:
             carved |= cases.cost > self.params.carve_out_case_sek
         payer[carved] = -1
@@ -181,15 +204,25 @@ class Fundholding(PaymentRule):
 
     # ------------------------------------------------------------------ budgets
 
-    def sek_per_year(self, pop) -> np.ndarray | None:
-        """Each resident's budget, SEK per year (None before the budgets are set)."""
-        if self.model is None:
-            return None
+    def _formula(self, pop) -> np.ndarray:
+        """Each resident's budget by the formula, SEK per year (kept until the population changes)."""
         if self._version != pop.version:
             self._budget = self.model.expected(classes(pop))
-            self._cells = np.bincount(pop.cell, weights=self._budget / 12, minlength=N_CELLS)
             self._version = pop.version
         return self._budget
+
+    def sek_per_year(self, pop) -> np.ndarray | None:
+        """Each resident's budget, SEK per year: the formula's, scaled by their centre's history on a historic
+        basis (None before the budgets are set)."""
+        if self.model is None:
+            return None
+        formula = self._formula(pop)
+        if self.params.budget_basis == "formula":
+            return formula
+        history = np.ones(int(pop.clinic.max()) + 1)
+        known = min(len(history), len(self.history))
+        history[:known] = self.history[:known]
+        return formula * history[pop.clinic]
 
     def monthly(self, market, ep: Episodes) -> Payment | None:
         pop = market.population
@@ -201,24 +234,39 @@ class Fundholding(PaymentRule):
         self._grow(market)
         to_clinics = np.bincount(pop.clinic, weights=budget / 12, minlength=market.n_providers)
         self.books["budget"] += to_clinics
-        return Payment(provider_sek=to_clinics, cell_sek=self._cells) if self.paying(market) else None
+        if not self.paying(market):
+            return None
+        return Payment(provider_sek=to_clinics, cell_sek=np.bincount(pop.cell, weights=budget / 12, minlength=N_CELLS))
 
     # ------------------------------------------------------------------ the physician's price of a referral
 
     def referral_price(self, market, ep: Episodes) -> np.ndarray | float:
-        """Expected in-scope price of referring each episode, to the provider that would pay it, SEK."""
+        """What referring each episode does to the provider that would pay for it, SEK: its expected in-scope price
+        while fundholding pays, less what the referral adds to the provider's next budget (historic budgets:
+        in the reference year the price is a gain; refitted yearly, there is no price)."""
+        if self._reference_year(market):
+            return -self.carry() * self._expected_price(ep)
         if not self.paying(market):
             return 0.0
+        refit = self.carry() if self.params.budget_update == "yearly" else 0.0
+        return (1 - refit) * self._expected_price(ep) * self._borne_share(market, ep)
+
+    def _expected_price(self, ep: Episodes) -> np.ndarray:
+        """Expected in-scope price of referring each episode, SEK, given the physician's belief in its need."""
         h, s = self.hospital, self.scope
-        shares = h.specialty_shares.model_dump()
-        in_scope = sum(shares[x] for x in s.specialties)
+        specialty = np.isin(ep.specialty, [SPECIALTIES.index(x) for x in s.specialties])
+        route = (1 - h.rare_share) * ("elective" in s.routes) + h.rare_share * ("rare" in s.routes)  # a referral is elective or rare
+        in_scope = specialty * route
         needed = in_scope * (s.outpatient * h.referral_outpatient_sek + s.inpatient * h.referral_admission_share * h.inpatient_sek)
         unneeded = in_scope * s.outpatient * h.unneeded_referral_sek
-        expected = ep.p_hat * needed + (1 - ep.p_hat) * unneeded
         who = self.params.who_pays.referral_by_other_provider
         pays = (ep.channel == CLINIC) | ((ep.channel == DIGITAL) & (who == "referring"))
+        return np.where(pays, ep.p_hat * needed + (1 - ep.p_hat) * unneeded, 0.0)
+
+    def _borne_share(self, market, ep: Episodes) -> np.ndarray | float:
+        """The share of a referral's price its provider bears: after reinsurance, its pool's and the corridor's shares."""
         share = self._marginal_share(market)[np.maximum(ep.provider, 0)] if self.pool is not None else 1.0
-        return np.where(pays, expected * self.retained_share * share, 0.0)
+        return self.retained_share * share
 
     def _marginal_share(self, market) -> np.ndarray:
         """The share of one more krona of bills that each provider itself bears, at its year-to-date position.
@@ -247,8 +295,9 @@ class Fundholding(PaymentRule):
             return None
         self._grow(market)
         pop = market.population
-        if not market.reporting:  # the warm-up year: the reference the budgets come from
-            self._fit(market)
+        if market.month + 1 <= self._entry_month(market):  # a year before entry; the one just before it is the reference
+            if market.month + 1 == self._entry_month(market):
+                self._fit(market)
             return None
         self.books["settlement"] = self._settle(self.books["budget"] - self.books["billed"])
         budget = self.sek_per_year(pop)
@@ -272,9 +321,13 @@ class Fundholding(PaymentRule):
         return accounts
 
     def _fit(self, market) -> None:
+        """Budgets from the year just ended: the formula on its costs in scope, and each centre's history against it."""
         pop = market.population
         self.model = fit(self.params.risk_adjustment, classes(pop), self.resident_cost)
         self._version = None
+        expected = np.bincount(pop.clinic, weights=self._formula(pop), minlength=market.n_providers)
+        spent = np.bincount(pop.clinic, weights=self.resident_cost, minlength=market.n_providers)
+        self.history = np.divide(spent, expected, out=np.ones(market.n_providers), where=expected > 0)
         self.retained_share = self.retained_total / self.in_scope_total if self.in_scope_total > 0 else 1.0
 
     def _settle(self, result: np.ndarray) -> np.ndarray:

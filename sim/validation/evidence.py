@@ -1,4 +1,4 @@
-"""The literature's findings (shared/domain/evidence.md E1-E25) as tests of the model.
+"""The literature's findings (docs/domain/evidence.md E1-E27, docs/field-evidence.md F1-F3) as tests of the model.
 
 Each target names its claim, what the literature found, how the model is tested and on
 which setting (sim.validation.settings), and a check that turns the model's runs into a
@@ -197,7 +197,53 @@ def _e13(ev: Evidence) -> Finding:
 
 def _e14(ev: Evidence) -> Finding:
     hospital = ev.runs.mean("fundholding-uk", "cost_hospital_per_capita_sek")
-    return Finding(f"step 6 (all planned care, emergencies with the region) is the elective scope; hospital spending {hospital:,.0f} SEK per resident", None)
+    return Finding(
+        f"the UK rule's scope is step 6's: planned care (route elective), not emergencies, injuries, deliveries or rare diseases; hospital spending {hospital:,.0f} SEK per resident",
+        None,
+    )
+
+
+#: the UK rule's years (fundholding-uk-1991.yaml): reported year 1 is the preparatory year, fundholding pays from year 2
+PREPARATORY, SECOND_YEAR, THIRD_YEAR = 1, 3, 4
+
+
+def _e15(ev: Evidence) -> Finding:
+    """Activity before entry: the preparatory year against today's rule on the same seeds, with historic budgets and
+    with the region's formula."""
+    historic, formula = (
+        {o: ev.runs.yearly_ratio(s, "capitation-4y", o, PREPARATORY) for o in ("referrals", "elective_admissions")} for s in ("fundholding-uk", "fundholding-uk-formula")
+    )
+    ok = historic["referrals"] > 0.01 and historic["elective_admissions"] > 0 and abs(formula["referrals"]) < 0.01
+    return Finding(
+        f"preparatory year against today's rule: historic budgets referrals {_pct(historic['referrals'])}, elective admissions {_pct(historic['elective_admissions'])}; "
+        f"budgets from the region's formula: referrals {_pct(formula['referrals'])}, elective admissions {_pct(formula['elective_admissions'])}",
+        ok,
+    )
+
+
+def _e26(ev: Evidence) -> Finding:
+    gap = ev.runs.yearly_ratio("fundholding-uk", "capitation-4y", "referrals", THIRD_YEAR, from_year=PREPARATORY)
+    return Finding(f"referrals from the preparatory year to the third year of fundholding: growth {_pct(gap)} against today's rule on the same seeds", _within(gap, -0.20, -0.10, ev))
+
+
+def _e27(ev: Evidence) -> Finding:
+    gap = ev.runs.yearly_ratio("fundholding-uk", "capitation-4y", "surgical_referrals", SECOND_YEAR, from_year=PREPARATORY)
+    return Finding(f"referrals to surgery and orthopaedics from the preparatory year to the second year of fundholding: growth {_pct(gap)} against today's rule", _within(gap, -0.244, -0.044, ev))
+
+
+def _f1(ev: Evidence) -> Finding:
+    change = ev.runs.yearly_ratio("fundholding-uk", "capitation-4y", "elective_admissions", THIRD_YEAR)
+    return Finding(f"elective admissions in the third year of fundholding {_pct(change)} against today's rule on the same seeds", _within(change, -0.08, -0.02, ev))
+
+
+def _f2(ev: Evidence) -> Finding:
+    change = ev.runs.yearly_ratio("fundholding-uk", "capitation-4y", "emergency_admissions", THIRD_YEAR)
+    return Finding(f"emergency admissions in the third year of fundholding {_pct(change)} against today's rule", _within(change, -0.02, 0.02, ev))
+
+
+def _f3(ev: Evidence) -> Finding:
+    rise = ev.runs.yearly_ratio("fundholding-uk", "capitation-4y", "elective_admissions", PREPARATORY)
+    return Finding(f"elective admissions in the preparatory year (historic budgets) {_pct(rise)} against today's rule", _within(rise, 0.05, 0.15, ev))
 
 
 # ------------------------------------------------------------------ pay for performance
@@ -381,14 +427,73 @@ TARGETS = (
         "UK fundholding admitted practices from a minimum list size",
         "10,000 (7,000 in England 1993, 6,000 in Scotland 1994), elective care only",
         FIGURE,
-        "the UK rule: planned-care fundholding (step 6) with the region paying each resident's costs above £6,000 a year "
-        f"(SI 1994/640; {UK_PATIENT_LIMIT_SEK:,} SEK in 2020 money), against full fundholding (step 7) without a limit",
+        "the UK rule (scenarios/fundholding-uk-1991.yaml): planned-care fundholding (step 6's scope) on historic budgets, with the region paying each resident's costs above £6,000 a year "
+        f"(SI 1994/640, RECALLED; {UK_PATIENT_LIMIT_SEK:,} SEK in 2020 money), against full fundholding (step 7) without a limit",
         tolerance="UK-rule list no larger than full; 3,000-20,000",
         settings=("fundholding-uk", "fundholding-full"),
         check=_e13,
     ),
-    Target("E14", "fundholding covered elective care only, not emergencies", "scope", INPUT, "the scope of step 6 (a rule)", settings=("fundholding-uk",), check=_e14),
-    Target("E15", "budgets set from the year before entry invite inflated activity", "direction", NOT_EXPRESSED, "clinics do not anticipate how their budget will be set: behaviour in the reference (warm-up) year is the status quo"),
+    Target("E14", "fundholding covered elective care only, not emergencies", "scope", INPUT, "the scope of the UK rule (a rule)", settings=("fundholding-uk",), check=_e14),
+    Target(
+        "E15",
+        "budgets set from the year before entry invite inflated activity",
+        "direction",
+        DIRECTION,
+        "the UK rule's preparatory year (reported year 1, shadow accounts) against today's rule on the same seeds, with budgets from each practice's own spending in it (historic) and from the region's formula (out of sample: nothing was fitted to it)",
+        tolerance="referrals and elective admissions rise with historic budgets; referrals move by under 1 % with the formula",
+        settings=("fundholding-uk", "fundholding-uk-formula", "capitation-4y"),
+        check=_e15,
+    ),
+    Target(
+        "E26",
+        "UK fundholding slowed the growth of outpatient referrals; it did not cut them",
+        "referrals +7.5 % from the preparatory year to the third year, other practices +26.6 %: growth 15.1 % lower",
+        FIGURE,
+        "the UK rule against today's rule on the same seeds, the same years (calibration target: it sets the value of a needed referral)",
+        tolerance="growth 10-20 % lower",
+        settings=("fundholding-uk", "capitation-4y"),
+        check=_e26,
+    ),
+    Target(
+        "E27",
+        "the same in orthopaedics",
+        "orthopaedic referrals +13 % vs +32 % from the year before entry to two years after: growth 14.4 % lower",
+        FIGURE,
+        "the UK rule's referrals to surgery and orthopaedics against today's rule (out of sample)",
+        tolerance="growth 4.4-24.4 % lower (10 points either way: one district, 10 practices)",
+        settings=("fundholding-uk", "capitation-4y"),
+        check=_e27,
+    ),
+    Target(
+        "F1",
+        "fundholding lowered elective admissions (docs/field-evidence.md F1)",
+        "abolition raised ex-fundholders' chargeable elective admissions by 3.5-5.1 % (about 8 % for early waves): fundholding lowered them 3.4-7.4 % (Dusheiko et al. 2006; READ)",
+        FIGURE,
+        "the UK rule's elective admissions in its third year against today's rule (out of sample)",
+        tolerance="-8 % to -2 %",
+        settings=("fundholding-uk", "capitation-4y"),
+        check=_f1,
+    ),
+    Target(
+        "F2",
+        "fundholding did not move emergency admissions (docs/field-evidence.md F2)",
+        "no effect on emergency admissions (Dusheiko et al. 2003; READ)",
+        FIGURE,
+        "the UK rule's emergency admissions in its third year against today's rule (out of sample)",
+        tolerance="within 2 % either way",
+        settings=("fundholding-uk", "capitation-4y"),
+        check=_f2,
+    ),
+    Target(
+        "F3",
+        "elective admissions rose in the year before entry where budgets were historic (docs/field-evidence.md F3)",
+        "about +10 % in the preparatory year, a fall of a similar order after (Croxson, Propper & Perkins 2001; READ in the authors' institute's summary)",
+        FIGURE,
+        "the UK rule's preparatory year against today's rule (out of sample)",
+        tolerance="+5 % to +15 %",
+        settings=("fundholding-uk", "capitation-4y"),
+        check=_f3,
+    ),
     Target("E16", "Swedish goal-related payment is a small share", "about 3 % (2-5 %, RECALLED) of the vårdpeng", INPUT, f"a pool of {SWEDISH_POOL_SEK:,} SEK per listed resident (Gävleborg's 3 % of the vårdpeng) on today's rulebook", settings=("p4p-sweden",), check=_e16),
     Target(
         "E17",

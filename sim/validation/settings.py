@@ -18,6 +18,7 @@ from sim.experiment import replication_seeds
 from sim.market import entry_prospects
 from sim.market_outcomes import area_cni_index
 from sim.model import CareMarket
+from sim.outcomes import rate_ratio
 from sim.runner import run
 from sim.scenario import load_scenario
 from sim.sweep import map_tasks
@@ -42,10 +43,13 @@ EXCEPTIONS = {"rulebook.pay_for_performance.exceptions.enabled": True}
 NO_GAMING = {"rulebook.pay_for_performance.exceptions.cost_sek": 1e12}
 #: UK fundholding's per-patient limit: the health authority paid a patient's costs above
 #: £6,000 a year (£5,000 until 1994; SI 1994/640, amending reg. 21 of the NHS Fund-holding
-#: Practices Regulations 1993). In 2020 money: £6,000 x about 1.75 (UK CPI 1994-2020,
-#: RECALLED) x about 11.8 SEK/£ (2020, RECALLED), about 125,000 SEK per resident and year.
+#: Practices Regulations 1993; RECALLED, not found in a stored source: field-evidence.md S3).
+#: In 2020 money: £6,000 x about 1.75 (UK CPI 1994-2020, RECALLED) x about 11.8 SEK/£ (2020,
+#: RECALLED), about 125,000 SEK per resident and year: scenarios/fundholding-uk-1991.yaml.
 UK_PATIENT_LIMIT_SEK = 125_000
 URBAN = {"population.region": "stockholm"}
+#: the UK rule's runs and their comparator: a preparatory year and three years of fundholding (E26)
+UK_YEARS = {"months": 48}
 
 
 @dataclass(frozen=True)
@@ -71,7 +75,11 @@ SETTINGS = {
     #: the UK-size pool made larger: E17's exception effect at a second pool size
     "p4p-uk-larger-pool": Setting("pay-for-performance", {**UK, "rulebook.pay_for_performance.pool_sek_per_listed": LARGER_UK_POOL_SEK}),
     "fundholding-full": Setting("fundholding-step-7"),
-    "fundholding-uk": Setting("fundholding-step-6", {"rulebook.fundholding.stop_loss_sek": UK_PATIENT_LIMIT_SEK, "rulebook.fundholding.stop_loss_share": 1.0}),
+    "fundholding-uk": Setting("fundholding-uk-1991", UK_YEARS),
+    #: the UK rule with budgets from the region's formula instead of each practice's own past (E15)
+    "fundholding-uk-formula": Setting("fundholding-uk-1991", {**UK_YEARS, "rulebook.fundholding.budget_basis": "formula"}),
+    #: today's rule over the UK runs' years, on the same seeds: the other practices the field studies compare with
+    "capitation-4y": Setting("jamtland-2020", UK_YEARS),
     "urban": Setting("jamtland-2020", URBAN),
     "urban-age-only": Setting("jamtland-2020", {**URBAN, "rulebook.capitation.cni_share": 0.0}, prospects=True),
     "urban-cni-50": Setting("jamtland-2020", {**URBAN, "rulebook.capitation.cni_share": 0.5}, prospects=True),
@@ -81,6 +89,8 @@ SIZES = {
     "quick": {"values": {"population.residents": 20_000, "months": 12, "warmup_months": 12}, "seeds": 1},
     "full": {"values": {"months": 36, "warmup_months": 12}, "seeds": 3},
 }
+#: yearly sums kept (the region in total) for the targets that compare growth over years (E15, E26, E27)
+YEARLY_COLUMNS = ("resident_months", "referrals", "surgical_referrals", "elective_admissions", "emergency_admissions")
 #: clinic-year columns kept for the targets that read clinics (pay-for-performance, market)
 CLINIC_COLUMNS = ("owner", "area_type", "months", "listed", "gp_fte", "revenue_sek", "income_capitation_sek", "income_performance_sek", "income_drug_budget_sek", "followup_reported", "followup_true", "followup_excepted_share")
 
@@ -100,8 +110,10 @@ def _measure(task: tuple[str, dict[str, Any], int, bool]) -> dict[str, Any]:
         return {"prospects": {"margin": margin, "cni_index": cni, "residents": residents, "entry_cni_index": entered}}
     result = run(scenario)
     years = result.clinic_years
+    total = result.yearly[result.yearly["group_by"] == "total"]
     return {
         "summary": result.summary,
+        "yearly": total[["year", "group_by", *YEARLY_COLUMNS]].to_dict("list"),
         "clinic_years": years[years["months"] == 12][list(CLINIC_COLUMNS)].to_dict("list") if len(years) else {},
     }
 
@@ -123,6 +135,12 @@ class SettingRuns:
         """Relative change of an outcome from ``base`` to ``variant``, mean over the paired seeds."""
         pairs = zip(self.runs[base], self.runs[variant])
         return float(np.mean([v["summary"][outcome] / b["summary"][outcome] - 1 for b, v in pairs]))
+
+    def yearly_ratio(self, variant: str, base: str, outcome: str, year: int, from_year: int | None = None) -> float:
+        """Mean over the paired seeds of ``sim.outcomes.rate_ratio``: a yearly rate under the variant relative to
+        the base in ``year``, or its growth from ``from_year`` relative to the base's."""
+        pairs = zip(self.runs[variant], self.runs[base])
+        return float(np.mean([rate_ratio(pd.DataFrame(v["yearly"]), pd.DataFrame(b["yearly"]), outcome, year, from_year) for v, b in pairs]))
 
     def clinic_years(self, name: str) -> pd.DataFrame:
         """The clinic-years of a setting's runs, all seeds together."""

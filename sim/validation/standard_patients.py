@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.behaviour.treatment import altruism_weights, benefit, choose_quantity, draw_a, valuation
+from sim.behaviour.treatment import altruism_weights, benefit, choose_quantity, draw_a, efficient_quantity, valuation
 from sim.geography import AREA_TYPES
 from sim.market import staff_cost_per_visit
 from sim.payment.fee_for_service import FeeForService
@@ -122,16 +122,14 @@ def efficient_fees(scenario: Scenario) -> pd.DataFrame:
     """For each altruism weight a: the fees per service at which the physician gives the efficient quantity (evidence.md E6).
 
     The efficient quantity maximises the patient's benefit net of the cost of care,
-    B(q) - c q (here q*(1 - c / 2V), rounded). Searching the fee through
+    B(q) - c q (``efficient_quantity``: q*(1 - c / 2V), rounded). Searching the fee through
     ``choose_quantity`` finds the fees that make each physician choose it; the analytic
     answer in this model is p = (1 - a) c, so physicians who differ in a need
     different fees.
     """
     lab = Lab.from_scenario(scenario)
     q_star = np.asarray(PATIENT_TYPES, dtype=np.float64)
-    grid = np.arange(0, Q_MAX + 1, dtype=np.float64)
-    net = benefit(grid[:, None], q_star[None, :], lab.value_sek) - lab.cost_sek * grid[:, None]
-    efficient = grid[net.argmax(axis=0)]
+    efficient = efficient_quantity(q_star, lab.value_sek, lab.cost_sek, 0, Q_MAX)
     weights = sorted(set(altruism_weights(scenario.behaviour.altruism)[0]))
     # a grid in whole steps, and each analytic fee itself: where a patient type's efficient q is a tie, the
     # band of fees giving it can start exactly at the analytic fee, which a grid alone may step over
