@@ -141,3 +141,28 @@ def test_lists_keep_their_clinics_mix_so_risk_adjustment_matters():
     flat = list_size_risk(np.full(len(cost), cost.mean()), cost, clinic, far_apart, np.random.default_rng(6)).set_index("list_size")
     adjusted = list_size_risk(np.where(clinic == 0, 1000.0, 3000.0), cost, clinic, far_apart, np.random.default_rng(6)).set_index("list_size")
     assert flat.loc[20000, "result_cv"] > 0.3 and adjusted.loc[20000, "result_cv"] < 0.03
+
+
+def test_a_hospital_bill_moves_referrals_only_as_far_as_it_reaches_the_physician():
+    """Full fundholding, the share of a bill reaching every centre's referral decision at nothing, half and all."""
+    shares = {}
+    for weight in (0.0, 0.5, 1.0):
+        weights = {f"behaviour.referral.result_weight.{owner}": weight for owner in ("private", "public_covered", "public_uncovered")}
+        shares[weight] = run(small("jamtland-2020", **STEP7, **weights)).summary["referrals_per_1000"]
+    capitation = run(small("jamtland-2020", months=24)).summary["referrals_per_1000"]
+    assert shares[0.0] == pytest.approx(capitation, rel=0.01)  # no price reaches anyone: referrals as today
+    assert shares[1.0] < shares[0.5] < shares[0.0]
+
+
+def test_historic_budgets_raise_referrals_in_the_preparatory_year_and_a_formula_does_not():
+    """The UK rule's reported year 1 is its preparatory year: with budgets from each centre's own spending in it, a
+    referral adds its price to next year's budget; with the region's formula, the year is today's rule to the referral."""
+    def year(name, **values):
+        yearly = run(small(name, months=24, **values)).yearly
+        return yearly[(yearly["group_by"] == "total")].set_index("year")
+
+    today, historic = year("jamtland-2020"), year("fundholding-uk-1991")
+    formula = year("fundholding-uk-1991", **{"rulebook.fundholding.budget_basis": "formula"})
+    assert formula.loc[1, "referrals"] == today.loc[1, "referrals"]
+    assert historic.loc[1, "referrals"] > 1.02 * today.loc[1, "referrals"]
+    assert historic.loc[2, "referrals"] < historic.loc[1, "referrals"]  # from entry the referral is a cost

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sim.behaviour.treatment import believed_need, benefit, choose_quantity
+from sim.behaviour.treatment import believed_need, benefit, choose_quantity, choose_referral, efficient_quantity
 from sim.needs import CLINIC, DIGITAL, EMERGENCY
 from sim.payment.capitation import Capitation
 from sim.payment.fines import Fines
@@ -18,7 +18,7 @@ from sim.payment.performance import achievement_share
 from sim.payment.sparsity import SparsitySupplement
 from sim.scenario import Capitation as CapitationParams
 from sim.scenario import Fines as FinesParams
-from sim.scenario import Indicator, PatientFees as FeeParams, Sparsity as SparsityParams
+from sim.scenario import Indicator, PatientFees as FeeParams, Referral, Sparsity as SparsityParams
 from sim.streams import Streams, poisson_from_uniform
 
 q_stars = arrays(np.int16, st.integers(1, 60), elements=st.integers(1, 12))
@@ -200,3 +200,26 @@ def test_keyed_poisson_draws_have_the_right_mean():
         counts = poisson_from_uniform(np.full(len(ids), mean), streams.uniform("t", ids, 0), most=12)
         assert abs(counts.mean() - mean) < 4 * np.sqrt(mean / len(ids))
         assert abs(counts.var() - mean) < 0.05 * mean + 0.002
+
+
+@given(q_star=q_stars, value=st.floats(500.0, 20000.0), cost=st.floats(0.0, 3000.0))
+def test_the_efficient_quantity_is_the_best_whole_number_net_of_cost_and_never_above_need(q_star, value, cost):
+    q = efficient_quantity(q_star, value, cost, 0, 40)
+    grid = np.arange(41)[:, None]
+    net = benefit(grid, q_star[None, :], value) - cost * grid
+    assert np.allclose(net[q, np.arange(len(q_star))], net.max(axis=0), rtol=1e-9, atol=1e-6)
+    assert (q <= q_star).all()  # care worth its cost never exceeds the patient-optimal quantity
+
+
+@given(
+    p_hat=arrays(np.float64, st.integers(1, 50), elements=st.floats(0.0, 1.0)),
+    a=positive,
+    money=st.floats(-1e7, 1e7),
+    norm=st.floats(0.5, 1.0),
+)
+def test_a_clear_cut_need_is_referred_whatever_the_price_and_a_price_never_adds_referrals(p_hat, a, money, norm):
+    params = Referral(clear_cut_belief=norm)
+    referred = choose_referral(p_hat, a, params, money)
+    assert referred[p_hat >= norm].all()
+    cheaper = choose_referral(p_hat, a, params, money + 1000.0)
+    assert (cheaper >= referred).all()  # a referral that costs the centre less is made at least as often
