@@ -1,7 +1,8 @@
 """Does the ranking of rulebooks hold across the parameters the literature leaves open?
 
-For a sweep that crosses scenarios (rulebooks) with a sampled design (Sobol, Morris, latin
-hypercube), every rulebook runs at the same design points on the same seeds. At each point
+For a sweep that crosses rulebooks (a ``scenario`` factor, named ``variants``, or both) with a
+sampled design (Sobol, Morris, latin hypercube), every rulebook runs at the same design points
+on the same seeds. At each point
 the rulebooks are ranked on each outcome (the lowest first: under-treatment,
 over-treatment and cost are all better low). The answer is, per outcome, the ranking of
 the means over all points, the share of points whose full ranking is that one, and for
@@ -26,18 +27,24 @@ def _short(name: str) -> str:
     return Path(str(name)).stem
 
 
+def _rule(runs: pd.DataFrame) -> pd.Series:
+    """Each run's rulebook: its scenario, its named variant, or both."""
+    parts = [runs[c].map(_short) if c == "scenario" else runs[c].astype(str) for c in ("scenario", "named_variant") if c in runs]
+    return parts[0] if len(parts) == 1 else parts[0] + " + " + parts[1]
+
+
 def ranking(folder: Path, outcomes: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(rankings per outcome, pairwise agreement); writes ranking.csv, ranking-pairs.csv and ranking.md in ``folder``."""
     manifest, runs = read_sweep(folder)
     experiment = Experiment.model_validate(manifest["plan"]["experiment"])
-    if "scenario" not in experiment.factors or not experiment.sampled:
-        raise UserError(f"{folder}: ranking needs an experiment that crosses a 'scenario' factor with sampled factors.")
+    if not ("scenario" in experiment.factors or experiment.variants) or not experiment.sampled:
+        raise UserError(f"{folder}: ranking needs an experiment that crosses rulebooks (a 'scenario' factor or named variants) with sampled factors.")
     points = design_points(experiment)
-    ok = runs[runs["status"] == "ok"].assign(point=lambda d: d["variant_index"] % len(points), rule=lambda d: d["scenario"].map(_short))
+    ok = runs[runs["status"] == "ok"].assign(point=lambda d: d["variant_index"] % len(points), rule=_rule)
     outcomes = outcomes or list(experiment.outcomes)
     rows, pairs = [], []
     for outcome in outcomes:
-        table = ok.pivot_table(index="point", columns="rule", values=outcome, aggfunc="mean").dropna()
+        table = ok.pivot_table(index="point", columns="rule", values=outcome, aggfunc="mean").dropna(axis=1, how="all").dropna()  # a rule without the outcome (no fundholder) drops out
         usual = list(table.mean().sort_values().index)
         ranks = table.rank(axis=1, method="first")
         same = (ranks[usual].diff(axis=1).iloc[:, 1:] > 0).all(axis=1)

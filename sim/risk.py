@@ -9,6 +9,9 @@ matters. The spread of the result, relative to the budget, and the probability o
 deficit beyond 5 % and 10 % of the budget, answer "how small can a clinic be"
 (evidence.md E12, E13). Lists are sums of blocks of 1,000 residents drawn once per clinic,
 so a list of 100,000 costs as little as a list of 1,000 and every size uses the same draws.
+Lists of 200,000 and 300,000, larger than the default region, draw its whole catchment with
+replacement: what a list of that size with the region's mix would face, so that "about
+100,000" (E12) can be told from "more than 100,000".
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-LIST_SIZES = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000)
+LIST_SIZES = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 300_000)
 BLOCK = 1_000
 BLOCKS = 4_000
 LISTS = 4_000

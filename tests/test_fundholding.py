@@ -155,14 +155,15 @@ def test_a_hospital_bill_moves_referrals_only_as_far_as_it_reaches_the_physician
 
 
 def test_historic_budgets_raise_referrals_in_the_preparatory_year_and_a_formula_does_not():
-    """The UK rule's reported year 1 is its preparatory year: with budgets from each centre's own spending in it, a
+    """With entry in reported year 2, the UK rule's year 1 is its preparatory year: with budgets from each centre's own spending in it, a
     referral adds its price to next year's budget; with the region's formula, the year is today's rule to the referral."""
     def year(name, **values):
         yearly = run(small(name, months=24, **values)).yearly
         return yearly[(yearly["group_by"] == "total")].set_index("year")
 
-    today, historic = year("jamtland-2020"), year("fundholding-uk-1991")
-    formula = year("fundholding-uk-1991", **{"rulebook.fundholding.budget_basis": "formula"})
+    preparatory = {"rulebook.fundholding.entry_year": 2}
+    today, historic = year("jamtland-2020"), year("fundholding-uk-1991", **preparatory)
+    formula = year("fundholding-uk-1991", **preparatory, **{"rulebook.fundholding.budget_basis": "formula"})
     assert formula.loc[1, "referrals"] == today.loc[1, "referrals"]
     assert historic.loc[1, "referrals"] > 1.02 * today.loc[1, "referrals"]
     assert historic.loc[2, "referrals"] < historic.loc[1, "referrals"]  # from entry the referral is a cost

@@ -51,8 +51,8 @@ if TYPE_CHECKING:
 SCENARIO = "jamtland-2020"
 #: the same region paid by fee-for-service and by half capitation, half fees: the volume response to payment (E7, E8)
 FEE_FOR_SERVICE, MIXED = "fee-for-service", "blend-capitation-ffs"
-#: the same region under the UK's fundholding rule: the referral response to a budget (E26)
-UK_FUNDHOLDING = "fundholding-uk-1991"
+#: the same region under the UK's fundholding rule, its preparatory year reported: the referral response to a budget (E26)
+UK_FUNDHOLDING, UK_PREPARATORY = "fundholding-uk-1991", {"rulebook.fundholding.entry_year": 2}
 
 
 @dataclass(frozen=True)
@@ -167,8 +167,8 @@ def _evaluate(task: tuple[dict[str, float], int]) -> dict[str, float]:
 
     values, seed = task
     today, fees, mixed, uk = (
-        run(load_scenario(name, {**EVALUATION, **values, "seed": seed}, calibrated=False))  # no value of an earlier fit leaks in
-        for name in (SCENARIO, FEE_FOR_SERVICE, MIXED, UK_FUNDHOLDING)
+        run(load_scenario(name, {**EVALUATION, **extra, **values, "seed": seed}, calibrated=False))  # no value of an earlier fit leaks in
+        for name, extra in ((SCENARIO, {}), (FEE_FOR_SERVICE, {}), (MIXED, {}), (UK_FUNDHOLDING, UK_PREPARATORY))
     )
     return outcomes(today, fees.summary, mixed.summary, uk)
 

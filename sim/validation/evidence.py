@@ -418,7 +418,7 @@ TARGETS = (
         "about 100,000 people",
         FIGURE,
         "full fundholding (step 7) on the default region; lists drawn from its residents (sim/risk.py)",
-        tolerance="within a factor of 3: 33,000-300,000, on list sizes of 1,000 to 100,000 (none safe up to 100,000 fails)",
+        tolerance="within a factor of 3: 33,000-300,000, on list sizes of 1,000 to 300,000 (none safe up to 300,000 fails)",
         settings=("fundholding-full",),
         check=_e12,
     ),
@@ -432,6 +432,15 @@ TARGETS = (
         tolerance="UK-rule list no larger than full; 3,000-20,000",
         settings=("fundholding-uk", "fundholding-full"),
         check=_e13,
+        known_gap=(
+            "The model's budgets are exactly each reference year's spending in scope; the UK's were more generous than the spending "
+            "(non-fundholders' funding per head was 59-87 % of fundholders' for inpatient care, field-evidence.md S4, READ), and its "
+            "fundholders cut elective admissions more than the model's do (F1): a UK fundholder had a cushion the model's lacks, so the "
+            "smallest list whose deficit over 5 % of the budget comes in under 1 % of years is larger here than the UK's entry thresholds. "
+            "The entry threshold was a policy choice, not a measured safe size; the model's answer to how small a centre can be is E12's "
+            "and docs/fundholding.md's list-size table. Before calibration version 7 this target passed only because the unfitted "
+            "referral response was about three times the field's (E26), which left fundholders a larger surplus."
+        ),
     ),
     Target("E14", "fundholding covered elective care only, not emergencies", "scope", INPUT, "the scope of the UK rule (a rule)", settings=("fundholding-uk",), check=_e14),
     Target(
@@ -473,6 +482,14 @@ TARGETS = (
         tolerance="-8 % to -2 %",
         settings=("fundholding-uk", "capitation-4y"),
         check=_f1,
+        known_gap=(
+            "The model's physicians give up first the referrals they believe least needed, and only a needed referral leads to an "
+            "admission, so elective admissions fall by a small fraction of what referrals do (E26, the fit); in the field they fell "
+            "by a quarter to a half as much. The field's admissions also moved in time, as F3's rise and fall of a similar order show: "
+            "the model's hospital has no waiting list for planned care from which a fundholder could bring admissions forward or hold "
+            "them back (the waiting-time findings W1-W2 of field-evidence.md are not expressed either). Fitting the value of a referral "
+            "to F1 instead of E26 would make referrals fall faster than E26 found."
+        ),
     ),
     Target(
         "F2",
@@ -493,6 +510,12 @@ TARGETS = (
         tolerance="+5 % to +15 %",
         settings=("fundholding-uk", "capitation-4y"),
         check=_f3,
+        known_gap=(
+            "The direction holds (E15). Its size does not: in the model the preparatory year's extra referrals are the doubtful ones, "
+            "seldom admitted, so elective admissions rise by a small fraction of the referrals' rise; the field's rise in admissions, "
+            "followed by a fall of a similar order, is consistent with planned care moved in time, which the model's hospital, "
+            "without a waiting list, cannot do (F1)."
+        ),
     ),
     Target("E16", "Swedish goal-related payment is a small share", "about 3 % (2-5 %, RECALLED) of the vårdpeng", INPUT, f"a pool of {SWEDISH_POOL_SEK:,} SEK per listed resident (Gävleborg's 3 % of the vårdpeng) on today's rulebook", settings=("p4p-sweden",), check=_e16),
     Target(

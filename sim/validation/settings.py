@@ -48,8 +48,9 @@ NO_GAMING = {"rulebook.pay_for_performance.exceptions.cost_sek": 1e12}
 #: RECALLED), about 125,000 SEK per resident and year: scenarios/fundholding-uk-1991.yaml.
 UK_PATIENT_LIMIT_SEK = 125_000
 URBAN = {"population.region": "stockholm"}
-#: the UK rule's runs and their comparator: a preparatory year and three years of fundholding (E26)
+#: the UK rule's runs and their comparator: a reported preparatory year and three years of fundholding (E15, E26)
 UK_YEARS = {"months": 48}
+UK_PREPARATORY = {**UK_YEARS, "rulebook.fundholding.entry_year": 2}
 
 
 @dataclass(frozen=True)
@@ -75,9 +76,9 @@ SETTINGS = {
     #: the UK-size pool made larger: E17's exception effect at a second pool size
     "p4p-uk-larger-pool": Setting("pay-for-performance", {**UK, "rulebook.pay_for_performance.pool_sek_per_listed": LARGER_UK_POOL_SEK}),
     "fundholding-full": Setting("fundholding-step-7"),
-    "fundholding-uk": Setting("fundholding-uk-1991", UK_YEARS),
+    "fundholding-uk": Setting("fundholding-uk-1991", UK_PREPARATORY),
     #: the UK rule with budgets from the region's formula instead of each practice's own past (E15)
-    "fundholding-uk-formula": Setting("fundholding-uk-1991", {**UK_YEARS, "rulebook.fundholding.budget_basis": "formula"}),
+    "fundholding-uk-formula": Setting("fundholding-uk-1991", {**UK_PREPARATORY, "rulebook.fundholding.budget_basis": "formula"}),
     #: today's rule over the UK runs' years, on the same seeds: the other practices the field studies compare with
     "capitation-4y": Setting("jamtland-2020", UK_YEARS),
     "urban": Setting("jamtland-2020", URBAN),
