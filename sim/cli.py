@@ -227,8 +227,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from sim.validation.report import validate
 
     out = Path(args.out)
-    if args.robustness and not (Path(args.robustness) / "ranking.md").exists():
-        raise UserError(f"--robustness {args.robustness}: has no ranking.md; sweep experiments/robustness.yaml there and run 'vardval ranking {args.robustness}' first.")
+    for sweep in args.robustness or ():
+        if not (Path(sweep) / "ranking.md").exists():
+            raise UserError(f"--robustness {sweep}: has no ranking.md; sweep a robustness experiment there (experiments/robustness.yaml, experiments/fundholding-robustness.yaml) and run 'vardval ranking {sweep}' first.")
     table = validate(out, quick=args.quick, workers=args.workers or 1)
     for r in table.itertuples(index=False):
         print(f"{r.id:<4} {r.result:<22} {r.claim}\n     literature: {r.literature}\n     model:      {r.model}")
@@ -237,7 +238,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.docs:
         from sim.validation.page import write_page
 
-        print(f"Written: {write_page(Path(args.docs), out, Path(args.robustness) if args.robustness else None)}")
+        print(f"Written: {write_page(Path(args.docs), out, [Path(sweep) for sweep in args.robustness or ()])}")
     return 1 if (table["result"] == "fail").any() else 0
 
 
@@ -319,7 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--out", default="results/validation", help="folder for validation.md, validation.csv, spending.md, standard-patients.csv and figures (default: results/validation)")
     validate.add_argument("--workers", type=int, help="runs at a time on Ray (default: 1, one after another)")
     validate.add_argument("--docs", metavar="PAGE", help="also write the documentation page (e.g. docs/validation.md) with the calibration fit and, given --robustness, the ranking's robustness")
-    validate.add_argument("--robustness", metavar="SWEEP", help="a finished sweep of experiments/robustness.yaml (after 'vardval ranking' and 'vardval sensitivity') for the page")
+    validate.add_argument("--robustness", metavar="SWEEP", nargs="+", help="finished sweeps of the robustness experiments (experiments/robustness.yaml, experiments/fundholding-robustness.yaml; after 'vardval ranking' and, for Sobol indices, 'vardval sensitivity') for the page")
     validate.set_defaults(handler=cmd_validate)
 
     calibrate = commands.add_parser("calibrate", help="fit the free parameters to Swedish figures (sweden.md) and write a versioned parameter set with its fit")
