@@ -23,7 +23,7 @@ import numpy as np
 from sim.needs import EMERGENCY, Episodes
 from sim.population import Population, cached
 from sim.scenario import Health, Hospital as Params, SpecialtyShares
-from sim.streams import Streams, to_normal
+from sim.streams import Streams, poisson_from_uniform, to_normal
 
 # how a case came to the hospital
 REFERRAL, SELF_REFERRAL, EMERGENCY_DEPARTMENT, EMERGENCY_ADMISSION, HOSPITAL_PLANNED, INJURY, DELIVERY = range(7)
@@ -99,10 +99,12 @@ class ResidentRates:
     delivery: np.ndarray  # deliveries
 
 
-def _baseline_rates(pop: Population, health: Health, params: Params, births_per_1000: float) -> ResidentRates:
+def _baseline_rates(pop: Population, health: Health, params: Params, births_per_1000: float, streams: Streams) -> ResidentRates:
     age = pop.age.astype(np.float32) / 100
     emergency = health.emergency_admissions_per_year + health.emergency_at_100 * age**3 + health.emergency_per_condition * pop.conditions
-    planned = params.direct_cases_per_year + params.direct_cases_at_100 * age**2 + params.direct_cases_per_condition * pop.conditions
+    sigma = params.direct_frailty_dispersion
+    frailty = np.exp(sigma * to_normal(streams.uniform("frailty", pop.pid, 0)) - sigma**2 / 2)  # each resident's own, for life
+    planned = (params.direct_cases_per_year + params.direct_cases_at_100 * age**2 + params.direct_cases_per_condition * pop.conditions) * frailty
     young_man = pop.male & (pop.age >= 15) & (pop.age < 45)
     injury = params.injuries_per_year * (1 + params.injury_young_male_excess * young_man) + params.injuries_at_100 * age**4
     admitted = params.injury_admission_share + (params.injury_admission_share_at_100 - params.injury_admission_share) * age**2
@@ -113,12 +115,15 @@ def _baseline_rates(pop: Population, health: Health, params: Params, births_per_
     return ResidentRates(as_month(emergency), as_month(planned), as_month(injury), np.asarray(admitted, dtype=np.float32), as_month(delivery))
 
 
-def resident_rates(pop: Population, health: Health, params: Params, births_per_1000: float) -> tuple[ResidentRates, np.ndarray]:
+def resident_rates(pop: Population, health: Health, params: Params, births_per_1000: float, streams: Streams) -> tuple[ResidentRates, np.ndarray]:
     """The month's rates per resident, and the emergency rate at this month's health.
 
     Health below baseline raises the emergency risk: untreated need returns as hospital care.
+    Hospital-planned care varies between residents beyond their age, sex and conditions by a
+    frailty each keeps for life (``direct_frailty_dispersion``): the persistent heterogeneity
+    that makes the costliest tenth of residents carry most of the cost.
     """
-    base = cached(pop, "hospital_rates", lambda: _baseline_rates(pop, health, params, births_per_1000))
+    base = cached(pop, "hospital_rates", lambda: _baseline_rates(pop, health, params, births_per_1000, streams))
     return base, base.emergency * np.exp(np.float32(health.emergency_per_health_deficit) * pop.deficit)
 
 
@@ -174,7 +179,7 @@ class Hospital(mesa.Agent):
         """All of the month's cases: from referrals and self-referrals, the emergency department, ill health,
         the hospital's own planning, injuries and deliveries.
 
-        ``u_resident`` is one keyed uniform per resident for the month's cases that do not come through primary care.
+        ``u_resident`` is one keyed uniform per resident for the month's emergency presentation, injury or delivery.
         """
         p = self.params
         parts: list[Cases] = []
@@ -195,10 +200,10 @@ class Hospital(mesa.Agent):
             route = np.where(rarity < p.rare_share, RARE, ELECTIVE)
             referrer = ep.provider[i] if origin == REFERRAL else -1
             parts.append(self._cases(ep.row[i], origin, route, ep.specialty[i], admitted, referrer, specialist, stay, False, 0.0))
-        # cases that do not come through primary care: one keyed uniform per resident picks at most one a month
-        base, emergency = resident_rates(pop, self.health, p, self.births_per_1000)
-        edges = np.cumsum([emergency, base.planned, base.injury, base.delivery], axis=0)
-        kind = (u_resident[None, :] >= edges).sum(axis=0)  # 0 emergency, 1 planned, 2 injury, 3 delivery, 4 none
+        # emergencies, injuries and deliveries: one keyed uniform per resident picks at most one a month
+        base, emergency = resident_rates(pop, self.health, p, self.births_per_1000, streams)
+        edges = np.cumsum([emergency, base.injury, base.delivery], axis=0)
+        kind = (u_resident[None, :] >= edges).sum(axis=0)  # 0 emergency, 1 injury, 2 delivery, 3 none
         em = np.flatnonzero(kind == 0)
         if len(em):
             u_specialty, admission, _, inpatient, place, _ = self._draws(streams, "emergency", pop.pid[em], month)
@@ -206,21 +211,25 @@ class Hospital(mesa.Agent):
             stay = np.where(admitted, _lognormal(p.inpatient_sek, p.inpatient_dispersion, inpatient), 0.0)
             specialty = draw_specialty(u_specialty, specialty_weights(p.emergency_specialties, p, pop.age[em], pop.male[em], pop.conditions[em]))
             parts.append(self._cases(em, EMERGENCY_ADMISSION, EMERGENCY_CARE, specialty, admitted, -1, np.full(len(em), p.emergency_visit_sek), stay, place, (1 - base.emergency[em] / emergency[em]) * admitted))
-        pl = np.flatnonzero(kind == 1)
+        # care the hospital plans itself: a Poisson count a month, several for the frailest
+        some = np.flatnonzero(base.planned > 0)
+        counts = poisson_from_uniform(base.planned[some].astype(np.float64), streams.uniform("planned care", pop.pid[some], month), most=12)
+        pl = np.repeat(some, counts)
         if len(pl):
-            u_specialty, admission, cost_z, _, place, rarity = self._draws(streams, "direct", pop.pid[pl], month)
+            slot = (np.arange(len(pl)) - np.repeat(np.cumsum(counts) - counts, counts)).astype(np.int64)  # the case's number in the month
+            u_specialty, admission, cost_z, _, place, rarity = self._draws(streams, "direct", pop.pid[pl], month, slot)
             cost = _lognormal(p.direct_case_sek, p.direct_case_dispersion, cost_z)
             admitted = admission < p.direct_admission_share
             specialty = draw_specialty(u_specialty, specialty_weights(p.elective_specialties, p, pop.age[pl], pop.male[pl], pop.conditions[pl]))
             route = np.where(rarity < p.rare_share, RARE, ELECTIVE)
             parts.append(self._cases(pl, HOSPITAL_PLANNED, route, specialty, admitted, -1, np.where(admitted, 0.0, cost), np.where(admitted, cost, 0.0), place, 0.0))
-        inj = np.flatnonzero(kind == 2)
+        inj = np.flatnonzero(kind == 1)
         if len(inj):
             _, admission, _, inpatient, place, _ = self._draws(streams, "injury", pop.pid[inj], month)
             admitted = admission < base.injury_admitted[inj]
             stay = np.where(admitted, _lognormal(p.injury_inpatient_sek, p.inpatient_dispersion, inpatient), 0.0)
             parts.append(self._cases(inj, INJURY, TRAUMA, SPECIALTIES.index("surgery"), admitted, -1, np.full(len(inj), p.emergency_visit_sek), stay, place, 0.0))
-        de = np.flatnonzero(kind == 3)
+        de = np.flatnonzero(kind == 2)
         if len(de):
             _, _, _, cost_z, place, _ = self._draws(streams, "delivery", pop.pid[de], month)
             stay = _lognormal(p.delivery_sek, p.delivery_dispersion, cost_z)

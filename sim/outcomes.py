@@ -215,11 +215,11 @@ def rate_ratio(variant: pd.DataFrame, base: pd.DataFrame, outcome: str, year: in
     """A sum's rate per resident in reported ``year`` under a variant relative to a base run on the same seed, less
     one; given ``from_year``, its growth from then to ``year`` relative to the base's growth (a difference in
     differences, as field studies compare fundholders with other practices over the same years). Both tables are
-    yearly outcomes (``Outcomes.tables``); the region in total is read."""
+    yearly outcomes (``Outcomes.tables``); the region in total is read. NaN where a run has not reached a year."""
 
     def rate(yearly: pd.DataFrame, y: int) -> float:
-        row = yearly[(yearly["group_by"] == "total") & (yearly["year"] == y)].iloc[0]
-        return float(row[outcome] / row["resident_months"])
+        rows = yearly[(yearly["group_by"] == "total") & (yearly["year"] == y)]
+        return float(rows[outcome].iloc[0] / rows["resident_months"].iloc[0]) if len(rows) else np.nan
 
     def level(yearly: pd.DataFrame) -> float:
         return rate(yearly, year) / (rate(yearly, from_year) if from_year is not None else 1.0)

@@ -369,7 +369,18 @@ class Hospital(Section):
     direct_case_sek: float = Field(
         30_000, ge=0, description="Mean cost of a hospital-planned case, SEK (assumption, calibrated: with the rest it brings spending on care beside primary care, all of which the model books as hospital, near 21,900 SEK per resident per year, sweden.md 4, DERIVED: 27,300 less 5,400 of primary care, both without benefit-scheme drugs)."
     )
-    direct_case_dispersion: float = Field(1.3, gt=0, le=3, description="Log-normal dispersion of hospital-planned cases (assumption, calibrated to the concentration of cost in the costliest 10 %).")
+    direct_case_dispersion: float = Field(
+        0.8,
+        gt=0,
+        le=3,
+        description="Log-normal dispersion of a hospital-planned case's cost (assumption: the admissions' 0.8, which puts 20 % of cost in the costliest 5 % of cases as KPP finds for inpatient episodes, field-evidence.md H8, READ; fitted to the concentration of cost alone, calibration 7 put it at 1.87, which puts 59 % there, DERIVED: 1 - Phi(1.645 - 1.87)).",
+    )
+    direct_frailty_dispersion: float = Field(
+        1.0,
+        ge=0,
+        le=3,
+        description="Log-normal dispersion across residents of their rate of hospital-planned care, fixed for life (mean one): how much hospital care a resident's health needs beyond what their age, sex and chronic conditions tell, unseen by any risk adjustment (an unobserved frailty; assumption, calibrated to the concentration of cost in the costliest 10 % of residents).",
+    )
     injuries_per_year: float = Field(
         0.028, ge=0, le=2, description="Injuries treated at the emergency department per resident per year, before old age (DERIVED on the Jämtland preset: with the terms below, 6.4 % of adults a year, as 614-669 per 10,000 in Umeå, and 9 % of residents aged 85+ admitted a year, over 8 % for falls alone; field-evidence.md H3, READ)."
     )

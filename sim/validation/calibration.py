@@ -82,7 +82,7 @@ PARAMETERS = (
     Parameter("market.staffing.target_utilisation", 0.8, 1.0, "3-day access (with the wait scale; staff per visit)"),
     Parameter("behaviour.continuity.usual_team_share", 0.5, 0.98, "doctor of one's own"),
     Parameter("behaviour.choice.reconsider_per_month", 0.005, 0.06, "yearly switching"),
-    Parameter("market.hospital.direct_case_dispersion", 0.8, 2.2, "cost concentration"),
+    Parameter("market.hospital.direct_frailty_dispersion", 0.0, 2.5, "cost concentration"),
     Parameter("market.hospital.direct_case_sek", 15_000, 50_000, "spending per resident on care beside primary care"),
     Parameter("market.entry.profit_threshold", 0.0, 0.3, "entries"),
     Parameter("behaviour.treatment.value_sek_per_unit", 1_000, 5_000, "visits lost from fee-for-service to capitation"),

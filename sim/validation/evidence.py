@@ -186,13 +186,14 @@ def _e12(ev: Evidence) -> Finding:
 
 def _e13(ev: Evidence) -> Finding:
     uk, full = _smallest_safe(ev, "fundholding-uk"), _smallest_safe(ev, "fundholding-full")
-    ok = bool(np.isfinite(uk) and uk <= full) and (_within(uk, 3_000, 20_000, ev) is not False)
+    direction = bool(np.isfinite(uk) and uk <= full)  # the UK rule's planned scope and limit make a smaller list safe
+    figure = _within(uk, 3_000, 20_000, ev)
     p = ev.runs.mean("fundholding-uk", "p_deficit_over_5pct[list_size=10000]")
     text = (
         f"smallest safe list, planned care with a {UK_PATIENT_LIMIT_SEK:,} SEK per-patient limit: {uk:,.0f} "
         f"(deficit over 5 % at 10,000: {100 * p:.2f} % of years); all care, no limit: {full:,.0f}"
     )
-    return Finding(text, ok)
+    return Finding(text, figure if direction else False, beside_gap=direction)
 
 
 def _e14(ev: Evidence) -> Finding:

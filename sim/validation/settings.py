@@ -48,19 +48,19 @@ NO_GAMING = {"rulebook.pay_for_performance.exceptions.cost_sek": 1e12}
 #: RECALLED), about 125,000 SEK per resident and year: scenarios/fundholding-uk-1991.yaml.
 UK_PATIENT_LIMIT_SEK = 125_000
 URBAN = {"population.region": "stockholm"}
-#: the UK rule's runs and their comparator: a reported preparatory year and three years of fundholding (E15, E26)
-UK_YEARS = {"months": 48}
-UK_PREPARATORY = {**UK_YEARS, "rulebook.fundholding.entry_year": 2}
+#: the UK rule's runs report their preparatory year (E15, E26); at full size three years of fundholding follow (``SIZES``)
+UK_PREPARATORY = {"rulebook.fundholding.entry_year": 2}
 
 
 @dataclass(frozen=True)
 class Setting:
     """A built-in scenario with fields changed; ``prospects``: read the entry prospects when the reported period
-    starts and the areas where clinics open, instead of the run's outcomes."""
+    starts and the areas where clinics open, instead of the run's outcomes; ``long``: run the size's longer horizon."""
 
     scenario: str
     values: dict[str, Any] = field(default_factory=dict)
     prospects: bool = False
+    long: bool = False  # runs the size's ``long_months`` (the field studies' years), not its ``months``
 
 
 SETTINGS = {
@@ -76,19 +76,19 @@ SETTINGS = {
     #: the UK-size pool made larger: E17's exception effect at a second pool size
     "p4p-uk-larger-pool": Setting("pay-for-performance", {**UK, "rulebook.pay_for_performance.pool_sek_per_listed": LARGER_UK_POOL_SEK}),
     "fundholding-full": Setting("fundholding-step-7"),
-    "fundholding-uk": Setting("fundholding-uk-1991", UK_PREPARATORY),
+    "fundholding-uk": Setting("fundholding-uk-1991", UK_PREPARATORY, long=True),
     #: the UK rule with budgets from the region's formula instead of each practice's own past (E15)
-    "fundholding-uk-formula": Setting("fundholding-uk-1991", {**UK_PREPARATORY, "rulebook.fundholding.budget_basis": "formula"}),
+    "fundholding-uk-formula": Setting("fundholding-uk-1991", {**UK_PREPARATORY, "rulebook.fundholding.budget_basis": "formula"}, long=True),
     #: today's rule over the UK runs' years, on the same seeds: the other practices the field studies compare with
-    "capitation-4y": Setting("jamtland-2020", UK_YEARS),
+    "capitation-4y": Setting("jamtland-2020", long=True),
     "urban": Setting("jamtland-2020", URBAN),
     "urban-age-only": Setting("jamtland-2020", {**URBAN, "rulebook.capitation.cni_share": 0.0}, prospects=True),
     "urban-cni-50": Setting("jamtland-2020", {**URBAN, "rulebook.capitation.cni_share": 0.5}, prospects=True),
 }
 
 SIZES = {
-    "quick": {"values": {"population.residents": 20_000, "months": 12, "warmup_months": 12}, "seeds": 1},
-    "full": {"values": {"months": 36, "warmup_months": 12}, "seeds": 3},
+    "quick": {"values": {"population.residents": 20_000, "months": 12, "warmup_months": 12}, "long_months": 24, "seeds": 1},
+    "full": {"values": {"months": 36, "warmup_months": 12}, "long_months": 48, "seeds": 3},
 }
 #: yearly sums kept (the region in total) for the targets that compare growth over years (E15, E26, E27)
 YEARLY_COLUMNS = ("resident_months", "referrals", "surgical_referrals", "elective_admissions", "emergency_admissions")
@@ -152,7 +152,10 @@ def run_settings(names: list[str], size: str = "full", workers: int = 1, seed: i
     """Run the named settings at ``size`` ('quick' or 'full'), each on the same replication seeds."""
     plan = SIZES[size]
     seeds = replication_seeds(seed, plan["seeds"])
-    tasks = [(name, {**plan["values"], **SETTINGS[name].values}, s, SETTINGS[name].prospects) for name in names for s in seeds]
+    def values(setting: Setting) -> dict[str, Any]:
+        return {**plan["values"], **({"months": plan["long_months"]} if setting.long else {}), **setting.values}
+
+    tasks = [(name, values(SETTINGS[name]), s, SETTINGS[name].prospects) for name in names for s in seeds]
     results = map_tasks(_measure, tasks, workers)
     runs = {name: results[i * len(seeds) : (i + 1) * len(seeds)] for i, name in enumerate(names)}
     return SettingRuns(size=size, seeds=seeds, runs=runs)
