@@ -204,11 +204,13 @@ def _frame(cube: np.ndarray, periods: np.ndarray, period_name: str) -> pd.DataFr
 
 
 def add_rates(frame: pd.DataFrame) -> pd.DataFrame:
-    """Add every rate of ``RATES`` as a column computed from the sums."""
+    """Add every rate of ``RATES`` as a column computed from the sums (evaluated over the sums' arrays at once:
+    ``DataFrame.eval`` resolves every column anew for each expression)."""
+    sums = {name: frame[name].to_numpy(dtype=np.float64) for name in SUMS}
     with np.errstate(divide="ignore", invalid="ignore"):
-        for name, expression in RATES.items():
-            frame[name] = frame.eval(expression).replace([np.inf, -np.inf], np.nan)
-    return frame
+        rates = {name: pd.eval(expression, local_dict=sums, engine="python") for name, expression in RATES.items()}
+    rates = pd.DataFrame(rates, index=frame.index).replace([np.inf, -np.inf], np.nan)
+    return pd.concat([frame, rates], axis=1)
 
 
 def rate_ratio(variant: pd.DataFrame, base: pd.DataFrame, outcome: str, year: int, from_year: int | None = None) -> float:
