@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
 from sim.cli import main
 
@@ -111,7 +112,11 @@ def test_argument_mistakes_are_one_sentence_too():
     assert result.returncode == 2 and result.stderr.count("\n") == 1 and "--seed" in result.stderr
 
 
-def test_help_prints_for_every_command():
-    for command in ([], ["run"], ["sweep"], ["compare"], ["sensitivity"], ["report"], ["scenarios"], ["parameters"]):
-        result = subprocess.run([sys.executable, "-m", "sim.cli", *command, "--help"], capture_output=True, text=True)
-        assert result.returncode == 0 and "usage: vardval" in result.stdout and not result.stderr, command
+def test_help_prints_for_every_command(capsys):
+    result = subprocess.run([sys.executable, "-m", "sim.cli", "--help"], capture_output=True, text=True)  # the installed entry point's module
+    assert result.returncode == 0 and "usage: vardval" in result.stdout and not result.stderr
+    for command in (["run"], ["sweep"], ["compare"], ["sensitivity"], ["ranking"], ["report"], ["validate"], ["calibrate"], ["scenarios"], ["parameters"]):
+        with pytest.raises(SystemExit) as done:
+            main([*command, "--help"])
+        printed = capsys.readouterr()
+        assert done.value.code == 0 and "usage: vardval" in printed.out and not printed.err, command
