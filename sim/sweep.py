@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -186,6 +188,21 @@ def start_ray(workers: int | None, address: str | None) -> int:
 
 
 @contextmanager
+def interrupt_flag():
+    """Ctrl-C noted as a flag the sweep's loop checks between runs, instead of an exception raised wherever
+    the signal lands: inside Ray's own waiting an exception may be swallowed, and the sweep would go on."""
+    seen = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield seen
+        return
+    previous = signal.signal(signal.SIGINT, lambda *_: seen.set())
+    try:
+        yield seen
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
 def ray_session(workers: int):
     """Ray started once for a block of many ``map_tasks`` calls (none with one worker)."""
     import ray
@@ -256,27 +273,30 @@ def sweep(
     pending: dict[Any, RunSpec] = {}
     queue = iter(todo)
     try:
-        while True:
-            while len(pending) < 2 * report.workers:
-                spec = next(queue, None)
-                if spec is None:
+        with interrupt_flag() as interrupted:
+            while True:
+                if interrupted.is_set():
+                    raise KeyboardInterrupt
+                while len(pending) < 2 * report.workers:
+                    spec = next(queue, None)
+                    if spec is None:
+                        break
+                    pending[task.remote(spec, outcomes, e.by_group, str(out / RUN_DIRS / spec.run_id))] = spec
+                if not pending:
                     break
-                pending[task.remote(spec, outcomes, e.by_group, str(out / RUN_DIRS / spec.run_id))] = spec
-            if not pending:
-                break
-            ready, _ = ray.wait(list(pending), num_returns=1)
-            for ref in ready:
-                spec = pending.pop(ref)
-                try:
-                    row = ray.get(ref)
-                except Exception as error:  # the task failed after Ray's retries: recorded, and the sweep goes on
-                    message = _first_line(error)
-                    row = _row(spec, "failed", {}, message, np.nan, columns)
-                    report.failed.append({"run_id": spec.run_id, "variant": spec.variant, "error": message})
-                table.add(row)
-                report.finished += 1
-                if progress:
-                    progress(report.done_before + report.finished, len(report.failed))
+                ready, _ = ray.wait(list(pending), num_returns=1, timeout=0.5)  # back to the flag twice a second
+                for ref in ready:
+                    spec = pending.pop(ref)
+                    try:
+                        row = ray.get(ref)
+                    except Exception as error:  # the task failed after Ray's retries: recorded, and the sweep goes on
+                        message = _first_line(error)
+                        row = _row(spec, "failed", {}, message, np.nan, columns)
+                        report.failed.append({"run_id": spec.run_id, "variant": spec.variant, "error": message})
+                    table.add(row)
+                    report.finished += 1
+                    if progress:
+                        progress(report.done_before + report.finished, len(report.failed))
     except KeyboardInterrupt:
         if not started_ray:  # on a cluster, stop what is queued; an embedded Ray goes down with its workers below
             for ref in pending:
