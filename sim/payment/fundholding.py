@@ -21,8 +21,9 @@ A referral now costs the clinic its expected in-scope price (less reinsurance, s
 its pool): the physician weighs the share of it that reaches their decision against the
 referral's benefit by their altruism, as every other incentive (``sim/behaviour/treatment.py``).
 Under historic budgets a referral in the reference year instead adds its price to next
-year's budget, a gain, and with budgets refitted yearly each year's spending sets the
-next year's budget, so a referral costs the centre nothing. Step 2 computes all of this
+year's budget, a gain, and historic budgets refitted yearly (``budget_update: yearly``)
+give every year's price back the next, so a referral costs the centre nothing; a formula
+refitted yearly gives a centre back only its share of the region's spending. Step 2 computes all of this
 and moves no money; step 1 is the rulebook's text alone.
 """
 
@@ -243,7 +244,7 @@ class Fundholding(PaymentRule):
     def referral_price(self, market, ep: Episodes) -> np.ndarray | float:
         """What referring each episode does to the provider that would pay for it, SEK: its expected in-scope price
         while fundholding pays, less what the referral adds to the provider's next budget (historic budgets:
-        in the reference year the price is a gain; refitted yearly, there is no price)."""
+        in the reference year the price is a gain; historic budgets refitted yearly leave no price)."""
         if self._reference_year(market):
             return -self.carry() * self._expected_price(ep)
         if not self.paying(market):
