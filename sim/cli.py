@@ -1,4 +1,4 @@
-"""The command line: ``run``, ``sweep``, ``compare``, ``sensitivity``, ``ranking``, ``report``, ``validate``, ``calibrate``, ``scenarios``, ``parameters``.
+"""The command line: ``run``, ``sweep``, ``compare``, ``sensitivity``, ``ranking``, ``discover``, ``report``, ``validate``, ``calibrate``, ``scenarios``, ``parameters``.
 
 A user's mistake (a bad file, field or value) is one sentence on stderr and exit code 2,
 with nothing written.
@@ -207,6 +207,25 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_discover(args: argparse.Namespace) -> int:
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # ema_workbench warns of evaluators it does not need here
+            import ema_workbench  # noqa: F401
+    except ImportError:
+        raise UserError("discover: needs ema_workbench's PRIM; install it with: pip install -e \".[discovery]\".") from None
+    from sim.discovery import discover, markdown, slug
+
+    found = discover(Path(args.results), args.variant, args.where, args.baseline, args.min_coverage)
+    print(markdown(found))
+    name = slug(args.where, args.variant)
+    figure = f", figures/discovery-{name}.png" if found.chosen is not None else ""
+    print(f"Written: {args.results}/discovery-{name}.md, discovery-{name}-points.csv, discovery-{name}-boxes.csv{figure}")
+    return 0
+
+
 def cmd_ranking(args: argparse.Namespace) -> int:
     from sim.ranking import ranking
 
@@ -314,6 +333,14 @@ def build_parser() -> argparse.ArgumentParser:
                 help="the variant to compare with (default: where the experiment varies 'scenario', the base scenario's variant; else its first variant). comparison.csv, .md and the forest plots are written for this baseline, replacing an earlier comparison",
             )
         verb.set_defaults(handler=handler)
+
+    discover = commands.add_parser("discover", help="the boxes of a sweep's sampled parameters where a question about one variant's paired differences holds (PRIM)")
+    discover.add_argument("results", help="the sweep's folder (its --out): rulebooks run at the same sampled points")
+    discover.add_argument("--variant", required=True, help="the rulebook the question is about, as 'vardval ranking' names it (e.g. 'step 6')")
+    discover.add_argument("--where", required=True, help="a comparison of outcomes, each the variant's paired difference from the baseline at a point, e.g. \"cost_per_capita_sek > 0\" or \"health_loss_per_1000 > 1 and underreferral_rate > 0.02\"")
+    discover.add_argument("--baseline", help="the rulebook compared with (default: the sweep's first)")
+    discover.add_argument("--min-coverage", type=float, default=0.8, help="the box reported is the densest covering at least this share of the points where the question holds (default: 0.8)")
+    discover.set_defaults(handler=cmd_discover)
 
     validate = commands.add_parser("validate", help="run every target of the literature the model can express and print model vs literature, pass or fail")
     validate.add_argument("--quick", action="store_true", help="scaled-down runs (under a minute): directions are tested, figures shown without a verdict")

@@ -33,14 +33,21 @@ def _rule(runs: pd.DataFrame) -> pd.Series:
     return parts[0] if len(parts) == 1 else parts[0] + " + " + parts[1]
 
 
-def ranking(folder: Path, outcomes: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(rankings per outcome, pairwise agreement); writes ranking.csv, ranking-pairs.csv and ranking.md in ``folder``."""
+def rules_at_points(folder: Path, command: str) -> tuple[Experiment, np.ndarray, pd.DataFrame]:
+    """A sweep that runs rulebooks at the same sampled points: its experiment, the points' values (one row per point,
+    a column per sampled factor) and its finished runs with each one's ``point`` and ``rule``."""
     manifest, runs = read_sweep(folder)
     experiment = Experiment.model_validate(manifest["plan"]["experiment"])
     if not ("scenario" in experiment.factors or experiment.variants) or not experiment.sampled:
-        raise UserError(f"{folder}: ranking needs an experiment that crosses rulebooks (a 'scenario' factor or named variants) with sampled factors.")
-    points = design_points(experiment)
+        raise UserError(f"{folder}: {command} needs an experiment that crosses rulebooks (a 'scenario' factor or named variants) with sampled factors.")
+    points = np.asarray(design_points(experiment), dtype=float)
     ok = runs[runs["status"] == "ok"].assign(point=lambda d: d["variant_index"] % len(points), rule=_rule)
+    return experiment, points, ok
+
+
+def ranking(folder: Path, outcomes: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(rankings per outcome, pairwise agreement); writes ranking.csv, ranking-pairs.csv and ranking.md in ``folder``."""
+    experiment, points, ok = rules_at_points(folder, "ranking")
     outcomes = outcomes or list(experiment.outcomes)
     rows, pairs = [], []
     for outcome in outcomes:
@@ -59,7 +66,7 @@ def ranking(folder: Path, outcomes: list[str] | None = None) -> tuple[pd.DataFra
                     "higher": high,
                     "share_holds": float(holds.mean()),
                     "mean_gap": float((table[high] - table[low]).mean()),
-                    "worst_point": ", ".join(f"{f} = {v:.3g}" for f, v in zip(experiment.sampled, np.asarray(points[worst], dtype=float))),
+                    "worst_point": ", ".join(f"{f} = {v:.3g}" for f, v in zip(experiment.sampled, points[worst])),
                     "worst_gap": float(table.loc[worst, high] - table.loc[worst, low]),
                 }
             )

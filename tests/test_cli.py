@@ -115,7 +115,7 @@ def test_argument_mistakes_are_one_sentence_too():
 def test_help_prints_for_every_command(capsys):
     result = subprocess.run([sys.executable, "-m", "sim.cli", "--help"], capture_output=True, text=True)  # the installed entry point's module
     assert result.returncode == 0 and "usage: vardval" in result.stdout and not result.stderr
-    for command in (["run"], ["sweep"], ["compare"], ["sensitivity"], ["ranking"], ["report"], ["validate"], ["calibrate"], ["scenarios"], ["parameters"]):
+    for command in (["run"], ["sweep"], ["compare"], ["sensitivity"], ["ranking"], ["discover"], ["report"], ["validate"], ["calibrate"], ["scenarios"], ["parameters"]):
         with pytest.raises(SystemExit) as done:
             main([*command, "--help"])
         printed = capsys.readouterr()

@@ -194,8 +194,11 @@ def test_a_ceiling_target_is_no_miss_below_it_in_the_report_and_the_figure(tmp_p
     assert misses.loc["visits_per_capita (3.400)", "before"] == pytest.approx(-2.0) and misses.loc["visits_per_capita (3.400)", "model"] == pytest.approx(0.5)
 
 
-def test_ranking_reports_how_often_the_order_of_rules_holds(tmp_path):
-    experiment = tmp_path / "tiny.yaml"
+@pytest.fixture(scope="module")
+def rules_at_sampled_points(tmp_path_factory):
+    """Capitation and fee-for-service at the same 24 Sobol points of physicians' altruism and residents' inertia."""
+    folder = tmp_path_factory.mktemp("robust")
+    experiment = folder / "tiny.yaml"
     experiment.write_text(
         yaml.safe_dump(
             {
@@ -207,18 +210,55 @@ def test_ranking_reports_how_often_the_order_of_rules_holds(tmp_path):
                     "behaviour.altruism.scale": {"low": 0.5, "high": 2.0},
                     "behaviour.choice.inertia": {"low": 1.0, "high": 3.0},
                 },
-                "design": {"method": "sobol", "n": 2, "seed": 1},
+                "design": {"method": "sobol", "n": 4, "seed": 1},
                 "outcomes": ["overtreatment_rate", "cost_per_capita_sek"],
             }
         )
     )
-    out = tmp_path / "sweep"
+    out = folder / "sweep"
     assert main(["sweep", str(experiment), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    return out
+
+
+def test_ranking_reports_how_often_the_order_of_rules_holds(rules_at_sampled_points):
+    out = rules_at_sampled_points
     assert main(["ranking", str(out)]) == 0
     rankings = pd.read_csv(out / "ranking.csv")
     over = rankings.set_index("outcome").loc["overtreatment_rate"]
     assert over["usual_ranking"] == "jamtland-2020 < fee-for-service" and over["share_same_ranking"] == 1.0
     assert (out / "ranking.md").exists()
+
+
+def test_discover_finds_the_parameter_a_difference_hangs_on(rules_at_sampled_points, capsys):
+    """Fee-for-service over-treats more where physicians weigh profit more (a lower altruism scale): PRIM's box for
+    'more than the median extra over-treatment' bounds the altruism scale from above and leaves inertia alone."""
+    from sim.discovery import discover
+
+    out = rules_at_sampled_points
+    runs = pd.read_parquet(out / "runs.parquet")
+    per_rule = runs.assign(rule=runs["scenario"].map(lambda s: s.split("/")[-1].removesuffix(".yaml"))).pivot_table(index="behaviour.altruism.scale", columns="rule", values="overtreatment_rate")
+    median = float((per_rule["fee-for-service"] - per_rule["jamtland-2020"]).median())
+    found = discover(out, "fee-for-service", f"overtreatment_rate > {median!r}", min_coverage=0.8)
+    assert 0.4 <= found.held.mean() <= 0.6 and found.chosen is not None
+    assert "behaviour.altruism.scale" in found.limits.index and found.limits.loc["behaviour.altruism.scale", "max"] < 2.0
+    assert "behaviour.choice.inertia" not in found.limits.index
+    written = sorted(p.name for p in out.glob("discovery-*"))
+    assert len(written) == 3 and any(p.name.startswith("discovery-") for p in (out / "figures").iterdir())
+
+
+@pytest.mark.parametrize(
+    "where, words",
+    [("overtreatment_rat > 0", "is not an outcome"), ("overtreatment_rate + 1", "is not a comparison"), ("overtreatment_rate > 'a'", "is not allowed"), ("cost_per_capita_sek >", "is not an expression")],
+)
+def test_a_discovery_question_that_is_not_a_comparison_of_outcomes_is_one_sentence(rules_at_sampled_points, capsys, where, words):
+    out = rules_at_sampled_points
+    before = sorted(p.name for p in out.rglob("*"))
+    assert main(["discover", str(out), "--variant", "fee-for-service", "--where", where]) == 2
+    err = capsys.readouterr().err
+    assert words in err and err.count("\n") == 1 and "overtreatment_rate" in err
+    assert sorted(p.name for p in out.rglob("*")) == before
+    assert main(["discover", str(out), "--variant", "no-such-rule", "--where", "cost_per_capita_sek > 0"]) == 2
+    assert "is not a rulebook of this sweep" in capsys.readouterr().err
 
 
 def test_a_failing_target_says_what_its_failure_comes_from_and_a_passing_one_does_not():
