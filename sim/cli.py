@@ -182,7 +182,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     table, baseline = compare(Path(args.results), args.baseline)
     headline = table[~table["outcome"].str.contains(r"\[", regex=True)]
     width = max(len(v) for v in headline["variant"])
-    print(f"Paired difference from {baseline} (mean over replications, 95 % CI):")
+    drawn = "p_better" in table
+    what = "95 % CI over seeds and parameters; over seeds alone; P(better)" if drawn else "95 % CI over seeds"
+    print(f"Paired difference from {baseline} (mean over replications, {what}):")
     for outcome, data in headline.groupby("outcome", sort=False):
         print(f"\n{outcome}")
         for row in data.itertuples(index=False):
@@ -192,6 +194,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 interval = "   diff n/a (no paired value: the outcome is empty for one of them)"
             else:
                 interval = f"   diff {number(row.diff, sign=True)}  [{number(row.ci_low, sign=True)}, {number(row.ci_high, sign=True)}]"
+                if drawn:
+                    chance = f"  P(better) {100 * row.p_better:.0f} %" if row.p_better == row.p_better else ""
+                    interval += f"  seeds alone [{number(row.ci_low_seeds, sign=True)}, {number(row.ci_high_seeds, sign=True)}]{chance}"
             mean = number(row.mean) or "n/a"
             print(f"  {row.variant:<{width}}  mean {mean}{interval}")
     print(f"\nWritten: {args.results}/comparison.csv, comparison.md, figures/forest*.png")

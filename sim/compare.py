@@ -4,6 +4,15 @@ Runs of different variants with the same replication index share a seed, so each
 replication gives a paired difference (variant minus baseline) with the noise of the
 shared draws removed. The interval is the t-interval of the mean paired difference over
 replications: mean +/- t(0.975, n - 1) * sd / sqrt(n).
+
+A sweep with ``uncertainty: parameters`` runs posterior draw j on two seeds (replications
+2j and 2j+1), and an analysis of variance of the paired differences (O'Hagan, Stevenson &
+Madan 2007) splits their spread into the seeds' noise within a draw and the parameters'
+uncertainty between draws. Two intervals follow: over the seeds alone (``ci_low_seeds``,
+``ci_high_seeds``: how sure we would be of the mean difference were the parameters known),
+and over seeds and parameters (``ci_low``, ``ci_high``: how sure we are of the difference
+given what the targets leave open about the parameters), with the probability that the
+variant is better than its reference (``p_better``, where an outcome has a better direction).
 """
 
 from __future__ import annotations
@@ -18,6 +27,23 @@ from sim.errors import UserError
 from sim.sweep import read_sweep
 
 COLUMNS = ["outcome", "variant", "mean", "diff", "ci_low", "ci_high", "n"]
+PARAMETER_COLUMNS = ["ci_low_seeds", "ci_high_seeds", "p_better"]  # with uncertainty: parameters
+#: outcomes with a better side: less is better for patients or for the purse (-1), more is (+1); volumes, mixes and
+#: market structure have none
+LOWER_IS_BETTER = (
+    "undertreatment_rate", "undertreatment_rationing_rate", "overtreatment_rate", "undertreated_episode_share", "overtreated_episode_share",
+    "overtreatment_cost_per_capita_sek", "underprovision_rate", "overprovision_rate", "underprovided_episode_share", "overprovided_episode_share",
+    "overprovision_cost_per_capita_sek", "underreferral_rate", "overreferral_rate", "share_over_30km_from_clinic", "cost_per_capita_sek",
+    "mean_wait_days", "health_loss_per_1000", "avoidable_admissions_per_1000", "deaths_per_1000", "areas_without_clinic",
+    "fundholder_result_cv", "p_fundholder_deficit_over_5pct", "p_fundholder_deficit_over_10pct",
+)
+HIGHER_IS_BETTER = ("access_3day_share", "continuity_index", "mean_health", "named_doctor_share")
+
+
+def better(outcome: str) -> int:
+    """-1 where less of an outcome (or of its value in a group) is better, +1 where more is, 0 where neither."""
+    name = outcome.split("[")[0]
+    return -1 if name in LOWER_IS_BETTER else (1 if name in HIGHER_IS_BETTER else 0)
 
 
 def outcome_columns(runs: pd.DataFrame, manifest: dict) -> list[str]:
@@ -56,40 +82,86 @@ def references(manifest: dict, baseline: str) -> dict[str, str]:
 
 def paired_comparison(runs: pd.DataFrame, outcomes: list[str], baseline: str, reference: dict[str, str] | None = None) -> pd.DataFrame:
     """For each outcome and variant: the mean over replications, and the paired difference from its reference (the
-    baseline, or ``reference[variant]``) with its 95 % CI."""
+    baseline, or ``reference[variant]``) with its 95 % CI; where the replications drew the parameters (a ``draw``
+    column), the CI over seeds and parameters, the CI over seeds alone and the probability of being better."""
     ok = runs[runs["status"] == "ok"].sort_values(["variant_index", "replication"])
     if baseline not in set(ok["variant"]):
         known = ", ".join(dict.fromkeys(runs["variant"]))
         raise UserError(f"--baseline {baseline!r}: no finished run of that variant; the variants are: {known}.")
     reference = reference or {}
+    drawn = "draw" in ok.columns and ok["draw"].notna().any()
     rows = []
     for outcome in outcomes:
         for variant, data in ok.groupby("variant", sort=False):
             base = ok[ok["variant"] == reference.get(variant, baseline)].set_index("replication")
             values = data.set_index("replication")[outcome]
             paired = (values - base[outcome]).dropna()
+            same = variant == reference.get(variant, baseline) and len(paired)
+            if drawn:
+                row = _over_parameters(paired, data.set_index("replication")["draw"], better(outcome))
+                if same:
+                    row = (0.0, 0.0, 0.0, 0.0, 0.0, np.nan)
+                diff, low, high, low_seeds, high_seeds, p = row
+                rows.append((outcome, variant, values.mean(), diff, low, high, len(paired), low_seeds, high_seeds, p))
+                continue
             n = len(paired)
             diff = paired.mean() if n else np.nan
-            if n > 1:
-                half = stats.t.ppf(0.975, n - 1) * paired.std(ddof=1) / np.sqrt(n)
-            else:
-                half = np.nan
-            if variant == reference.get(variant, baseline) and n:
+            half = stats.t.ppf(0.975, n - 1) * paired.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
+            if same:
                 diff, half = 0.0, 0.0
             rows.append((outcome, variant, values.mean(), diff, diff - half, diff + half, n))
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return pd.DataFrame(rows, columns=COLUMNS + PARAMETER_COLUMNS if drawn else COLUMNS)
+
+
+def _over_parameters(paired: pd.Series, draw: pd.Series, direction: int) -> tuple[float, ...]:
+    """(mean, CI over seeds and parameters, CI over seeds alone, P(better)) of paired differences, two seeds per draw.
+
+    Within a draw the two differences differ by the seeds alone: their variance is the seeds' noise s2. The draws'
+    means vary by the parameters and by half that noise, so the parameters' own variance is var(means) - s2 / 2. The
+    interval over seeds and parameters is mean +/- 1.96 sqrt(that + var(means) / draws), the parameters' spread of the
+    difference with the Monte Carlo error of its mean; over seeds alone mean +/- t sqrt(s2 / n); P(better) is the
+    normal probability of a difference on the better side of zero.
+    """
+    groups = paired.groupby(draw.reindex(paired.index))
+    means, pairs = groups.mean(), groups.filter(lambda g: len(g) == 2).groupby(draw.reindex(paired.index))
+    diff, n, draws = paired.mean(), len(paired), len(means)
+    within = pairs.var(ddof=1).mean() if pairs.ngroups else np.nan
+    if draws < 2 or within != within:
+        return (diff, np.nan, np.nan, np.nan, np.nan, np.nan)
+    between = max(means.var(ddof=1) - within / 2, 0.0)
+    spread = np.sqrt(between + means.var(ddof=1) / draws)
+    seeds = stats.t.ppf(0.975, pairs.ngroups) * np.sqrt(within / n)
+    p = float(stats.norm.cdf(direction * diff / spread)) if direction and spread > 0 else np.nan
+    return (diff, diff - 1.96 * spread, diff + 1.96 * spread, diff - seeds, diff + seeds, p)
 
 
 def markdown_table(table: pd.DataFrame, baseline: str, within: bool = False) -> str:
     where = " with the same values of the other factors (e.g. the same region)" if within else ""
+    if "p_better" not in table:
+        lines = [
+            f"Paired difference from `{baseline}`{where} over replications (same seeds), with a 95 % confidence interval over the seeds (the parameters fixed at the calibrated set).",
+            "",
+            "| outcome | variant | mean | diff | ci_low | ci_high | n |",
+            "|---|---|---:|---:|---:|---:|---:|",
+        ]
+        for row in table.itertuples(index=False):
+            lines.append(f"| {row.outcome} | {row.variant} | {number(row.mean)} | {number(row.diff)} | {number(row.ci_low)} | {number(row.ci_high)} | {row.n} |")
+        return "\n".join(lines) + "\n"
     lines = [
-        f"Paired difference from `{baseline}`{where} over replications (same seeds), with a 95 % confidence interval.",
+        f"Paired difference from `{baseline}`{where} over replications that draw the free parameters from their posterior (two seeds per draw). "
+        "Two 95 % intervals: over seeds and parameters (how sure we are of the difference, given what the targets leave open about the parameters), "
+        "and over the seeds alone (how sure we would be, were the parameters known). P(better): the probability that the variant is better than "
+        "its reference (less under-treatment, cost or health lost; more access or continuity; empty where an outcome has no better side).",
         "",
-        "| outcome | variant | mean | diff | ci_low | ci_high | n |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| outcome | variant | mean | diff | over seeds and parameters | over seeds alone | P(better) | n |",
+        "|---|---|---:|---:|---|---|---:|---:|",
     ]
     for row in table.itertuples(index=False):
-        lines.append(f"| {row.outcome} | {row.variant} | {number(row.mean)} | {number(row.diff)} | {number(row.ci_low)} | {number(row.ci_high)} | {row.n} |")
+        chance = f"{100 * row.p_better:.0f} %" if row.p_better == row.p_better else ""
+        lines.append(
+            f"| {row.outcome} | {row.variant} | {number(row.mean)} | {number(row.diff)} | [{number(row.ci_low)}, {number(row.ci_high)}] "
+            f"| [{number(row.ci_low_seeds)}, {number(row.ci_high_seeds)}] | {chance} | {row.n} |"
+        )
     return "\n".join(lines) + "\n"
 
 

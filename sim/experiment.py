@@ -16,12 +16,21 @@
     variants:                            # optional: named sets of field values, each a variant
       stop-loss: {rulebook.fundholding.stop_loss_sek: 100000}
     tables: [list_size]                  # optional: list-size.csv beside runs.parquet (fundholding)
+    uncertainty: parameters              # or seeds (the default): replications also draw the free parameters
+    posterior: ../results/posterior/ensemble.parquet  # optional: the draws (default: the adopted sim/posterior.parquet)
 
 A variant is one point of the design (one scenario, one named variant if the file has
 ``variants:``, and one value of every factor); every variant runs once per replication. Variants with the same replication index share a seed
 (common random numbers), so their differences are paired. Every variant's scenario is
 built and validated before anything runs: a bad experiment stops with one sentence and
 writes nothing.
+
+With ``uncertainty: parameters`` the replications also carry the uncertainty of the
+parameters no source pins down: replications 2j and 2j+1 run posterior draw j (the free
+parameters' values, beneath whatever the experiment itself sets), each on its own seed, in
+every variant. Two seeds per draw let the comparison tell the seeds' noise (within a draw)
+from the parameters' uncertainty (between draws) at no extra runs (an analysis of variance,
+O'Hagan, Stevenson & Madan 2007).
 """
 
 from __future__ import annotations
@@ -110,6 +119,10 @@ class Experiment(_Strict):
     tables: list[Literal["list_size"]] = Field(
         default_factory=list, description="Tables written beside runs.parquet when the sweep ends: list_size (list-size.csv, fundholding)."
     )
+    uncertainty: Literal["seeds", "parameters"] = Field(
+        "seeds", description="What the replications vary: the seeds alone, or the seeds and the free parameters' posterior draws (two seeds per draw)."
+    )
+    posterior: str | None = Field(None, description="With uncertainty: parameters, the ensemble its draws come from (an ensemble.parquet of 'vardval calibrate --posterior', relative to this file); default: the adopted sim/posterior.parquet.")
 
     @field_validator("design", mode="before")
     @classmethod
@@ -133,6 +146,10 @@ class Experiment(_Strict):
                 raise ValueError(f"factor {path!r}: a {self.design.method} design samples ranges; give {{low: ..., high: ...}}")
         if self.design.method in ("sobol", "morris") and len(self.sampled) < 2:
             raise ValueError(f"a {self.design.method} design needs at least two ranged factors")
+        if self.uncertainty == "parameters" and (self.replications < 4 or self.replications % 2):
+            raise ValueError(f"replications {self.replications}: with uncertainty: parameters give an even number, at least 4 (two seeds per posterior draw)")
+        if self.uncertainty == "seeds" and self.posterior is not None:
+            raise ValueError("posterior is read only with uncertainty: parameters")
         return self
 
     @property
@@ -168,6 +185,7 @@ class Plan:
     variants: list[Variant]
     seeds: list[int]
     scenarios: dict[int, Scenario]  # variant index -> its validated scenario (seed of replication 0)
+    draws: list[dict[str, float]]  # with uncertainty: parameters, each replication's posterior draw (else empty)
 
     @property
     def runs(self) -> int:
@@ -276,7 +294,34 @@ def load_experiment(path: str | Path) -> Plan:
     labels = [v.label for v in variants]
     if len(set(labels)) != len(labels):
         raise UserError(f"{source}: two variants would share a label ({_first_duplicate(labels)}); make the factors' values distinct.")
-    return Plan(experiment, source, variants, seeds, scenarios)
+    draws = replication_draws(experiment, source, scenario_paths[0]) if experiment.uncertainty == "parameters" else []
+    return Plan(experiment, source, variants, seeds, scenarios, draws)
+
+
+def replication_draws(experiment: Experiment, source: Path, scenario_path: Path) -> list[dict[str, float]]:
+    """Each replication's posterior draw (replications 2j and 2j+1 share draw j), read from the ensemble and checked:
+    its parameters must be today's free parameters and fields of the scenario, with a draw for every pair of replications."""
+    import pandas as pd
+
+    from sim.validation.posterior import ADOPTED, PRIORS
+
+    path = (source.parent / experiment.posterior).resolve() if experiment.posterior else ADOPTED
+    field = f"{source}: posterior" if experiment.posterior else f"{source}: uncertainty: parameters"
+    if not path.is_file():
+        raise UserError(f"{field}: {path} does not exist; sample one with 'vardval calibrate --posterior' (and --adopt it) or name an ensemble.parquet.")
+    try:
+        ensemble = pd.read_parquet(path)
+    except Exception:
+        raise UserError(f"{field}: {path} is not an ensemble (a parquet file of 'vardval calibrate --posterior').") from None
+    expected = [p.path for p in PRIORS]
+    if sorted(ensemble.columns) != sorted(expected):
+        raise UserError(f"{field}: {path} holds the parameters {', '.join(ensemble.columns)}, not this model version's free parameters ({', '.join(expected)}); sample a new posterior.")
+    needed = experiment.replications // 2
+    if len(ensemble) < needed:
+        raise UserError(f"{field}: {path} has {len(ensemble)} draws, fewer than the {needed} that {experiment.replications} replications need (two per draw); lower replications or sample a larger ensemble.")
+    draws = [{p: float(ensemble.iloc[r // 2][p]) for p in expected} for r in range(experiment.replications)]
+    load_scenario(scenario_path, {**draws[0], **experiment.fixed}, {p: f"{path}: parameter '{p}'" for p in expected})  # the draws are valid fields and values
+    return draws
 
 
 def _first_duplicate(items: list[str]) -> str:

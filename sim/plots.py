@@ -197,6 +197,8 @@ def _forest_panel(ax, data: pd.DataFrame, outcome: str, rows: list[str], variant
         err = np.vstack([mine[value] - mine[low], mine[high] - mine[value]])
         look = {"color": f"C{i % 10}", "label": variant} if grouping else {"color": "tab:blue"}
         ax.errorbar(mine[value], at, xerr=np.nan_to_num(err), fmt="o", ms=3.5, capsize=2.5, **look)
+        if not levels and "ci_low_seeds" in mine:  # the interval over the seeds alone, inside the one over seeds and parameters
+            ax.hlines(at, mine["ci_low_seeds"], mine["ci_high_seeds"], lw=4, alpha=0.45, color=look["color"])
     if not levels:
         ax.axvline(0, color="black", lw=0.8)
     ax.xaxis.set_major_locator(MaxNLocator(4))
@@ -236,7 +238,8 @@ def forest_plots(table: pd.DataFrame, baseline: str, title: str, folder: Path) -
             scope = f" by {grouping.replace('_', ' ')}"
             legend_inches = 0.3 * (1 + (len(variants) - 1) // 4)
             fig.legend(*axes.flat[0].get_legend_handles_labels(), loc="lower center", ncol=min(4, len(variants)), fontsize=8)
-        fig.suptitle(f"{title}: difference from {baseline}{scope} (mean of paired differences, 95 % CI)")
+        intervals = "95 % CI over seeds and parameters (whiskers) and over seeds alone (bar)" if "ci_low_seeds" in table else "95 % CI over seeds"
+        fig.suptitle(f"{title}: difference from {baseline}{scope} (mean of paired differences, {intervals})")
         name = "forest.png" if grouping is None else f"forest_{grouping}.png"
         figures.append(_save(fig, folder / name, legend_inches))
     return figures

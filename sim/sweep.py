@@ -55,23 +55,31 @@ class RunSpec:
 
 
 def run_specs(plan: Plan) -> list[RunSpec]:
-    """Every run of the plan: each variant once per replication, with that replication's seed."""
+    """Every run of the plan: each variant once per replication, with that replication's seed (and, with
+    ``uncertainty: parameters``, its posterior draw, beneath the fields the experiment sets itself)."""
+    e = plan.experiment
     specs = []
     for variant in plan.variants:
         base = plan.scenarios[variant.index]
+        own = set(e.fixed) | set(e.sampled) | set(e.variants.get(variant.values.get("named_variant", ""), {}))
         for replication, seed in enumerate(plan.seeds):
-            specs.append(
-                RunSpec(
-                    run_id=f"v{variant.index:04d}-r{replication:04d}",
-                    variant=variant.label,
-                    variant_index=variant.index,
-                    replication=replication,
-                    seed=seed,
-                    values=variant.values,
-                    scenario=base.model_copy(update={"seed": seed}).model_dump(mode="json"),
-                )
-            )
+            scenario = base.model_copy(update={"seed": seed}).model_dump(mode="json")
+            values = dict(variant.values)
+            if plan.draws:
+                for path, value in plan.draws[replication].items():
+                    if path not in own:
+                        _set(scenario, path, value)
+                values["draw"] = replication // 2
+            specs.append(RunSpec(f"v{variant.index:04d}-r{replication:04d}", variant.label, variant.index, replication, seed, values, scenario))
     return specs
+
+
+def _set(tree: dict[str, Any], path: str, value: Any) -> None:
+    """Set a dotted field path in a scenario's JSON."""
+    *parents, leaf = path.split(".")
+    for key in parents:
+        tree = tree[key]
+    tree[leaf] = value
 
 
 def outcome_columns(outcomes: list[str], by_group: list[str]) -> list[str]:
@@ -340,6 +348,7 @@ def _manifest_plan(plan: Plan) -> dict[str, Any]:
         "source": str(plan.source),
         "seeds": plan.seeds,
         "variants": [{"index": v.index, "label": v.label, "scenario": str(v.scenario_path), "values": v.values} for v in plan.variants],
+        **({"draws": plan.draws} if plan.draws else {}),  # each replication's posterior draw
     }
 
 

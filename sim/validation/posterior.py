@@ -63,6 +63,8 @@ PRIORS = (
 #: the sets kept from the last generation, resampled by weight into the ensemble
 MIN_DRAWS = 100
 PAIRS = 6  # parameters in the pairs plot
+ENSEMBLE = "ensemble.parquet"  # a row per draw, a column per parameter path: what experiments with ``uncertainty: parameters`` read
+ADOPTED = Path(__file__).resolve().parents[1] / "posterior.parquet"  # the ensemble adopted for experiments (vardval calibrate --posterior --adopt)
 
 
 def _seed(values: dict[str, float]) -> int:
@@ -108,7 +110,8 @@ def _abc(workers: int, population: int):
 def posterior(out: Path, workers: int = 1, population: int = MIN_DRAWS, generations: int = 6, min_distance: float = 1.0, resume: bool = False, seed: int = 1) -> dict[str, Any]:
     """Sample the posterior into ``out`` (pyabc's database ``abc.db``; a resumed run goes on to ``generations`` in all,
     stopping early once the distance is below ``min_distance``), then write the ensemble:
-    ``ensemble.parquet`` (the last generation resampled by weight to ``population`` equally weighted draws),
+    ``ensemble.parquet`` (the last generation resampled by weight to ``population`` equally weighted draws; the model's
+    targets at each draw in ``ensemble-targets.parquet``),
     ``posterior.yaml`` (version, priors with their reasons, the generations, the central set, each target's fit
     across the ensemble), ``fit.md`` and the figures of the marginals, the pairs and the fit."""
     from sim.sweep import ray_session
@@ -176,7 +179,8 @@ def write_ensemble(out: Path, history, population: int, seed: int) -> dict[str, 
         "central": {k: float(v) for k, v in central.items()},
         "targets": fit,
     }
-    ensemble.draws.join(ensemble.targets).to_parquet(out / "ensemble.parquet", index=False)
+    ensemble.draws.to_parquet(out / ENSEMBLE, index=False)
+    ensemble.targets.to_parquet(out / "ensemble-targets.parquet", index=False)
     (out / "posterior.yaml").write_text(yaml.safe_dump(json.loads(json.dumps(record, default=float)), sort_keys=False, allow_unicode=True), encoding="utf-8")
     (out / "fit.md").write_text(markdown(record, ensemble), encoding="utf-8")
     _figures(out, ensemble)

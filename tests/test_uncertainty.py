@@ -1,0 +1,99 @@
+"""Comparisons that carry the parameters' uncertainty: replications draw the free parameters from a posterior ensemble
+(two seeds per draw), and the comparison gives the interval over seeds and parameters beside the one over seeds alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.cli import main
+from sim.compare import HIGHER_IS_BETTER, LOWER_IS_BETTER, compare
+from sim.experiment import OUTCOMES, load_experiment
+from sim.scenario import load_scenario
+from sim.sweep import run_specs, sweep
+from sim.validation.posterior import PRIORS
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+TINY = "fixed: {months: 6, warmup_months: 0, population.residents: 3000}\n"
+
+
+def current(path: str) -> float:
+    node = load_scenario("jamtland-2020")
+    for key in path.split("."):
+        node = getattr(node, key)
+    return float(node)
+
+
+def ensemble(folder: Path, draws: int, altruism: tuple[float, float] = (0.5, 2.0), columns: list[str] | None = None) -> Path:
+    """An ensemble at the calibrated values but for the altruism scale, spread evenly over ``altruism``."""
+    table = pd.DataFrame({p.path: [current(p.path)] * draws for p in PRIORS})
+    table["behaviour.altruism.scale"] = np.linspace(*altruism, draws)
+    path = folder / "ensemble.parquet"
+    table[columns or list(table.columns)].to_parquet(path, index=False)
+    return path
+
+
+def experiment(folder: Path, body: str, replications: int = 8) -> Path:
+    path = folder / "drawn.yaml"
+    path.write_text(
+        f"name: drawn\nbase: {SCENARIOS / 'jamtland-2020.yaml'}\n{TINY}uncertainty: parameters\nposterior: ensemble.parquet\nreplications: {replications}\n{body}",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_replications_share_a_draw_in_pairs_and_an_experiments_own_values_win(tmp_path):
+    ensemble(tmp_path, 4)
+    plan = load_experiment(experiment(tmp_path, "variants:\n  drawn: {}\n  own altruism: {behaviour.altruism.scale: 1.25}\n"))
+    specs = run_specs(plan)
+    scale = {(s.variant, s.replication): s.scenario["behaviour"]["altruism"]["scale"] for s in specs}
+    assert [scale[("drawn", r)] for r in range(8)] == [0.5, 0.5, 1.0, 1.0, 1.5, 1.5, 2.0, 2.0]
+    assert {scale[("own altruism", r)] for r in range(8)} == {1.25}
+    assert [s.values["draw"] for s in specs if s.variant == "drawn"] == [0, 0, 1, 1, 2, 2, 3, 3]
+    assert len({s.seed for s in specs if s.variant == "drawn"}) == 8  # a seed of its own in each replication
+
+
+def test_the_comparison_tells_the_parameters_uncertainty_from_the_seeds(tmp_path):
+    """Fee-for-service over-treats by as much more as physicians weigh profit (a lower altruism scale): with the scale
+    drawn over 0.5-2, the interval over seeds and parameters is wider than the one over seeds alone."""
+    ensemble(tmp_path, 4)
+    path = experiment(tmp_path, f"factors:\n  scenario: [{SCENARIOS / 'jamtland-2020.yaml'}, {SCENARIOS / 'fee-for-service.yaml'}]\noutcomes: [overtreatment_rate, visits_per_capita]\n")
+    sweep(load_experiment(path), tmp_path / "out", workers=1)
+    table, _ = compare(tmp_path / "out")
+    ffs = table[(table["variant"] == "fee-for-service") & (table["outcome"] == "overtreatment_rate")].iloc[0]
+    assert ffs["diff"] > 0 and ffs["ci_low_seeds"] <= ffs["diff"] <= ffs["ci_high_seeds"]
+    assert ffs["ci_high"] - ffs["ci_low"] > ffs["ci_high_seeds"] - ffs["ci_low_seeds"]
+    assert ffs["p_better"] < 0.5  # over-treatment: less is better, and fee-for-service gives more (how sure, the 4 draws leave open)
+    assert np.isnan(table[(table["variant"] == "fee-for-service") & (table["outcome"] == "visits_per_capita")]["p_better"]).all()  # no better side
+    text = (tmp_path / "out" / "comparison.md").read_text()
+    assert "over seeds and parameters" in text and "over seeds alone" in text and "P(better)" in text
+
+
+@pytest.mark.parametrize(
+    "draws, columns, replications, words",
+    [
+        (2, None, 8, "fewer than the 4 that 8 replications need"),
+        (4, [p.path for p in PRIORS][:-1], 8, "not this model version's free parameters"),
+        (4, None, 5, "an even number, at least 4"),
+    ],
+)
+def test_an_ensemble_that_cannot_serve_is_one_sentence_and_writes_nothing(tmp_path, capsys, draws, columns, replications, words):
+    ensemble(tmp_path, draws, columns=columns)
+    path = experiment(tmp_path, "", replications)
+    assert main(["sweep", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert words in err and err.count("\n") == 1 and not (tmp_path / "out").exists()
+
+
+def test_a_missing_posterior_says_how_to_make_one(tmp_path, capsys):
+    path = experiment(tmp_path, "")
+    assert main(["sweep", str(path), "--out", str(tmp_path / "out")]) == 2
+    assert "vardval calibrate --posterior" in capsys.readouterr().err and not (tmp_path / "out").exists()
+
+
+def test_every_outcome_with_a_better_side_is_an_outcome():
+    assert set(LOWER_IS_BETTER) <= set(OUTCOMES) and set(HIGHER_IS_BETTER) <= set(OUTCOMES)
+    assert not set(LOWER_IS_BETTER) & set(HIGHER_IS_BETTER)
