@@ -57,7 +57,9 @@ def report(folder: Path, baseline: str | None = None) -> Path:
     parts.append(
         f"<p>Base scenario <code>{html.escape(e['base'])}</code>; design <b>{design['method']}</b>{size}; "
         f"{len(manifest['plan']['variants'])} variants x {e['replications']} replications; replication seeds spawned from seed {e['seed']} "
-        f"(the same seeds in every variant: differences are paired).</p>"
+        f"(the same seeds in every variant: differences are paired)"
+        + ("; replications 2j and 2j+1 run posterior draw j of the free parameters" if e.get("uncertainty") == "parameters" else "")
+        + ".</p>"
     )
     if e["fixed"]:
         parts.append("<p>Fixed in every run: " + ", ".join(f"<code>{html.escape(k)} = {html.escape(str(v))}</code>" for k, v in e["fixed"].items()) + "</p>")
@@ -71,7 +73,16 @@ def report(folder: Path, baseline: str | None = None) -> Path:
     if ok.any():
         table, baseline = compare(folder, baseline)
         parts.append("<h2>Comparison</h2>")
-        parts.append(f"<p class='note'>Mean over replications of each variant, and its paired difference from <b>{html.escape(baseline)}</b> with a 95 % confidence interval (t over replications).</p>")
+        if "p_better" in table:
+            note = (
+                "with two 95 % intervals: <b>ci_low, ci_high over seeds and parameters</b> (how sure we are of the difference, given what the "
+                "targets leave open about the free parameters: the replications draw them from their posterior, two seeds per draw) and "
+                "<b>ci_low_seeds, ci_high_seeds over the seeds alone</b> (how sure we would be, were the parameters known); p_better is the "
+                "probability that the variant is better than its reference, where an outcome has a better side."
+            )
+        else:
+            note = "with a 95 % confidence interval over the seeds alone (t over replications; the parameters fixed at the calibrated set)."
+        parts.append(f"<p class='note'>Mean over replications of each variant, and its paired difference from <b>{html.escape(baseline)}</b> {note}</p>")
         parts.append(_table(table))
         for figure in sorted((folder / "figures").glob("forest*.png")):
             parts.append(_image(figure))
