@@ -271,13 +271,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     if args.posterior:
-        from sim.validation.posterior import posterior
+        from sim.validation.posterior import adopt_posterior, posterior
 
+        if not args.adopt_only:
+            record = posterior(out, workers=args.workers or 1, population=args.population, generations=args.generations, resume=args.resume)
+            print((out / "fit.md").read_text(encoding="utf-8"))
+            print(f"Written: {out}/posterior.yaml (version {record['version']}), ensemble.parquet, ensemble-targets.parquet, fit.md, abc.db, figures/posterior_marginals.png, posterior_pairs.png, posterior_fit.png")
         if args.adopt or args.adopt_only:
-            raise UserError("--adopt: installs a least-squares fit; a posterior is not adopted yet (sim/calibrated.yaml stays the point fit): drop --adopt or --posterior.")
-        record = posterior(out, workers=args.workers or 1, population=args.population, generations=args.generations, resume=args.resume)
-        print((out / "fit.md").read_text(encoding="utf-8"))
-        print(f"Written: {out}/posterior.yaml (version {record['version']}), ensemble.parquet, fit.md, abc.db, figures/posterior_marginals.png, posterior_pairs.png, posterior_fit.png")
+            print(f"Adopted: {adopt_posterior(out)} is now the ensemble experiments with 'uncertainty: parameters' draw from.")
         return 0
     if not args.adopt_only:
         calibrated = calibrate(out, workers=args.workers or 1, max_evaluations=args.max_evaluations, resume=args.resume)
@@ -372,7 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--posterior", action="store_true", help="sample the posterior by ABC-SMC (pyabc) instead of fitting one point: writes ensemble.parquet, posterior.yaml, fit.md and figures; resumable with --resume")
     calibrate.add_argument("--population", type=int, default=100, help="with --posterior: sets kept per generation, and the ensemble's draws (at least 100; default: 100)")
     calibrate.add_argument("--generations", type=int, default=6, help="with --posterior: most generations, each tightening the distance (default: 6)")
-    calibrate.add_argument("--adopt", action="store_true", help="install the result as sim/calibrated.yaml, the set every scenario starts from")
+    calibrate.add_argument("--adopt", action="store_true", help="install the result as sim/calibrated.yaml, the set every scenario starts from (with --posterior: the ensemble as sim/posterior.parquet)")
     calibrate.add_argument("--adopt-only", action="store_true", help="install the calibrated.yaml already in --out without fitting again")
     calibrate.set_defaults(handler=cmd_calibrate)
 

@@ -51,6 +51,21 @@ def test_the_posterior_resumes_and_finds_the_identified_parameter_and_leaves_the
     assert written["generations"][-1]["distance"] < written["generations"][0]["distance"]
     assert {t["target"] for t in written["targets"]} == {t.name for t in TARGETS}
     assert all((tmp_path / "figures" / f"posterior_{name}.png").exists() for name in ("marginals", "pairs", "fit"))
+    assert sorted(draws.columns) == sorted(p.path for p in abc.PRIORS)  # what experiments read: the parameters alone
+
+
+def test_adopting_installs_the_ensemble_experiments_draw_from(tmp_path, monkeypatch, capsys):
+    adopted = tmp_path / "sim" / "posterior.parquet"
+    adopted.parent.mkdir()
+    monkeypatch.setattr(abc, "ADOPTED", adopted)
+    assert main(["calibrate", "--posterior", "--adopt-only", "--out", str(tmp_path / "none")]) == 2
+    assert "no finished posterior" in capsys.readouterr().err and not adopted.exists()
+    out = tmp_path / "done"
+    out.mkdir()
+    pd.DataFrame({p.path: [0.5 * (p.low + p.high)] for p in abc.PRIORS}).to_parquet(out / "ensemble.parquet")
+    (out / "posterior.yaml").write_text("version: 9\n")
+    assert main(["calibrate", "--posterior", "--adopt-only", "--out", str(out)]) == 0
+    assert adopted.read_bytes() == (out / "ensemble.parquet").read_bytes() and adopted.with_suffix(".yaml").read_text() == "version: 9\n"
 
 
 def test_too_few_draws_or_nothing_to_resume_is_one_sentence_and_writes_nothing(tmp_path, capsys):

@@ -134,6 +134,17 @@ def posterior(out: Path, workers: int = 1, population: int = MIN_DRAWS, generati
     return write_ensemble(out, history, population, seed)
 
 
+def adopt_posterior(out: Path) -> Path:
+    """Install a posterior's ensemble (and its record beside it) as the one experiments with ``uncertainty: parameters`` draw from."""
+    import shutil
+
+    if not (out / ENSEMBLE).is_file() or not (out / "posterior.yaml").is_file():
+        raise UserError(f"{out}: holds no finished posterior (ensemble.parquet and posterior.yaml); run 'vardval calibrate --posterior --out {out}' first.")
+    shutil.copyfile(out / "posterior.yaml", ADOPTED.with_suffix(".yaml"))
+    shutil.copyfile(out / ENSEMBLE, ADOPTED)
+    return ADOPTED
+
+
 @dataclass(frozen=True)
 class Ensemble:
     """The posterior's draws (a row per draw, a column per parameter path) and the model's targets at each."""
