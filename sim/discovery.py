@@ -114,8 +114,8 @@ def discover(folder: Path, variant: str, where: str, baseline: str | None = None
     tree = question(where, outcomes)
     differences = pd.DataFrame({o: table[(o, variant)] - table[(o, baseline)] for o in outcomes}).dropna()
     held = pd.Series(holds(tree, differences), index=differences.index, name="holds")
-    x = pd.DataFrame(points[differences.index], columns=experiment.sampled)
-    ranges = pd.DataFrame({"low": [experiment.factors[f].low for f in experiment.sampled], "high": [experiment.factors[f].high for f in experiment.sampled]}, index=experiment.sampled)
+    x = pd.DataFrame(points.values[differences.index.astype(int)], columns=points.names)
+    ranges = pd.DataFrame({"low": [points.low[f] for f in points.names], "high": [points.high[f] for f in points.names]}, index=points.names)
     trajectory, chosen, limits = pd.DataFrame(), None, pd.DataFrame(columns=["min", "max", "qp"])
     if 0 < held.sum() < len(held):
         with warnings.catch_warnings():

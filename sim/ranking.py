@@ -1,9 +1,9 @@
 """Does the ranking of rulebooks hold across the parameters the literature leaves open?
 
 For a sweep that crosses rulebooks (a ``scenario`` factor, named ``variants``, or both) with a
-sampled design (Sobol, Morris, latin hypercube), every rulebook runs at the same design points
-on the same seeds. At each point
-the rulebooks are ranked on each outcome (the lowest first: under-treatment,
+sampled design (Sobol, Morris, latin hypercube) or with the posterior draws of ``uncertainty:
+parameters``, every rulebook runs at the same points on the same seeds. At each point the
+rulebooks are ranked on each outcome (the lowest first: under-treatment,
 over-treatment and cost are all better low). The answer is, per outcome, the ranking of
 the means over all points, the share of points whose full ranking is that one, and for
 each pair of rulebooks the share of points where their order is the usual one; with the
@@ -12,6 +12,7 @@ worst point named, so a reader sees where the ranking turns.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 
@@ -33,15 +34,37 @@ def _rule(runs: pd.DataFrame) -> pd.Series:
     return parts[0] if len(parts) == 1 else parts[0] + " + " + parts[1]
 
 
-def rules_at_points(folder: Path, command: str) -> tuple[Experiment, np.ndarray, pd.DataFrame]:
-    """A sweep that runs rulebooks at the same sampled points: its experiment, the points' values (one row per point,
-    a column per sampled factor) and its finished runs with each one's ``point`` and ``rule``."""
+@dataclass(frozen=True)
+class Points:
+    """Where a sweep's rulebooks ran alike: a row of values per point, a column per parameter, with each one's range."""
+
+    names: list[str]
+    values: np.ndarray
+    low: dict[str, float]
+    high: dict[str, float]
+
+
+def rules_at_points(folder: Path, command: str) -> tuple[Experiment, Points, pd.DataFrame]:
+    """A sweep that runs rulebooks at the same points: of a sampled design, or else of the posterior draws its replications
+    ran (``uncertainty: parameters``). Returns its experiment, the points, and its finished runs with each one's ``point``
+    and ``rule``."""
+    from sim.validation.posterior import PRIORS
+
     manifest, runs = read_sweep(folder)
     experiment = Experiment.model_validate(manifest["plan"]["experiment"])
-    if not ("scenario" in experiment.factors or experiment.variants) or not experiment.sampled:
-        raise UserError(f"{folder}: {command} needs an experiment that crosses rulebooks (a 'scenario' factor or named variants) with sampled factors.")
-    points = np.asarray(design_points(experiment), dtype=float)
-    ok = runs[runs["status"] == "ok"].assign(point=lambda d: d["variant_index"] % len(points), rule=_rule)
+    drawn = experiment.uncertainty == "parameters" and "draw" in runs.columns
+    if not ("scenario" in experiment.factors or experiment.variants) or not (experiment.sampled or drawn):
+        raise UserError(f"{folder}: {command} needs an experiment that crosses rulebooks (a 'scenario' factor or named variants) with sampled factors or posterior draws.")
+    if experiment.sampled:
+        values = np.asarray(design_points(experiment), dtype=float)
+        points = Points(experiment.sampled, values, {f: experiment.factors[f].low for f in experiment.sampled}, {f: experiment.factors[f].high for f in experiment.sampled})
+        index = runs["variant_index"] % len(values)
+    else:
+        names = [p.path for p in PRIORS if p.path in manifest["plan"]["draws"][0]]
+        values = np.array([[draw[n] for n in names] for draw in manifest["plan"]["draws"][::2]], dtype=float)
+        points = Points(names, values, {p.path: p.low for p in PRIORS}, {p.path: p.high for p in PRIORS})
+        index = runs["draw"]
+    ok = runs.assign(point=index)[runs["status"] == "ok"].assign(rule=_rule)
     return experiment, points, ok
 
 
@@ -66,19 +89,19 @@ def ranking(folder: Path, outcomes: list[str] | None = None) -> tuple[pd.DataFra
                     "higher": high,
                     "share_holds": float(holds.mean()),
                     "mean_gap": float((table[high] - table[low]).mean()),
-                    "worst_point": ", ".join(f"{f} = {v:.3g}" for f, v in zip(experiment.sampled, points[worst])),
+                    "worst_point": ", ".join(f"{f} = {v:.3g}" for f, v in zip(points.names, points.values[int(worst)])),
                     "worst_gap": float(table.loc[worst, high] - table.loc[worst, low]),
                 }
             )
     rankings, agreement = pd.DataFrame(rows), pd.DataFrame(pairs)
     rankings.to_csv(folder / "ranking.csv", index=False)
     agreement.to_csv(folder / "ranking-pairs.csv", index=False)
-    (folder / "ranking.md").write_text(markdown(rankings, agreement, experiment), encoding="utf-8")
+    (folder / "ranking.md").write_text(markdown(rankings, agreement, points), encoding="utf-8")
     return rankings, agreement
 
 
-def markdown(rankings: pd.DataFrame, agreement: pd.DataFrame, experiment: Experiment) -> str:
-    ranges = ", ".join(f"`{f}` {experiment.factors[f].low:g} to {experiment.factors[f].high:g}" for f in experiment.sampled)
+def markdown(rankings: pd.DataFrame, agreement: pd.DataFrame, points: Points) -> str:
+    ranges = ", ".join(f"`{f}` {points.low[f]:g} to {points.high[f]:g}" for f in points.names)
     lines = [f"Ranges: {ranges}.", "", "| outcome | ranking of the means (lowest first) | design points | same ranking at |", "|---|---|---:|---:|"]
     lines += [f"| {r.outcome} | {r.usual_ranking} | {r.points} | {100 * r.share_same_ranking:.0f} % |" for r in rankings.itertuples()]
     lines += ["", "| outcome | lower | higher | order holds at | mean gap | where it turns most (gap there) |", "|---|---|---|---:|---:|---|"]

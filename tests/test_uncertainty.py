@@ -70,6 +70,8 @@ def test_the_comparison_tells_the_parameters_uncertainty_from_the_seeds(tmp_path
     assert np.isnan(table[(table["variant"] == "fee-for-service") & (table["outcome"] == "visits_per_capita")]["p_better"]).all()  # no better side
     text = (tmp_path / "out" / "comparison.md").read_text()
     assert "over seeds and parameters" in text and "over seeds alone" in text and "P(better)" in text
+    assert main(["ranking", str(tmp_path / "out")]) == 0  # the posterior's draws are the points a ranking is held at
+    assert "`behaviour.altruism.scale` 0.5 to 2" in (tmp_path / "out" / "ranking.md").read_text()
     assert main(["report", str(tmp_path / "out")]) == 0
     page = (tmp_path / "out" / "report.html").read_text()
     assert "over seeds and parameters" in page and "ci_low_seeds" in page and "posterior draw" in page
