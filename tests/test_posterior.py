@@ -31,17 +31,17 @@ def fake_evaluate(task):
 @pytest.fixture
 def fake(monkeypatch):
     monkeypatch.setattr(abc, "_evaluate", fake_evaluate)
-    monkeypatch.setattr(abc, "MIN_DRAWS", 40)  # a smaller ensemble than the shipped one's 100, to keep the test short
+    monkeypatch.setattr(abc, "MIN_DRAWS", 20)  # a smaller ensemble than the shipped one's 100, to keep the test short
 
 
 def test_the_posterior_resumes_and_finds_the_identified_parameter_and_leaves_the_others_wide(tmp_path, fake):
-    first = abc.posterior(tmp_path, population=40, generations=2, min_distance=0.05)
+    first = abc.posterior(tmp_path, population=20, generations=2, min_distance=0.05)
     with pytest.raises(UserError, match="--resume"):
-        abc.posterior(tmp_path, population=40, generations=2)
-    record = abc.posterior(tmp_path, population=40, generations=3, min_distance=0.05, resume=True)
+        abc.posterior(tmp_path, population=20, generations=2)
+    record = abc.posterior(tmp_path, population=20, generations=3, min_distance=0.05, resume=True)
     assert len(record["generations"]) == 3 and record["generations"][:2] == first["generations"]  # resumed, not restarted
     draws = pd.read_parquet(tmp_path / "ensemble.parquet")
-    assert len(draws) == 40 and record["draws"] == 40
+    assert len(draws) == 20 and record["draws"] == 20
     identified = draws[IDENTIFIED]
     assert abs(identified.median() - TRUE_VALUE) < 300 and identified.std() < 600  # the prior is 1,000-5,000
     unidentified = draws["behaviour.referral.self_referral_share"]

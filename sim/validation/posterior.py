@@ -253,8 +253,12 @@ def _figures(out: Path, ensemble: Ensemble) -> None:
             ax.tick_params(labelsize=5)
             if i == len(names) - 1:
                 ax.set_xlabel(col.split(".")[-1], fontsize=6)
-            if j == 0:
+            else:
+                ax.set_xticks([])  # ticks on the outer axes only: a grid of them is slow to lay out and hard to read
+            if j == 0 and i > 0:
                 ax.set_ylabel(row.split(".")[-1], fontsize=6)
+            else:
+                ax.set_yticks([])
     fig.suptitle("Posterior pairs of the most informed parameters")
     fig.tight_layout()
     fig.savefig(figures / "posterior_pairs.png", dpi=100)
