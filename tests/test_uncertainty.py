@@ -102,3 +102,20 @@ def test_a_missing_posterior_says_how_to_make_one(tmp_path, capsys):
 def test_every_outcome_with_a_better_side_is_an_outcome():
     assert set(LOWER_IS_BETTER) <= set(OUTCOMES) and set(HIGHER_IS_BETTER) <= set(OUTCOMES)
     assert not set(LOWER_IS_BETTER) & set(HIGHER_IS_BETTER)
+
+
+def test_the_analysis_of_variance_recovers_the_seeds_noise_and_the_parameters_spread():
+    """Paired differences d = theta_j + noise, two seeds per draw: the interval over seeds alone is as wide as the
+    noise alone allows for the mean, the one over seeds and parameters as wide as the parameters' spread."""
+    from sim.compare import _over_parameters
+
+    rng = np.random.default_rng(3)
+    draws, theta_sd, noise_sd = 4000, 2.0, 0.5
+    theta = rng.normal(1.0, theta_sd, draws)
+    draw = pd.Series(np.repeat(np.arange(draws), 2))
+    paired = pd.Series(np.repeat(theta, 2) + rng.normal(0, noise_sd, 2 * draws))
+    diff, low, high, low_seeds, high_seeds, p = _over_parameters(paired, draw, direction=1)
+    assert abs(diff - 1.0) < 0.1
+    assert abs((high - low) / 2 - 1.96 * theta_sd) < 0.1 * 1.96 * theta_sd
+    assert abs((high_seeds - low_seeds) / 2 - 1.96 * noise_sd / np.sqrt(2 * draws)) < 0.1 * 1.96 * noise_sd / np.sqrt(2 * draws)
+    assert abs(p - 0.6915) < 0.03  # P(theta > 0) for N(1, 2)
