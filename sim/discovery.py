@@ -20,7 +20,6 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from sim.errors import UserError
@@ -30,8 +29,8 @@ FEW = 10  # points where a question holds below which PRIM's box is not worth re
 ALLOWED = (ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.UAdd, ast.BinOp, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Compare, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Name, ast.Load, ast.Constant)
 
 
-def question(where: str, outcomes: list[str]) -> ast.Expression:
-    """``where`` parsed and checked: comparisons of outcomes and numbers, joined by and, or, not."""
+def question(where: str, outcomes: list[str]) -> None:
+    """Check ``where``: comparisons of outcomes and numbers, joined by and, or, not (pandas then evaluates it)."""
     allowed = f"a comparison of outcomes and numbers (e.g. \"cost_per_capita_sek > 0\"), with and, or, not; the outcomes are: {', '.join(outcomes)}"
     try:
         tree = ast.parse(where.strip(), mode="eval")
@@ -52,34 +51,6 @@ def question(where: str, outcomes: list[str]) -> ast.Expression:
 
     if not is_test(tree.body):
         raise UserError(f"--where {where!r}: is not a comparison; give {allowed}.")
-    return tree
-
-
-def holds(tree: ast.Expression, differences: pd.DataFrame) -> np.ndarray:
-    """Whether the question holds at each point (a row of ``differences``, a column per outcome)."""
-
-    def value(node: ast.AST):
-        if isinstance(node, ast.Name):
-            return differences[node.id].to_numpy(dtype=float)
-        if isinstance(node, ast.Constant):
-            return float(node.value)
-        if isinstance(node, ast.UnaryOp):
-            inner = value(node.operand)
-            return ~inner if isinstance(node.op, ast.Not) else (-inner if isinstance(node.op, ast.USub) else inner)
-        if isinstance(node, ast.BinOp):
-            left, right = value(node.left), value(node.right)
-            return {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide}[type(node.op)](left, right)
-        if isinstance(node, ast.BoolOp):
-            parts = [value(v) for v in node.values]
-            return np.logical_and.reduce(parts) if isinstance(node.op, ast.And) else np.logical_or.reduce(parts)
-        out, left = np.ones(len(differences), bool), value(node.left)
-        for op, comparator in zip(node.ops, node.comparators):
-            right = value(comparator)
-            out &= {ast.Lt: np.less, ast.LtE: np.less_equal, ast.Gt: np.greater, ast.GtE: np.greater_equal}[type(op)](left, right)
-            left = right
-        return out
-
-    return np.asarray(value(tree.body), dtype=bool)
 
 
 @dataclass(frozen=True)
@@ -111,9 +82,9 @@ def discover(folder: Path, variant: str, where: str, baseline: str | None = None
         raise UserError(f"--variant {variant!r}: is the baseline itself; give another rulebook or another --baseline.")
     table = ok.pivot_table(index="point", columns="rule", values=[o for o in experiment.outcomes if o in ok.columns], aggfunc="mean")
     outcomes = [o for o in experiment.outcomes if (o, variant) in table and (o, baseline) in table]  # not those a rule lacks (no fundholder)
-    tree = question(where, outcomes)
+    question(where, outcomes)
     differences = pd.DataFrame({o: table[(o, variant)] - table[(o, baseline)] for o in outcomes}).dropna()
-    held = pd.Series(holds(tree, differences), index=differences.index, name="holds")
+    held = differences.eval(where.strip(), engine="python").astype(bool).rename("holds")  # checked by question() first
     x = pd.DataFrame(points.values[differences.index.astype(int)], columns=points.names)
     ranges = pd.DataFrame({"low": [points.low[f] for f in points.names], "high": [points.high[f] for f in points.names]}, index=points.names)
     trajectory, chosen, limits = pd.DataFrame(), None, pd.DataFrame(columns=["min", "max", "qp"])
