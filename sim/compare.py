@@ -123,14 +123,14 @@ def _over_parameters(paired: pd.Series, draw: pd.Series, direction: int) -> tupl
     normal probability of a difference on the better side of zero.
     """
     groups = paired.groupby(draw.reindex(paired.index))
-    means, pairs = groups.mean(), groups.filter(lambda g: len(g) == 2).groupby(draw.reindex(paired.index))
+    means, whole = groups.mean(), groups.size() == 2  # draws whose two seeds both finished
     diff, n, draws = paired.mean(), len(paired), len(means)
-    within = pairs.var(ddof=1).mean() if pairs.ngroups else np.nan
+    within = groups.var(ddof=1)[whole].mean() if whole.any() else np.nan
     if draws < 2 or within != within:
         return (diff, np.nan, np.nan, np.nan, np.nan, np.nan)
-    between = max(means.var(ddof=1) - within / 2, 0.0)
-    spread = np.sqrt(between + means.var(ddof=1) / draws)
-    seeds = stats.t.ppf(0.975, pairs.ngroups) * np.sqrt(within / n)
+    of_means = means.var(ddof=1)
+    spread = np.sqrt(max(of_means - within / 2, 0.0) + of_means / draws)
+    seeds = stats.t.ppf(0.975, int(whole.sum())) * np.sqrt(within / n)
     p = float(stats.norm.cdf(direction * diff / spread)) if direction and spread > 0 else np.nan
     return (diff, diff - 1.96 * spread, diff + 1.96 * spread, diff - seeds, diff + seeds, p)
 
