@@ -267,25 +267,22 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from sim.validation.calibration import adopt, calibrate
+    from sim.validation.calibration import calibrate
+    from sim.validation.posterior import adopt, posterior
 
     out = Path(args.out)
-    if args.posterior:
-        from sim.validation.posterior import adopt_posterior, posterior
-
-        if not args.adopt_only:
-            record = posterior(out, workers=args.workers or 1, population=args.population, generations=args.generations, resume=args.resume)
-            print((out / "fit.md").read_text(encoding="utf-8"))
-            print(f"Written: {out}/posterior.yaml (version {record['version']}), ensemble.parquet, ensemble-targets.parquet, fit.md, abc.db, figures/posterior_marginals.png, posterior_pairs.png, posterior_fit.png")
-        if args.adopt or args.adopt_only:
-            print(f"Adopted: {adopt_posterior(out)} is now the ensemble experiments with 'uncertainty: parameters' draw from.")
-        return 0
     if not args.adopt_only:
-        calibrated = calibrate(out, workers=args.workers or 1, max_evaluations=args.max_evaluations, resume=args.resume)
+        if args.point:
+            record = calibrate(out, workers=args.workers or 1, max_evaluations=args.max_evaluations, resume=args.resume)
+            written = "calibrated.yaml, fit.csv, fit.md, evaluations.csv, figures/calibration_fit.png"
+        else:
+            record = posterior(out, workers=args.workers or 1, rounds=args.rounds, per_round=args.per_round, resume=args.resume)
+            written = "calibrated.yaml (the central set), posterior.yaml, ensemble.parquet, ensemble-targets.parquet, draws.csv, draws-weighted.csv, laplace.csv, fit.md, figures/posterior_marginals.png, posterior_pairs.png, posterior_fit.png, calibration_fit.png"
         print((out / "fit.md").read_text(encoding="utf-8"))
-        print(f"Written: {out}/calibrated.yaml (version {calibrated['version']}), fit.csv, fit.md, evaluations.csv, figures/calibration_fit.png")
+        print(f"Written (version {record['version']}): {out}/{written}")
     if args.adopt or args.adopt_only:
-        print(f"Adopted: {adopt(out)} is now the parameter set every scenario starts from.")
+        installed = adopt(out)
+        print(f"Adopted: {installed[0]} is now the parameter set every scenario starts from" + (f"; {installed[1]} the ensemble experiments with 'uncertainty: parameters' draw from." if len(installed) > 1 else "."))
     return 0
 
 
@@ -365,16 +362,16 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--robustness", metavar="SWEEP", nargs="+", help="finished sweeps of the robustness experiments (experiments/robustness.yaml, experiments/fundholding-robustness.yaml; after 'vardval ranking' and, for Sobol indices, 'vardval sensitivity') for the page")
     validate.set_defaults(handler=cmd_validate)
 
-    calibrate = commands.add_parser("calibrate", help="fit the free parameters to Swedish figures (sweden.md) and write a versioned parameter set with its fit")
-    calibrate.add_argument("--out", default="results/calibration", help="folder for calibrated.yaml, fit.md, fit.csv, evaluations.csv and figures (default: results/calibration)")
-    calibrate.add_argument("--workers", type=int, help="runs at a time on Ray (default: 1)")
-    calibrate.add_argument("--max-evaluations", type=int, default=40, help="most steps of the optimiser (each step runs the scenario on two seeds; a Jacobian runs one more point per parameter) (default: 40)")
-    calibrate.add_argument("--resume", action="store_true", help="continue a calibration in --out, reusing its stored evaluations")
-    calibrate.add_argument("--posterior", action="store_true", help="sample the posterior by ABC-SMC (pyabc) instead of fitting one point: writes ensemble.parquet, posterior.yaml, fit.md and figures; resumable with --resume")
-    calibrate.add_argument("--population", type=int, default=100, help="with --posterior: sets kept per generation, and the ensemble's draws (at least 100; default: 100)")
-    calibrate.add_argument("--generations", type=int, default=6, help="with --posterior: most generations, each tightening the distance (default: 6)")
-    calibrate.add_argument("--adopt", action="store_true", help="install the result as sim/calibrated.yaml, the set every scenario starts from (with --posterior: the ensemble as sim/posterior.parquet)")
-    calibrate.add_argument("--adopt-only", action="store_true", help="install the calibrated.yaml already in --out without fitting again")
+    calibrate = commands.add_parser("calibrate", help="sample the posterior of the free parameters given Swedish and field figures (an ensemble of draws, its central set and its fit)")
+    calibrate.add_argument("--out", default="results/calibration", help="folder for calibrated.yaml, posterior.yaml, ensemble.parquet, fit.md and figures (default: results/calibration)")
+    calibrate.add_argument("--workers", type=int, help="simulations at a time on Ray (default: 1)")
+    calibrate.add_argument("--rounds", type=int, default=3, help="rounds of adaptive importance sampling; with --resume, the rounds in all (default: 3)")
+    calibrate.add_argument("--per-round", type=int, default=100, help="simulations per round (at least 100, the ensemble's draws; default: 100)")
+    calibrate.add_argument("--resume", action="store_true", help="continue a calibration in --out, reusing its stored simulations")
+    calibrate.add_argument("--point", action="store_true", help="fit one point by least squares instead (SciPy; each step runs two seeds): the fitted parameters only, no ensemble")
+    calibrate.add_argument("--max-evaluations", type=int, default=40, help="with --point: most steps of the optimiser (default: 40)")
+    calibrate.add_argument("--adopt", action="store_true", help="install the result: calibrated.yaml as sim/calibrated.yaml, the set every scenario starts from, and the ensemble as sim/posterior.parquet")
+    calibrate.add_argument("--adopt-only", action="store_true", help="install the calibration already in --out without sampling again")
     calibrate.set_defaults(handler=cmd_calibrate)
 
     scenarios = commands.add_parser("scenarios", help="list the built-in scenarios")

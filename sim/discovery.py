@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.errors import UserError
-from sim.ranking import rules_at_points
+from sim.ranking import paired_differences, rules_at_points
 
 FEW = 10  # points where a question holds below which PRIM's box is not worth reading
 ALLOWED = (ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.UAdd, ast.BinOp, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Compare, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Name, ast.Load, ast.Constant)
@@ -80,10 +80,8 @@ def discover(folder: Path, variant: str, where: str, baseline: str | None = None
             raise UserError(f"{flag} {name!r}: is not a rulebook of this sweep; the rulebooks are: {', '.join(rules)}.")
     if variant == baseline:
         raise UserError(f"--variant {variant!r}: is the baseline itself; give another rulebook or another --baseline.")
-    table = ok.pivot_table(index="point", columns="rule", values=[o for o in experiment.outcomes if o in ok.columns], aggfunc="mean")
-    outcomes = [o for o in experiment.outcomes if (o, variant) in table and (o, baseline) in table]  # not those a rule lacks (no fundholder)
-    question(where, outcomes)
-    differences = pd.DataFrame({o: table[(o, variant)] - table[(o, baseline)] for o in outcomes}).dropna()
+    differences = paired_differences(ok, list(experiment.outcomes), variant, baseline)
+    question(where, list(differences.columns))
     held = differences.eval(where.strip(), engine="python").astype(bool).rename("holds")  # checked by question() first
     x = pd.DataFrame(points.values[differences.index.astype(int)], columns=points.names)
     ranges = pd.DataFrame({"low": [points.low[f] for f in points.names], "high": [points.high[f] for f in points.names]}, index=points.names)

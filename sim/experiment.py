@@ -308,11 +308,11 @@ def replication_draws(experiment: Experiment, source: Path, scenario_path: Path)
     path = (source.parent / experiment.posterior).resolve() if experiment.posterior else ADOPTED
     field = f"{source}: posterior" if experiment.posterior else f"{source}: uncertainty: parameters"
     if not path.is_file():
-        raise UserError(f"{field}: {path} does not exist; sample one with 'vardval calibrate --posterior' (and --adopt it) or name an ensemble.parquet.")
+        raise UserError(f"{field}: {path} does not exist; sample one with 'vardval calibrate --adopt' or name an ensemble.parquet.")
     try:
         ensemble = pd.read_parquet(path)
     except Exception:
-        raise UserError(f"{field}: {path} is not an ensemble (a parquet file of 'vardval calibrate --posterior').") from None
+        raise UserError(f"{field}: {path} is not an ensemble (a parquet file of 'vardval calibrate').") from None
     expected = [p.path for p in PRIORS]
     if sorted(ensemble.columns) != sorted(expected):
         raise UserError(f"{field}: {path} holds the parameters {', '.join(ensemble.columns)}, not this model version's free parameters ({', '.join(expected)}); sample a new posterior.")

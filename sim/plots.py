@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -249,7 +250,7 @@ def sensitivity_plots(table: pd.DataFrame, method: str, title: str, folder: Path
     """Bars of each factor's sensitivity index, one panel per outcome, a figure per scenario."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    main, spread = ("ST", "S1") if method == "sobol" else ("mu_star", "sigma")
+    main, spread = {"sobol": ("ST", "S1"), "morris": ("mu_star", "sigma"), "delta": ("delta", "S1")}[method]
     figures = []
     for scenario, data in table.groupby("scenario", sort=False):
         outcomes = list(dict.fromkeys(data["outcome"]))
@@ -269,9 +270,9 @@ def sensitivity_plots(table: pd.DataFrame, method: str, title: str, folder: Path
         for ax in list(axes.flat)[len(outcomes) :]:
             ax.axis("off")
         axes.flat[0].legend(fontsize=8)
-        what = "Sobol total (ST) and first-order (S1) indices" if method == "sobol" else "Morris mu* and sigma"
+        what = {"sobol": "Sobol total (ST) and first-order (S1) indices", "morris": "Morris mu* and sigma", "delta": "the paired difference's delta and S1 over the posterior"}[method]
         fig.suptitle(f"{title}, {scenario}: {what}")
-        figures.append(_save(fig, folder / f"sensitivity_{scenario}.png"))
+        figures.append(_save(fig, folder / f"sensitivity_{re.sub(r'[^A-Za-z0-9.-]+', '-', scenario)}.png"))
     return figures
 
 

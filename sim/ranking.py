@@ -68,6 +68,14 @@ def rules_at_points(folder: Path, command: str) -> tuple[Experiment, Points, pd.
     return experiment, points, ok
 
 
+def paired_differences(ok: pd.DataFrame, outcomes: list[str], variant: str, baseline: str) -> pd.DataFrame:
+    """Each outcome's difference variant minus baseline at every point (each rule's mean over the point's seeds there);
+    an outcome one of the two rules lacks (no fundholder) is left out."""
+    table = ok.pivot_table(index="point", columns="rule", values=[o for o in outcomes if o in ok.columns], aggfunc="mean")
+    kept = [o for o in outcomes if (o, variant) in table and (o, baseline) in table]
+    return pd.DataFrame({o: table[(o, variant)] - table[(o, baseline)] for o in kept}).dropna()
+
+
 def ranking(folder: Path, outcomes: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(rankings per outcome, pairwise agreement); writes ranking.csv, ranking-pairs.csv and ranking.md in ``folder``."""
     experiment, points, ok = rules_at_points(folder, "ranking")

@@ -972,6 +972,14 @@ def _calibrated() -> dict[str, Any]:
 
 
 CALIBRATED = _calibrated()
+#: the posterior's ensemble experiments with ``uncertainty: parameters`` draw from (``vardval calibrate --adopt``), and its record
+POSTERIOR_PATH = _PACKAGE / "posterior.parquet"
+
+
+def ensemble_version() -> int | None:
+    """The adopted ensemble's version (None before one is adopted)."""
+    record = POSTERIOR_PATH.with_suffix(".yaml")
+    return (yaml.safe_load(record.read_text(encoding="utf-8")) or {}).get("version") if record.exists() else None
 
 
 def calibrated_values() -> dict[str, Any]:

@@ -46,9 +46,12 @@ def git_commit() -> str | None:
 
 
 def provenance() -> dict[str, Any]:
-    from sim.scenario import CALIBRATED
+    from sim.scenario import CALIBRATED, ensemble_version
 
-    return {"package_version": package_version(), "git_commit": git_commit(), "calibration_version": CALIBRATED.get("version"), "python": platform.python_version()}
+    return {
+        "package_version": package_version(), "git_commit": git_commit(), "calibration_version": CALIBRATED.get("version"), "ensemble_version": ensemble_version(),
+        "python": platform.python_version(),
+    }
 
 
 def manifest(result: RunResult) -> dict[str, Any]:

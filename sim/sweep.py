@@ -225,16 +225,31 @@ def ray_session(workers: int):
             ray.shutdown()
 
 
-def map_tasks(function: Callable, items: list, workers: int = 1) -> list:
+def map_tasks(function: Callable, items: list, workers: int = 1, each: Callable[[int, Any], None] | None = None) -> list:
     """``function`` applied to each item, in order: one after another with one worker, else as Ray tasks
-    (Ray started embedded for the call unless it is running already)."""
+    (Ray started embedded for the call unless it is running already). ``each(i, result)`` is called as each finishes
+    (to store it at once, so that a killed caller loses nothing)."""
+    each = each or (lambda i, result: None)
     if workers <= 1 or len(items) <= 1:
-        return [function(item) for item in items]
+        results = []
+        for i, item in enumerate(items):
+            results.append(function(item))
+            each(i, results[-1])
+        return results
     import ray
 
     with ray_session(workers):
         task = ray.remote(num_cpus=1, max_retries=RETRIES)(function)
-        return ray.get([task.remote(item) for item in items])
+        refs = [task.remote(item) for item in items]
+        index = {ref: i for i, ref in enumerate(refs)}
+        results: list = [None] * len(refs)
+        pending = refs
+        while pending:
+            ready, pending = ray.wait(pending, num_returns=1)
+            i = index[ready[0]]
+            results[i] = ray.get(ready[0])
+            each(i, results[i])
+        return results
 
 
 def sweep(

@@ -26,3 +26,17 @@ def runs():
     """Results of the four built-in payment scenarios on one seed."""
     names = ("jamtland-2020", "fee-for-service", "pay-for-performance", "blend-capitation-ffs")
     return {name: small_run(name) for name in names}
+
+
+@pytest.fixture(scope="session")
+def shared_ray():
+    """Ray started once, with two CPUs, for every sweep of the session that asks for it: a sweep joins a running Ray
+    instead of starting and stopping its own (seconds each time)."""
+    import ray
+
+    from sim.sweep import start_ray
+
+    if not ray.is_initialized():
+        start_ray(2, None)
+    yield
+    ray.shutdown()

@@ -18,6 +18,8 @@ from sim.errors import UserError
 from sim.experiment import load_experiment, replication_seeds
 from sim.sweep import PARTS, sweep
 
+pytestmark = pytest.mark.usefixtures("shared_ray")  # one Ray for the module's sweeps (conftest.py)
+
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 TINY = "fixed: {months: 6, warmup_months: 0, population.residents: 3000}\n"
 

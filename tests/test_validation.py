@@ -16,6 +16,8 @@ from sim.validation import calibration
 from sim.validation.standard_patients import PAYMENTS, Lab, efficient_fees, standard_patients
 from tests.conftest import small
 
+pytestmark = pytest.mark.usefixtures("shared_ray")  # one Ray for the module's sweeps (conftest.py)
+
 
 def test_standard_patients_reproduce_the_laboratory_directions():
     table = standard_patients(load_scenario("jamtland-2020"), n=500)
@@ -148,7 +150,7 @@ def _fake_model(task):
 def test_calibration_fits_and_resumes_without_rerunning(tmp_path, monkeypatch):
     calls = []
     monkeypatch.setattr(calibration, "_evaluate", lambda task: calls.append(task) or _fake_model(task))
-    monkeypatch.setattr(calibration, "_current_values", lambda: calibration.to_values(np.full(len(calibration.PARAMETERS), 0.8)))
+    monkeypatch.setattr(calibration, "current_values", lambda: calibration.to_values(np.full(len(calibration.PARAMETERS), 0.8)))
     result = calibration.calibrate(tmp_path, max_evaluations=20)
     assert result["cost"] < 0.01
     assert all(abs(calibration.to_unit(result["parameters"]) - 0.3) < 0.02)

@@ -23,8 +23,8 @@ evaluation is appended to ``evaluations.csv`` as it finishes, so an interrupted 
 resumes (``--resume``) by replaying the optimiser over the stored evaluations.
 
 The result, ``calibrated.yaml``, holds the version, the parameter values, the targets and
-the fit; ``--adopt`` installs it as ``sim/calibrated.yaml``, the set every built-in scenario
-starts from (sim.scenario).
+the fit (``vardval calibrate --point``); the posterior (sim.validation.posterior) starts from
+the set adopted, and its central set is what ``--adopt`` installs as ``sim/calibrated.yaml``.
 """
 
 from __future__ import annotations
@@ -60,7 +60,20 @@ class Parameter:
     path: str  # scenario field
     low: float
     high: float
-    why: str  # which target identifies it
+    why: str  # which target identifies it, or why its range
+    log: bool = False  # a scale factor: uniform in its logarithm (as likely halved as doubled)
+
+    def value(self, unit: float) -> float:
+        """The field's value at a position 0-1 in its range."""
+        if self.log:
+            return float(self.low * (self.high / self.low) ** unit)
+        return float(self.low + unit * (self.high - self.low))
+
+    def unit(self, value: float) -> float:
+        """A value's position 0-1 in the range."""
+        if self.log:
+            return float(np.log(value / self.low) / np.log(self.high / self.low))
+        return float((value - self.low) / (self.high - self.low))
 
 
 @dataclass(frozen=True)
@@ -113,6 +126,23 @@ TARGETS = (
         "evidence.md E26: first-wave fundholders' NHS referrals +7.5 % from their preparatory year to their third year, other practices' +26.6 % (Surender et al. 1995; READ): growth 15.1 % lower",
     ),
 )
+@dataclass(frozen=True)
+class OutOfSample:
+    """A field figure kept out of every fit, measured in each evaluation's runs at no extra cost: its accepted range."""
+
+    name: str
+    low: float
+    high: float
+    source: str
+
+
+#: the UK rule's field effects the fit leaves out (the validation's E27, F1-F3), in the runs each evaluation makes anyway
+OUT_OF_SAMPLE = (
+    OutOfSample("uk_surgical_referral_growth_gap", -0.244, -0.044, "evidence.md E27: orthopaedic referrals +13 % vs +32 % to two years after entry, growth 14.4 % lower, 10 points either way (READ)"),
+    OutOfSample("uk_elective_admissions_year3", -0.08, -0.02, "field-evidence.md F1: fundholding lowered elective admissions 3.4-7.4 % (Dusheiko et al. 2006; READ)"),
+    OutOfSample("uk_emergency_admissions_year3", -0.02, 0.02, "field-evidence.md F2: no effect on emergency admissions (Dusheiko et al. 2003; READ)"),
+    OutOfSample("uk_elective_admissions_preparatory", 0.05, 0.15, "field-evidence.md F3: about +10 % in the preparatory year with historic budgets (Croxson, Propper & Perkins 2001; READ)"),
+)
 #: the reduced scale each evaluation runs at: a third of the region, four reported years after a warm-up year (the UK
 #: rule's preparatory year and three years of fundholding), two seeds
 EVALUATION = {"population.residents": 45_000, "months": 48, "warmup_months": 12}
@@ -120,7 +150,7 @@ SEEDS = 2
 
 
 def outcomes(today: RunResult, fee_for_service: dict[str, Any], mixed: dict[str, Any], uk: RunResult) -> dict[str, float]:
-    """The calibration targets' model figures from today's run and, on the same seed, the summaries of the same region
+    """The calibration targets' model figures (and the out-of-sample checks') from today's run and, on the same seed, the summaries of the same region
     paid by fee-for-service and by the mixed rule (the volume response, E7-E8) and the run under the UK's fundholding
     rule (the referral response, E26)."""
     summary = today.summary
@@ -131,6 +161,11 @@ def outcomes(today: RunResult, fee_for_service: dict[str, Any], mixed: dict[str,
         "ffs_to_capitation_visits": summary["visits_per_capita"] / fee_for_service["visits_per_capita"] - 1,
         "ffs_to_mixed_visits": mixed["visits_per_capita"] / fee_for_service["visits_per_capita"] - 1,
         "uk_referral_growth_gap": rate_ratio(uk.yearly, today.yearly, "referrals", year=4, from_year=1),
+        # out of sample (OUT_OF_SAMPLE): reported across the posterior, never fitted
+        "uk_surgical_referral_growth_gap": rate_ratio(uk.yearly, today.yearly, "surgical_referrals", year=3, from_year=1),
+        "uk_elective_admissions_year3": rate_ratio(uk.yearly, today.yearly, "elective_admissions", year=4),
+        "uk_emergency_admissions_year3": rate_ratio(uk.yearly, today.yearly, "emergency_admissions", year=4),
+        "uk_elective_admissions_preparatory": rate_ratio(uk.yearly, today.yearly, "elective_admissions", year=1),
     }
 
 
@@ -173,50 +208,51 @@ def _evaluate(task: tuple[dict[str, float], int]) -> dict[str, float]:
     return outcomes(today, fees.summary, mixed.summary, uk)
 
 
-def to_values(x: np.ndarray) -> dict[str, float]:
+def to_values(x: np.ndarray, parameters: tuple[Parameter, ...] = PARAMETERS) -> dict[str, float]:
     """Scenario values from a point of the unit cube."""
-    return {p.path: float(p.low + xi * (p.high - p.low)) for p, xi in zip(PARAMETERS, x)}
+    return {p.path: p.value(xi) for p, xi in zip(parameters, x)}
 
 
-def to_unit(values: dict[str, float]) -> np.ndarray:
-    return np.array([(values[p.path] - p.low) / (p.high - p.low) for p in PARAMETERS])
+def to_unit(values: dict[str, float], parameters: tuple[Parameter, ...] = PARAMETERS) -> np.ndarray:
+    return np.array([p.unit(values[p.path]) for p in parameters])
 
 
 class Fit:
     """Evaluations of the objective, stored as they finish and reused on resume."""
 
-    def __init__(self, out: Path, workers: int, seed: int):
-        self.path = out / "evaluations.csv"
+    def __init__(self, out: Path, workers: int, seed: int, parameters: tuple[Parameter, ...] = PARAMETERS, name: str = "evaluations.csv"):
+        self.path = out / name
+        self.parameters = parameters
         self.workers = workers
         self.seeds = replication_seeds(seed, SEEDS)
         self.cache: dict[tuple, dict[str, float]] = {}
         if self.path.exists():
             stored = pd.read_csv(self.path)
-            missing = [c for c in [*(p.path for p in PARAMETERS), *(t.name for t in TARGETS)] if c not in stored.columns]
+            missing = [c for c in [*(p.path for p in self.parameters), *(t.name for t in TARGETS)] if c not in stored.columns]
             if missing:
                 raise UserError(f"{self.path}: lacks the columns {', '.join(missing)}; it is not from this version's 'vardval calibrate', so --resume cannot continue it: choose another --out.")
             for row in stored.to_dict("records"):
-                self.cache[tuple(round(row[p.path], 12) for p in PARAMETERS)] = {t.name: row[t.name] for t in TARGETS}
+                self.cache[tuple(round(row[p.path], 12) for p in self.parameters)] = {t.name: row[t.name] for t in TARGETS}
 
     def _key(self, x: np.ndarray) -> tuple:
-        return tuple(round(v, 12) for v in to_values(x).values())
+        return tuple(round(v, 12) for v in to_values(x, self.parameters).values())
 
     def model(self, points: list[np.ndarray]) -> list[dict[str, float]]:
         """The targets' model figures at each point (mean over the seeds), running those not yet evaluated."""
         todo = list(dict.fromkeys(self._key(x) for x in points if self._key(x) not in self.cache))
         if todo:
-            tasks = [(dict(zip([p.path for p in PARAMETERS], key)), s) for key in todo for s in self.seeds]
+            tasks = [(dict(zip([p.path for p in self.parameters], key)), s) for key in todo for s in self.seeds]
             results = map_tasks(_evaluate, tasks, self.workers)
             for i, key in enumerate(todo):
                 runs = results[i * len(self.seeds) : (i + 1) * len(self.seeds)]
                 self.cache[key] = {t.name: float(np.mean([r[t.name] for r in runs])) for t in TARGETS}
-                row = pd.DataFrame([{**dict(zip([p.path for p in PARAMETERS], key)), **self.cache[key]}])
+                row = pd.DataFrame([{**dict(zip([p.path for p in self.parameters], key)), **self.cache[key]}])
                 row.to_csv(self.path, mode="a", header=not self.path.exists(), index=False)
         return [self.cache[self._key(x)] for x in points]
 
     def points(self) -> list[np.ndarray]:
         """Every point evaluated so far."""
-        return [to_unit(dict(zip([p.path for p in PARAMETERS], key))) for key in self.cache]
+        return [to_unit(dict(zip([p.path for p in self.parameters], key)), self.parameters) for key in self.cache]
 
     def cost(self, x: np.ndarray) -> float:
         return float(np.sum(self.residuals(x) ** 2))
@@ -246,7 +282,7 @@ def calibrate(out: Path, workers: int = 1, max_evaluations: int = 40, seed: int 
         raise UserError(f"{out}: holds an earlier calibration; pass --resume to continue it or choose another --out.")
     out.mkdir(parents=True, exist_ok=True)
     fit = Fit(out, workers, seed)
-    start = np.clip(to_unit(_current_values()), 0, 1)
+    start = np.clip(to_unit(current_values()), 0, 1)
     with ray_session(workers):
         solution = least_squares(fit.residuals, start, jac=fit.jacobian, bounds=(0, 1), max_nfev=max_evaluations)
     best = min([solution.x, *fit.points()], key=fit.cost)  # the optimiser's answer, or a better point it tried on the way
@@ -278,11 +314,11 @@ def calibrate(out: Path, workers: int = 1, max_evaluations: int = 40, seed: int 
     return calibrated
 
 
-def _current_values() -> dict[str, float]:
-    """Where the fit starts: the parameters as the default scenario has them now (calibrated or not)."""
+def current_values(parameters: tuple[Parameter, ...] = PARAMETERS) -> dict[str, float]:
+    """Where a fit starts: the parameters as the default scenario has them now (calibrated or not)."""
     scenario = load_scenario(SCENARIO)
     values = {}
-    for p in PARAMETERS:
+    for p in parameters:
         node: Any = scenario
         for key in p.path.split("."):
             node = getattr(node, key)
@@ -292,17 +328,6 @@ def _current_values() -> dict[str, float]:
 
 def _next_version() -> int:
     return int(CALIBRATED.get("version", 0)) + 1
-
-
-def adopt(out: Path) -> Path:
-    """Install a calibration's ``calibrated.yaml`` as the set the built-in scenarios start from."""
-    from sim.scenario import CALIBRATED_PATH
-
-    source = out / "calibrated.yaml"
-    if not source.exists():
-        raise UserError(f"{out}: has no calibrated.yaml; run 'vardval calibrate --out {out}' first.")
-    CALIBRATED_PATH.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
-    return CALIBRATED_PATH
 
 
 def fit_markdown(calibrated: dict[str, Any]) -> str:
