@@ -365,7 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate = commands.add_parser("calibrate", help="sample the posterior of the free parameters given Swedish and field figures (an ensemble of draws, its central set and its fit)")
     calibrate.add_argument("--out", default="results/calibration", help="folder for calibrated.yaml, posterior.yaml, ensemble.parquet, fit.md and figures (default: results/calibration)")
     calibrate.add_argument("--workers", type=int, help="simulations at a time on Ray (default: 1)")
-    calibrate.add_argument("--rounds", type=int, default=3, help="rounds of adaptive importance sampling; with --resume, the rounds in all (default: 3)")
+    calibrate.add_argument("--rounds", type=int, default=2, help="rounds of adaptive importance sampling; with --resume, the rounds in all (default: 2)")
     calibrate.add_argument("--per-round", type=int, default=100, help="simulations per round (at least 100, the ensemble's draws; default: 100)")
     calibrate.add_argument("--resume", action="store_true", help="continue a calibration in --out, reusing its stored simulations")
     calibrate.add_argument("--point", action="store_true", help="fit one point by least squares instead (SciPy; each step runs two seeds): the fitted parameters only, no ensemble")

@@ -19,14 +19,20 @@ TRUE_VALUE = 2_000.0
 CALLS: list[int] = []
 
 
+#: each target also informs one other parameter (as the model's targets inform most of theirs), all but the last two
+ALSO = [p.path for p in post.PRIORS if p.path != IDENTIFIED][: len(TARGETS)]
+
+
 def fake_evaluate(task):
-    """Every target on its value when the identified parameter is at TRUE_VALUE, off by a tolerance per 300 SEK away,
-    with noise of a third of a tolerance from the seed; the other parameters do not matter."""
+    """Every target on its value when the identified parameter is at TRUE_VALUE and its other parameter mid-range, off
+    by a tolerance per 300 SEK and per twelfth of the range away, with noise of a third of a tolerance from the seed;
+    self-referral and the altruism scale do not matter."""
     values, seed = task
     CALLS.append(seed)
     noise = np.random.default_rng(seed).normal(0, 0.3, len(TARGETS))
     gap = (values[IDENTIFIED] - TRUE_VALUE) / 300
-    return {t.name: t.value + (gap + n) * t.tolerance for t, n in zip(TARGETS, noise)} | {c.name: 0.01 * gap for c in OUT_OF_SAMPLE}
+    other = {p.path: p for p in post.PRIORS}
+    return {t.name: t.value + (gap + 6 * (other[a].unit(values[a]) - 0.5) + n) * t.tolerance for t, a, n in zip(TARGETS, ALSO, noise)} | {c.name: 0.01 * gap for c in OUT_OF_SAMPLE}
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from sim.sweep import read_sweep
 
 def write_page(page: Path, validation_dir: Path, robustness: list[Path]) -> Path:
     from sim.validation.calibration import fit_markdown, fit_plot
+    from sim.validation.posterior import adopted, markdown
 
     figures = page.parent / "figures"
     figures.mkdir(parents=True, exist_ok=True)
@@ -31,7 +32,7 @@ def write_page(page: Path, validation_dir: Path, robustness: list[Path]) -> Path
         "[`field-evidence.md`](field-evidence.md); the Swedish figures in [`sweden.md`](domain/sweden.md).",
         "",
         "```bash",
-        "vardval calibrate --workers 2 --adopt           # fit the free parameters; writes results/calibration/ and sim/calibrated.yaml",
+        "vardval calibrate --workers 2 --adopt           # the free parameters' posterior; results/calibration/, sim/calibrated.yaml (central set), sim/posterior.parquet",
         "vardval validate --workers 2                    # every target on the calibrated defaults; results/validation/",
         "vardval sweep experiments/robustness.yaml --out results/robustness && vardval ranking results/robustness && vardval sensitivity results/robustness",
         "vardval sweep experiments/fundholding-robustness.yaml --out results/fundholding-robustness && vardval ranking results/fundholding-robustness",
@@ -46,18 +47,22 @@ def write_page(page: Path, validation_dir: Path, robustness: list[Path]) -> Path
         "## Calibration to Swedish figures",
         "",
     ]
+    posterior = adopted()
     if CALIBRATED:
         fit_plot(CALIBRATED, figures / "calibration_fit.png")
         parts += [
-            "Every built-in scenario starts from the calibrated set `sim/calibrated.yaml`; a scenario's own fields win.",
-            "The fit minimises the squared misses in units of their tolerance (SciPy least squares). A value marked at a bound was "
-            "stopped by its plausible range: the targets would move it further, so they do not pin it down. A target marked 'at "
-            "most' is a ceiling and pulls only from above it: while the fit's runs open no clinic, the entries target leaves the "
-            "entry threshold where the fit started (an earlier version's value), bounded from below only.",
+            "Every built-in scenario starts from the calibrated set `sim/calibrated.yaml`; a scenario's own fields win. It is the "
+            "central set (each parameter's weighted median) of the posterior below, sampled by approximate Bayesian computation "
+            "([`uncertainty.md`](uncertainty.md)); its fit is shown on two seeds. A value marked at a bound sits within 1 % of its "
+            "plausible range's end: the targets would move it further. A target marked 'at most' is a ceiling and pulls only "
+            "from above it: while no run opens a clinic, the entries target leaves the entry threshold spread over its prior.",
             "",
             fit_markdown(CALIBRATED),
             "![Calibration fit](figures/calibration_fit.png)",
             "",
+            *(["### Across the posterior", "", "Each target, each out-of-sample check (the UK rule against today's, on the same seed in "
+               "each simulation: a difference whose interval is the posterior's, parameters and seeds together) and each parameter "
+               "across the adopted ensemble:", "", markdown(*posterior), ""] if posterior else []),
             (validation_dir / "spending.md").read_text(encoding="utf-8"),
             "Not fitted, and why: visits by age (sweden.md 2 gives no Swedish rates by age, only that the oldest use the most "
             "physical primary care; the age profile of need stays an assumption shaped like the Jämtland age weights); the private "
@@ -77,7 +82,8 @@ def write_page(page: Path, validation_dir: Path, robustness: list[Path]) -> Path
     for sweep in robustness:
         manifest, _ = read_sweep(sweep)
         experiment = manifest["plan"]["experiment"]
-        parts += [f"## Robustness: `{experiment['name']}`", "", " ".join(experiment["description"].split()), ""]
+        measured = f" Swept at calibration version {manifest.get('calibration_version')}" + ("." if manifest.get("calibration_version") == CALIBRATED.get("version") else f", not the adopted version {CALIBRATED.get('version')}: sweep it again to bring it up to date.")
+        parts += [f"## Robustness: `{experiment['name']}`", "", " ".join(experiment["description"].split()) + measured, ""]
         parts += [_answer(pd.read_csv(sweep / "ranking-pairs.csv")), "", (sweep / "ranking.md").read_text(encoding="utf-8")]
         if (sweep / "sensitivity.md").exists():
             parts += ["", (sweep / "sensitivity.md").read_text(encoding="utf-8")]

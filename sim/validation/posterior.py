@@ -59,8 +59,11 @@ PRIORS: tuple[Parameter, ...] = (
     Parameter("behaviour.altruism.scale", 0.5, 2.0, "assumption: evidence.md E4's weights as likely halved as doubled", log=True),
 )
 MIN_DRAWS = 100  # the ensemble's draws, resampled by weight from every round's
-ROUNDS, PER_ROUND = 3, 100  # rounds of the sampler and simulations in each
-DF = 5  # the proposals' Student-t degrees of freedom: 1.29 times the normal's spread and heavier tails, where the Laplace approximation errs
+ROUNDS, PER_ROUND = 2, 100  # rounds of the sampler and simulations in each
+DF = 5  # the proposals' Student-t degrees of freedom: heavier tails than the Laplace approximation's, where it errs
+PRIOR_PRECISION = 1.0  # added to J'J: a weak stand-in for the flat prior, which keeps the directions no target informs within about the cube
+WIDEN = 1.5  # the proposals' scale over the Laplace spread
+BATCH = 100_000  # proposal draws at a time, of which those in the cube are kept
 PAIRS = 6  # parameters in the pairs plot
 ENSEMBLE = "ensemble.parquet"  # a row per draw in random order, a column per parameter path: what experiments with ``uncertainty: parameters`` read
 DRAWS = "draws.csv"  # every simulation of the sampler as it finishes: round, index, parameters, targets
@@ -89,15 +92,20 @@ class Proposal:
 
     @classmethod
     def fitted(cls, mean: np.ndarray, spread: np.ndarray, rng: np.random.Generator) -> Proposal:
-        mean, scale = np.clip(mean, 0, 1), (spread + spread.T) / 2 + 1e-9 * np.eye(len(mean))
-        sample = stats.multivariate_t(mean, scale, df=DF).rvs(20_000, random_state=rng)
-        return cls(mean, scale, max(float(np.all((sample >= 0) & (sample <= 1), axis=1).mean()), 1e-4))
+        """The t at ``mean`` with ``WIDEN`` times the ``spread``; its mass in the cube counted on a million draws of ``rng``."""
+        mean, scale = np.clip(mean, 0, 1), WIDEN**2 * (spread + spread.T) / 2
+        inside = sum(int(cls._inside(stats.multivariate_t(mean, scale, df=DF).rvs(BATCH, random_state=rng)).sum()) for _ in range(10)) / (10 * BATCH)
+        return cls(mean, scale, max(inside, 1 / (10 * BATCH)))
+
+    @staticmethod
+    def _inside(points: np.ndarray) -> np.ndarray:
+        return np.all((points >= 0) & (points <= 1), axis=1)
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         points = np.empty((0, len(self.mean)))
         while len(points) < n:
-            batch = stats.multivariate_t(self.mean, self.scale, df=DF).rvs(4 * n, random_state=rng).reshape(-1, len(self.mean))
-            points = np.vstack([points, batch[np.all((batch >= 0) & (batch <= 1), axis=1)]])
+            batch = stats.multivariate_t(self.mean, self.scale, df=DF).rvs(BATCH, random_state=rng).reshape(-1, len(self.mean))
+            points = np.vstack([points, batch[self._inside(batch)]])
         return points[:n]
 
     def density(self, units: np.ndarray) -> np.ndarray:
@@ -106,13 +114,12 @@ class Proposal:
 
 def laplace(out: Path, workers: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """The first proposal's centre and spread in the unit cube: a Gauss-Newton step from the adopted set toward the
-    posterior's mode (within the cube), and the inverse of J'J + 12 I, J the misses' Jacobian over every free parameter
-    there (forward differences on common seeds), 12 the precision of a flat prior on 0-1 (for the directions no target
-    informs, which it also keeps from stepping far)."""
+    posterior's mode (within the cube), and the inverse of J'J + ``PRIOR_PRECISION`` I, J the misses' Jacobian over every
+    free parameter there (forward differences on common seeds)."""
     fit = Fit(out, workers, seed, PRIORS, "laplace.csv")
     start = np.clip(to_unit(current_values(PRIORS), PRIORS), 0, 1)
     jacobian = fit.jacobian(start)
-    spread = np.linalg.inv(jacobian.T @ jacobian + 12 * np.eye(len(PRIORS)))
+    spread = np.linalg.inv(jacobian.T @ jacobian + PRIOR_PRECISION * np.eye(len(PRIORS)))
     return np.clip(start - spread @ jacobian.T @ _misses(fit.model([start])[0]), 0, 1), spread
 
 
@@ -124,18 +131,28 @@ class Draws:
         self.table = pd.read_csv(self.path) if self.path.exists() else pd.DataFrame()
 
     def evaluate(self, round_: int, points: np.ndarray) -> pd.DataFrame:
-        """The targets at each point of a round (those not yet stored are run)."""
-        done = set(self.table["index"][self.table["round"] == round_]) if len(self.table) else set()
-        todo = [i for i in range(len(points)) if i not in done]
-        values = [to_values(points[i], PRIORS) for i in todo]
+        """The targets at each point of a round (those not yet stored are run; a stored row counts only where its
+        index and its values are the point's, so a changed sampler reruns what it changed)."""
+        values = [to_values(point, PRIORS) for point in points]
+        stored = set()
+        if len(self.table):
+            mine = self.table[self.table["round"] == round_]
+            stored = {(int(r["index"]), _key(r)) for r in mine.to_dict("records")}
+        todo = [i for i in range(len(points)) if (i, _key(values[i])) not in stored]
 
         def store(k: int, result: dict[str, float]) -> None:
-            row = pd.DataFrame([{"round": round_, "index": todo[k], **values[k], **result}])
+            row = pd.DataFrame([{"round": round_, "index": todo[k], **values[todo[k]], **result}])
             row.to_csv(self.path, mode="a", header=not self.path.exists(), index=False)
             self.table = pd.concat([self.table, row], ignore_index=True)
 
-        map_tasks(calibration._evaluate, [(v, _seed(v)) for v in values], self.workers, each=store)
-        return self.table[self.table["round"] == round_].sort_values("index")
+        map_tasks(calibration._evaluate, [(values[i], _seed(values[i])) for i in todo], self.workers, each=store)
+        rows = self.table[self.table["round"] == round_]
+        wanted = {(i, _key(v)) for i, v in enumerate(values)}
+        return rows[[(int(r["index"]), _key(r)) in wanted for r in rows.to_dict("records")]].drop_duplicates("index", keep="last").sort_values("index")
+
+
+def _key(values: dict[str, float]) -> tuple:
+    return tuple(round(float(values[p.path]), 9) for p in PRIORS)
 
 
 def _weights(table: pd.DataFrame, proposals: list[Proposal]) -> np.ndarray:
@@ -165,21 +182,17 @@ def posterior(out: Path, workers: int = 1, rounds: int = ROUNDS, per_round: int 
     if resume and not stored:
         raise UserError(f"{out}: holds no posterior to resume (no {DRAWS} or laplace.csv).")
     out.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 1]))
+    rng, counting = (np.random.default_rng(s) for s in np.random.SeedSequence([seed, 1]).spawn(2))  # the draws', and the count of each proposal's mass
     with ray_session(workers):
         mean, spread = laplace(out, workers, seed)
-        draws, proposals, rounds_done = Draws(out, workers), [], []
+        draws, proposals, rounds_done, rounds_tables = Draws(out, workers), [], [], []
         for r in range(rounds):
-            proposals.append(Proposal.fitted(mean, spread, rng))
-            draws.evaluate(r, proposals[-1].sample(per_round, rng))
-            table = draws.table[draws.table["round"] <= r].sort_values(["round", "index"]).reset_index(drop=True)
+            proposals.append(Proposal.fitted(mean, spread, counting))
+            rounds_tables.append(draws.evaluate(r, proposals[-1].sample(per_round, rng)))
+            table = pd.concat(rounds_tables, ignore_index=True)
             w = _weights(table, proposals)
             rounds_done.append({"round": r, "simulations": per_round, "effective_draws": float(1 / np.sum(w**2))})
-            units = to_units(table)
-            mean = w @ units
-            # the next proposal's spread: the weighted draws' covariance, shrunk toward the last while few draws carry the weight
-            ess, d = 1 / np.sum(w**2), len(PRIORS)
-            spread = (ess * np.cov(units.T, aweights=w) + (d + 2) * spread) / (ess + d + 2)
+            mean = w @ to_units(table)  # the next round recentres on the weighted draws; their covariance, from a few dozen effective draws, would be too noisy to shape it
         ensemble = _resample(table, w, rng)
         central = _central(table, w)
         fit = Fit(out, workers, seed, PRIORS, "laplace.csv")
@@ -267,10 +280,18 @@ def write(out: Path, ensemble: Ensemble, table: pd.DataFrame, w: np.ndarray, rou
     ensemble.targets.to_parquet(out / "ensemble-targets.parquet", index=False)
     for name, content in (("posterior.yaml", record), ("calibrated.yaml", calibrated)):
         (out / name).write_text(yaml.safe_dump(json.loads(json.dumps(content, default=float)), sort_keys=False, allow_unicode=True), encoding="utf-8")
-    (out / "fit.md").write_text(fit_markdown(calibrated) + "\n" + markdown(record, ensemble), encoding="utf-8")
+    (out / "fit.md").write_text(fit_markdown(calibrated) + "\n" + markdown(record, ensemble.draws), encoding="utf-8")
     fit_plot(calibrated, out / "figures" / "calibration_fit.png")
     _figures(out, ensemble)
     return record
+
+
+def adopted() -> tuple[dict[str, Any], pd.DataFrame] | None:
+    """The adopted posterior's record and draws (None before one is adopted)."""
+    record = ADOPTED.with_suffix(".yaml")
+    if not (ADOPTED.is_file() and record.is_file()):
+        return None
+    return yaml.safe_load(record.read_text(encoding="utf-8")), pd.read_parquet(ADOPTED)
 
 
 def adopt(out: Path) -> list[Path]:
@@ -289,7 +310,8 @@ def adopt(out: Path) -> list[Path]:
     return installed
 
 
-def markdown(record: dict[str, Any], ensemble: Ensemble) -> str:
+def markdown(record: dict[str, Any], draws: pd.DataFrame) -> str:
+    """The posterior's report: each target and out-of-sample check across the ensemble, and each parameter's prior and posterior."""
     lines = [
         f"Posterior version {record['version']}: {record['draws']} draws resampled from {record['simulations']:,} simulations in {len(record['rounds'])} rounds "
         f"of adaptive importance sampling, carrying {record['effective_draws']:.0f} effective draws (by round: {', '.join(f'{r['effective_draws']:.0f}' for r in record['rounds'])}).",
@@ -311,7 +333,7 @@ def markdown(record: dict[str, Any], ensemble: Ensemble) -> str:
         lines.append(f"| {c['check']} | {100 * c['low']:+.1f} % to {100 * c['high']:+.1f} % | {100 * c['median']:+.1f} % ({100 * c['q05']:+.1f} % to {100 * c['q95']:+.1f} %) | {100 * c['within']:.0f} % | {c['source']} |")
     lines += ["", "| parameter | prior | posterior: median (5-95 %) | why this prior |", "|---|---|---|---|"]
     for path, prior in record["priors"].items():
-        d = ensemble.draws[path]
+        d = draws[path]
         scale = ", uniform in its logarithm" if prior["scale"] == "log" else ""
         lines.append(f"| `{path}` | {prior['low']:g} to {prior['high']:g}{scale} | {d.median():.4g} ({d.quantile(0.05):.4g} to {d.quantile(0.95):.4g}) | {prior['reason']} |")
     return "\n".join(lines) + "\n"
