@@ -17,7 +17,7 @@
       stop-loss: {rulebook.fundholding.stop_loss_sek: 100000}
     tables: [list_size]                  # optional: list-size.csv beside runs.parquet (fundholding)
     uncertainty: parameters              # or seeds (the default): replications also draw the free parameters
-    posterior: ../results/posterior/ensemble.parquet  # optional: the draws (default: the adopted sim/posterior.parquet)
+    posterior: ../results/calibration/ensemble.parquet  # optional: the draws (default: the adopted sim/posterior.parquet)
 
 A variant is one point of the design (one scenario, one named variant if the file has
 ``variants:``, and one value of every factor); every variant runs once per replication. Variants with the same replication index share a seed
@@ -122,7 +122,7 @@ class Experiment(_Strict):
     uncertainty: Literal["seeds", "parameters"] = Field(
         "seeds", description="What the replications vary: the seeds alone, or the seeds and the free parameters' posterior draws (two seeds per draw)."
     )
-    posterior: str | None = Field(None, description="With uncertainty: parameters, the ensemble its draws come from (an ensemble.parquet of 'vardval calibrate --posterior', relative to this file); default: the adopted sim/posterior.parquet.")
+    posterior: str | None = Field(None, description="With uncertainty: parameters, the ensemble its draws come from (an ensemble.parquet of 'vardval calibrate', relative to this file); default: the adopted sim/posterior.parquet.")
 
     @field_validator("design", mode="before")
     @classmethod

@@ -780,7 +780,7 @@ class Altruism(Section):
         1.0,
         gt=0,
         le=10,
-        description="Multiplies every a: the altruism distribution's scale, which no Swedish source pins down (1: the experimental estimates of E4; varied in the robustness analysis, docs/validation.md).",
+        description="Multiplies every a: the altruism distribution's scale, which no Swedish source pins down (1: the experimental estimates of E4; in the calibrated posterior with a prior log-uniform over 0.5-2, docs/uncertainty.md; varied in the robustness analysis, docs/validation.md).",
     )
 
     @model_validator(mode="after")
@@ -819,7 +819,7 @@ class ResultWeight(Section):
     )
     public_covered: Share = Field(
         0.5,
-        description="The region's own centres whose deficits it covers: salaried physicians, answering to a budget follow-up whose deficits are erased (assumption: no source measures it; within capitated US groups the individual physician's pay made no difference, field-evidence.md U3; varied over 0-1 in the fundholding robustness study).",
+        description="The region's own centres whose deficits it covers: salaried physicians, answering to a budget follow-up whose deficits are erased (assumption: no source measures it; within capitated US groups the individual physician's pay made no difference, field-evidence.md U3; in the calibrated posterior with a prior uniform over 0-1, docs/uncertainty.md; varied over 0-1 in the fundholding robustness study).",
     )
     public_uncovered: Share = Field(
         1.0, description="The region's own centres that bear their deficits and close after loss-making years, as private ones (assumption: the same as private)."
@@ -843,7 +843,7 @@ class Referral(Section):
         0.9,
         gt=0,
         le=1,
-        description="Clinical norm: a physician who believes a specialist need this likely refers whatever the referral costs the centre (assumption: field-evidence.md C1-C2 show that emergencies and urgent referrals did not answer the budget, not where the line lies; E26 does not identify it beside the value of a referral; varied over 0.6-1 in the fundholding robustness study; 1 switches the norm off).",
+        description="Clinical norm: a physician who believes a specialist need this likely refers whatever the referral costs the centre (assumption: field-evidence.md C1-C2 show that emergencies and urgent referrals did not answer the budget, not where the line lies; E26 does not identify it beside the value of a referral; in the calibrated posterior with a prior uniform over 0.6-1, docs/uncertainty.md; varied over 0.6-1 in the fundholding robustness study; 1 switches the norm off).",
     )
     result_weight: ResultWeight = Field(ResultWeight(), description="Share of the centre's result from a hospital bill that reaches the referral decision, by owner.")
     unneeded_cost_share: float = Field(
@@ -863,7 +863,7 @@ class Referral(Section):
         0.1,
         ge=0,
         le=1,
-        description="Share of needed referrals a physician does not make that the resident makes themselves [egenremiss, which the Patient Act allows for outpatient care where the region accepts it], getting the specialist care the referral would have given (assumption: no Swedish share found; self-referrals about 10-15 % of first specialist visits, RECALLED, field-evidence.md H4; varied in the fundholding robustness study).",
+        description="Share of needed referrals a physician does not make that the resident makes themselves [egenremiss, which the Patient Act allows for outpatient care where the region accepts it], getting the specialist care the referral would have given (assumption: no Swedish share found; self-referrals about 10-15 % of first specialist visits, RECALLED, field-evidence.md H4; in the calibrated posterior with a prior uniform over 0-0.3, docs/uncertainty.md; varied in the fundholding robustness study).",
     )
 
 

@@ -51,11 +51,12 @@ def write_page(page: Path, validation_dir: Path, robustness: list[Path]) -> Path
     if CALIBRATED:
         fit_plot(CALIBRATED, figures / "calibration_fit.png")
         parts += [
-            "Every built-in scenario starts from the calibrated set `sim/calibrated.yaml`; a scenario's own fields win. It is the "
-            "central set (each parameter's weighted median) of the posterior below, sampled by approximate Bayesian computation "
-            "([`uncertainty.md`](uncertainty.md)); its fit is shown on two seeds. A value marked at a bound sits within 1 % of its "
-            "plausible range's end: the targets would move it further. A target marked 'at most' is a ceiling and pulls only "
-            "from above it: while no run opens a clinic, the entries target leaves the entry threshold spread over its prior.",
+            "Every built-in scenario starts from the calibrated set `sim/calibrated.yaml`; a scenario's own fields win. "
+            + (f"It is version {CALIBRATED.get('version')}: " + ("the central set (each parameter's weighted median) of the posterior below. " if posterior and posterior[0].get("version") == CALIBRATED.get("version") else
+               "the least-squares point; the posterior below is what experiments with `uncertainty: parameters` draw from, and its central set is not adopted for single runs until the sampler carries enough effective draws for a median to be more than noise ([`uncertainty.md`](uncertainty.md)). "))
+            + "A value marked at a bound sits within 1 % of its plausible range's end: the targets would move it further. A target "
+            "marked 'at most' is a ceiling and pulls only from above it: while no run opens a clinic, the entries target leaves the "
+            "entry threshold free above the fit's value.",
             "",
             fit_markdown(CALIBRATED),
             "![Calibration fit](figures/calibration_fit.png)",

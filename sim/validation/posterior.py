@@ -9,16 +9,18 @@ absorbs the simulator's noise.
 
 It is sampled by adaptive multiple importance sampling (AMIS; Cornuet et al. 2012), the way
 health-policy simulators are calibrated with IMIS (Raftery & Bao 2010; Menzies et al. 2017).
-The first proposal is a Laplace approximation at the adopted parameter set: the Jacobian of
-the misses over every free parameter there (forward differences on common seeds), with the
-prior's precision along the directions no target informs. Each later round's proposal is a
-Student-t fitted to the weighted draws so far, and every draw's weight is recomputed against
-the mixture of all proposals (deterministic mixture), so the result does not depend on where
-the proposal started, only how efficiently it samples. This was chosen over ABC-SMC from the
-prior (pyabc) because, measured on this model (docs/uncertainty.md), ABC-SMC from the prior
-had not come within two tolerances of the targets after more than an hour on two cores. AMIS
-spends every simulation near the targets, and its draws are deterministic on any number of
-workers: each round's draws come from a seeded generator, each evaluation's seed from its values.
+The first proposal is a Laplace approximation at the adopted parameter set: the Jacobian J of
+the misses over every free parameter there (forward differences on common seeds), a
+Gauss-Newton step toward the mode, and a Student-t of 1.5 times the spread of (J'J + I)^-1
+truncated to the priors' box (the identity a weak stand-in for the flat prior along the
+directions no target informs). Each later round recentres on the weighted draws so far, and
+every draw's weight is recomputed against the mixture of all rounds' proposals (deterministic
+mixture), so the result does not depend on where the proposal started, only how efficiently
+it samples. This was chosen over ABC-SMC from the prior (pyabc) because, measured on this
+model (docs/uncertainty.md), ABC-SMC from the prior had not come within two tolerances of the
+targets after more than an hour on two cores. AMIS spends every simulation near the targets,
+and its draws are deterministic on any number of workers: each round's draws come from a
+seeded generator, each evaluation's seed from its values.
 
 The priors are uniform over each parameter's plausible range (a scale factor's in its
 logarithm): the fitted parameters' ranges of the least-squares fit, and the referral and
