@@ -32,7 +32,7 @@ def write_page(page: Path, validation_dir: Path, robustness: list[Path]) -> Path
         "[`field-evidence.md`](field-evidence.md); the Swedish figures in [`sweden.md`](domain/sweden.md).",
         "",
         "```bash",
-        "vardval calibrate --workers 2 --adopt           # the free parameters' posterior; results/calibration/, sim/calibrated.yaml (central set), sim/posterior.parquet",
+        "vardval calibrate --workers 2 --adopt           # the free parameters' posterior: results/calibration/; installs sim/calibrated.yaml and sim/posterior.parquet",
         "vardval validate --workers 2                    # every target on the calibrated defaults; results/validation/",
         "vardval sweep experiments/robustness.yaml --out results/robustness && vardval ranking results/robustness && vardval sensitivity results/robustness",
         "vardval sweep experiments/fundholding-robustness.yaml --out results/fundholding-robustness && vardval ranking results/fundholding-robustness",
