@@ -117,10 +117,11 @@ def _over_parameters(paired: pd.Series, draw: pd.Series, direction: int) -> tupl
     """(mean, CI over seeds and parameters, CI over seeds alone, P(better)) of paired differences, two seeds per draw.
 
     Within a draw the two differences differ by the seeds alone: their variance is the seeds' noise s2. The draws'
-    means vary by the parameters and by half that noise, so the parameters' own variance is var(means) - s2 / 2. The
-    interval over seeds and parameters is mean +/- 1.96 sqrt(that + var(means) / draws), the parameters' spread of the
-    difference with the Monte Carlo error of its mean; over seeds alone mean +/- t sqrt(s2 / n); P(better) is the
-    normal probability of a difference on the better side of zero.
+    means vary by the parameters and by half that noise, so the parameters' own variance is tau2 = var(means) - s2 / 2
+    (none where that is negative). Over seeds alone the interval is mean +/- h, h = t sqrt(s2 / n); over seeds and
+    parameters it is mean +/- sqrt(h^2 + 1.96^2 tau2 (1 + 1 / draws)): the parameters' spread of the difference and the
+    error of its mean over the draws added to the seeds' interval, so it is never the narrower. P(better) is the normal
+    probability of a difference on the better side of zero, with that interval's spread.
     """
     groups = paired.groupby(draw.reindex(paired.index))
     means, whole = groups.mean(), groups.size() == 2  # draws whose two seeds both finished
@@ -128,11 +129,11 @@ def _over_parameters(paired: pd.Series, draw: pd.Series, direction: int) -> tupl
     within = groups.var(ddof=1)[whole].mean() if whole.any() else np.nan
     if draws < 2 or within != within:
         return (diff, np.nan, np.nan, np.nan, np.nan, np.nan)
-    of_means = means.var(ddof=1)
-    spread = np.sqrt(max(of_means - within / 2, 0.0) + of_means / draws)
+    tau2 = max(means.var(ddof=1) - within / 2, 0.0)
     seeds = stats.t.ppf(0.975, int(whole.sum())) * np.sqrt(within / n)
-    p = float(stats.norm.cdf(direction * diff / spread)) if direction and spread > 0 else np.nan
-    return (diff, diff - 1.96 * spread, diff + 1.96 * spread, diff - seeds, diff + seeds, p)
+    half = np.sqrt(seeds**2 + 1.96**2 * tau2 * (1 + 1 / draws))
+    p = float(stats.norm.cdf(direction * diff / (half / 1.96))) if direction and half > 0 else np.nan
+    return (diff, diff - half, diff + half, diff - seeds, diff + seeds, p)
 
 
 def markdown_table(table: pd.DataFrame, baseline: str, within: bool = False) -> str:

@@ -42,7 +42,7 @@ def fake(monkeypatch):
     CALLS.clear()
 
 
-def test_the_posterior_finds_the_identified_parameter_and_leaves_the_others_wide(tmp_path, fake):
+def test_the_posterior_finds_the_identified_parameter_leaves_the_others_wide_and_checks_out_of_sample(tmp_path, fake):
     record = post.posterior(tmp_path, rounds=3, per_round=40)
     draws = pd.read_parquet(tmp_path / "ensemble.parquet")
     assert len(draws) == 40 and record["draws"] == 40 and record["simulations"] == 120
@@ -60,6 +60,8 @@ def test_the_posterior_finds_the_identified_parameter_and_leaves_the_others_wide
     assert abs(central["parameters"][IDENTIFIED] - TRUE_VALUE) < 150
     assert all((tmp_path / "figures" / f"{name}.png").exists() for name in ("posterior_marginals", "posterior_pairs", "posterior_fit", "calibration_fit"))
     assert len(pd.read_csv(tmp_path / "draws.csv")) == 120  # every simulation, stored as it finished
+    assert [c["check"] for c in record["out_of_sample"]] == [c.name for c in OUT_OF_SAMPLE]  # reported across the ensemble
+    assert all(c["q05"] <= c["median"] <= c["q95"] for c in record["out_of_sample"]) and "Out of sample" in (tmp_path / "fit.md").read_text()
 
 
 def test_a_resumed_posterior_runs_no_simulation_twice_and_the_same_seed_samples_the_same_draws(tmp_path, fake):
@@ -101,9 +103,3 @@ def test_too_few_draws_or_nothing_to_resume_is_one_sentence_and_writes_nothing(t
     assert main(["calibrate", "--resume", "--out", str(tmp_path / "b")]) == 2
     assert "no posterior to resume" in capsys.readouterr().err and not (tmp_path / "b").exists()
 
-
-def test_the_out_of_sample_checks_are_reported_across_the_ensemble(tmp_path, fake):
-    record = post.posterior(tmp_path, rounds=1, per_round=40)
-    assert [c["check"] for c in record["out_of_sample"]] == [c.name for c in OUT_OF_SAMPLE]
-    assert all(c["q05"] <= c["median"] <= c["q95"] for c in record["out_of_sample"])
-    assert "Out of sample" in (tmp_path / "fit.md").read_text()

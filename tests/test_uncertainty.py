@@ -127,6 +127,9 @@ def test_the_analysis_of_variance_recovers_the_seeds_noise_and_the_parameters_sp
     assert abs((high - low) / 2 - 1.96 * theta_sd) < 0.1 * 1.96 * theta_sd
     assert abs((high_seeds - low_seeds) / 2 - 1.96 * noise_sd / np.sqrt(2 * draws)) < 0.1 * 1.96 * noise_sd / np.sqrt(2 * draws)
     assert abs(p - 0.6915) < 0.03  # P(theta > 0) for N(1, 2)
+    same = pd.Series(1.0 + rng.normal(0, noise_sd, 20))  # ten draws the parameters do not move: never the narrower interval
+    diff, low, high, low_seeds, high_seeds, p = _over_parameters(same, pd.Series(np.repeat(np.arange(10), 2)), direction=1)
+    assert high - low >= high_seeds - low_seeds
 
 
 def test_the_posterior_sensitivity_names_the_parameter_a_difference_hangs_on(tmp_path, monkeypatch):
