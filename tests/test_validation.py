@@ -172,9 +172,9 @@ def test_the_fit_report_flags_a_parameter_the_range_stopped():
 
 def test_calibrating_over_an_earlier_fit_needs_resume(tmp_path, capsys):
     (tmp_path / "evaluations.csv").write_text("x\n")
-    assert main(["calibrate", "--out", str(tmp_path)]) == 2
+    assert main(["calibrate", "--point", "--out", str(tmp_path)]) == 2
     assert "--resume" in capsys.readouterr().err
-    assert main(["calibrate", "--out", str(tmp_path), "--resume"]) == 2  # not a calibration's evaluations: refused, left as it was
+    assert main(["calibrate", "--point", "--out", str(tmp_path), "--resume"]) == 2  # not a calibration's evaluations: refused, left as it was
     assert "lacks the columns" in capsys.readouterr().err and (tmp_path / "evaluations.csv").read_text() == "x\n"
 
 
