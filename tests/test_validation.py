@@ -105,12 +105,15 @@ def test_the_fit_counts_spending_as_scb_does_without_the_drug_budget():
         "cost_per_capita_sek": 27_000, "cost_drugs_per_capita_sek": 1_000, "cost_primary_per_capita_sek": 3_900, "cost_digital_per_capita_sek": 100,
         "cost_hospital_per_capita_sek": 22_000, "visits_per_capita": 3.0, "clinic_entries": 2,
     }
-    today = SimpleNamespace(summary=summary, scenario=SimpleNamespace(months=48), yearly=_yearly(referrals=[95.0, 100.0, 110.0, 120.3]))
-    uk = SimpleNamespace(yearly=_yearly(referrals=[107.3, 100.0, 110.0, 115.4]))
+    same = {name: [50.0] * 4 for name in ("surgical_referrals", "elective_admissions", "emergency_admissions")}
+    today = SimpleNamespace(summary=summary, scenario=SimpleNamespace(months=48), yearly=_yearly(referrals=[95.0, 100.0, 110.0, 120.3], **same))
+    uk = SimpleNamespace(yearly=_yearly(referrals=[107.3, 100.0, 110.0, 115.4], **same | {"elective_admissions": [55.0, 49.0, 48.0, 47.0]}))
     fit = outcomes(today, fee_for_service={"visits_per_capita": 4.0}, mixed={"visits_per_capita": 3.5}, uk=uk)
     assert fit["primary_care_per_capita_sek"] == 4_000  # centres and digital, not the drug budget
     assert fit["cost_hospital_per_capita_sek"] == 22_000 and fit["entries_per_year"] == 0.5 and fit["ffs_to_capitation_visits"] == -0.25
     assert fit["uk_referral_growth_gap"] == pytest.approx((115.4 / 107.3) / (120.3 / 95.0) - 1)  # E26 as Surender et al. compare
+    assert fit["uk_elective_admissions_preparatory"] == pytest.approx(0.1) and fit["uk_elective_admissions_year3"] == pytest.approx(-0.06)  # F3, F1: out of sample
+    assert fit["uk_emergency_admissions_year3"] == 0 and fit["uk_surgical_referral_growth_gap"] == 0
     text = counted_as_scb(summary.__getitem__)
     assert "Care beside primary care: 22,000 SEK per resident (SCB 21,895" in text  # 27,300 x (1 - 19.8 %)
     assert "In all 26,000 SEK per resident (SCB 27,295), primary care 15.4 %" in text  # 4,000 / 26,000
