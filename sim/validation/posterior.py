@@ -159,7 +159,8 @@ def _key(values: dict[str, float]) -> tuple:
 
 def _weights(table: pd.DataFrame, proposals: list[Proposal]) -> np.ndarray:
     """Each draw's normalised weight: the kernel over the equal mixture of every round's proposal (the prior is flat in the cube)."""
-    mixture = np.mean([q.density(to_units(table)) for q in proposals], axis=0)
+    units = to_units(table)
+    mixture = np.mean([q.density(units) for q in proposals], axis=0)
     log_kernel = np.array([-0.5 * np.sum(_misses(row) ** 2) for row in table[[t.name for t in TARGETS]].to_dict("records")])
     log_w = log_kernel - np.log(mixture)
     w = np.exp(log_w - log_w.max())
