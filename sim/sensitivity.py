@@ -91,7 +91,7 @@ def posterior_sensitivity(folder: Path, outcomes: list[str] | None = None) -> pd
         spec = ProblemSpec({"names": points.names, "bounds": [[points.low[n], points.high[n]] for n in points.names], "outputs": varying})
         spec.set_samples(points.values[differences.index.astype(int)])
         spec.set_results(differences[varying].to_numpy() if len(varying) > 1 else differences[varying[0]].to_numpy())
-        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             warnings.simplefilter("ignore")  # SALib's notes on its bins at few draws: the confidence intervals say it
             spec.analyze_delta(print_to_console=False, seed=experiment.seed, num_resamples=100)
         analysis = spec.analysis if len(varying) > 1 else {varying[0]: spec.analysis}
