@@ -114,11 +114,10 @@ class Proposal:
         return stats.multivariate_t(self.mean, self.scale, df=DF).pdf(units) / self.inside
 
 
-def laplace(out: Path, workers: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def laplace(fit: Fit) -> tuple[np.ndarray, np.ndarray]:
     """The first proposal's centre and spread in the unit cube: a Gauss-Newton step from the adopted set toward the
     posterior's mode (within the cube), and the inverse of J'J + ``PRIOR_PRECISION`` I, J the misses' Jacobian over every
     free parameter there (forward differences on common seeds)."""
-    fit = Fit(out, workers, seed, PRIORS, "laplace.csv")
     start = np.clip(to_unit(current_values(PRIORS), PRIORS), 0, 1)
     jacobian = fit.jacobian(start)
     spread = np.linalg.inv(jacobian.T @ jacobian + PRIOR_PRECISION * np.eye(len(PRIORS)))
@@ -187,7 +186,8 @@ def posterior(out: Path, workers: int = 1, rounds: int = ROUNDS, per_round: int 
     out.mkdir(parents=True, exist_ok=True)
     rng, counting = (np.random.default_rng(s) for s in np.random.SeedSequence([seed, 1]).spawn(2))  # the draws', and the count of each proposal's mass
     with ray_session(workers):
-        mean, spread = laplace(out, workers, seed)
+        fit = Fit(out, workers, seed, PRIORS, "laplace.csv")  # the Jacobian's runs on common seeds, and the central set's fit on them
+        mean, spread = laplace(fit)
         draws, proposals, rounds_done, rounds_tables = Draws(out, workers), [], [], []
         for r in range(rounds):
             proposals.append(Proposal.fitted(mean, spread, counting))
@@ -198,7 +198,6 @@ def posterior(out: Path, workers: int = 1, rounds: int = ROUNDS, per_round: int 
             mean = w @ to_units(table)  # the next round recentres on the weighted draws; their covariance, from a few dozen effective draws, would be too noisy to shape it
         ensemble = _resample(table, w, rng)
         central = _central(table, w)
-        fit = Fit(out, workers, seed, PRIORS, "laplace.csv")
         before, after = fit.model([to_unit(current_values(PRIORS), PRIORS), to_unit(central, PRIORS)])
     return write(out, ensemble, table, w, rounds_done, central, before, after, fit)
 
