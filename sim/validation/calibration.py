@@ -327,7 +327,10 @@ def current_values(parameters: tuple[Parameter, ...] = PARAMETERS) -> dict[str, 
 
 
 def _next_version() -> int:
-    return int(CALIBRATED.get("version", 0)) + 1
+    """One above the installed calibration's and the installed ensemble's versions, so no two results share a number."""
+    from sim.scenario import ensemble_version
+
+    return max(int(CALIBRATED.get("version", 0)), int(ensemble_version() or 0)) + 1
 
 
 def fit_markdown(calibrated: dict[str, Any]) -> str:
