@@ -53,7 +53,11 @@ def write_page(page: Path, validation_dir: Path, robustness: list[Path]) -> Path
         parts += [
             "Every built-in scenario starts from the calibrated set `sim/calibrated.yaml`; a scenario's own fields win. "
             + (f"It is version {CALIBRATED.get('version')}: " + ("the central set (each parameter's weighted median) of the posterior below. " if posterior and posterior[0].get("version") == CALIBRATED.get("version") else
-               "the least-squares point; the posterior below is what experiments with `uncertainty: parameters` draw from, and its central set is not adopted for single runs until the sampler carries enough effective draws for a median to be more than noise ([`uncertainty.md`](uncertainty.md)). "))
+               "the least-squares point; the posterior below is what experiments with `uncertainty: parameters` draw from. Its central set "
+               "is not adopted for single runs: the targets leave the entry threshold and the utilisation norm about as wide as their priors, "
+               "and at their medians no clinic enters in either region (E19 fails), clinics staff with slack and lose money "
+               "([`uncertainty.md`](uncertainty.md) measures both sets). Targets that pin the two down (E19's urban entries, the centres' "
+               "results) are the gap to close before a central set can serve single runs. "))
             + "A value marked at a bound sits within 1 % of its plausible range's end: the targets would move it further. A target "
             "marked 'at most' is a ceiling and pulls only from above it: while no run opens a clinic, the entries target leaves the "
             "entry threshold free above the fit's value.",
