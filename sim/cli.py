@@ -15,21 +15,9 @@ from pathlib import Path
 
 from sim.errors import UserError
 
-#: the revenue items (sim.ledger.INCOME_ITEMS) as the summary names them, under one heading
+#: the printed summary: these lines, then each income item the rulebook pays (its rule's label, under one heading),
+#: the clinics open at the end, and the rules' own outcomes that have a value (PaymentRule.outcomes with a label)
 REVENUE_FROM = "Clinic revenue from"
-REVENUE_ITEMS = {
-    "capitation": "capitation",
-    "sparsity": "sparsity supplement",
-    "fee_for_service": "the region's fees per visit",
-    "performance": "pay for performance",
-    "requirements": "volume requirements",
-    "fines": "fines",
-    "drug_budget": "drug budget",
-    "fundholding": "fundholding budget",
-    "digital_fee": "out-of-region fee",
-    "patient_fees": "patients' fees",
-}
-
 SUMMARY_ROWS = (
     ("undertreatment_rate", "Under-treatment (share of needed visits not given)", "pct"),
     ("undertreatment_rationing_rate", "  of which caused by rationing", "pct"),
@@ -48,14 +36,8 @@ SUMMARY_ROWS = (
     ("avoidable_admissions_per_1000", "Avoidable emergency admissions per 1,000 per year", "num"),
     ("clinic_margin_mean", "Clinic margin, mean over clinic-years", "pct"),
     ("clinic_result_per_listed_sek", "Clinic result per listed resident per year, SEK", "sek"),
-    *((f"clinic_income_share_{item}", label, "pct") for item, label in REVENUE_ITEMS.items()),
-    ("clinics_final", "Clinics open at the end", "int"),
-    ("fundholder_result_cv", "Fundholders' result, spread (share of budget)", "pct"),
-    ("p_fundholder_deficit_over_5pct", "  deficit over 5 % of the budget, share of years", "pct"),
 )
-
-ONLY_WHEN_PRESENT = {"fundholder_result_cv", "p_fundholder_deficit_over_5pct"}  # empty unless fundholding is in use
-ONLY_WHEN_PAID = {f"clinic_income_share_{item}" for item in REVENUE_ITEMS}  # the items the rulebook pays
+PATIENT_FEES_LABEL = "patients' fees"  # the ledger's own income item (sim.ledger.income_items)
 
 
 def _format(value, kind: str) -> str:
@@ -70,19 +52,15 @@ def _format(value, kind: str) -> str:
     return f"{value:.3f}"
 
 
-def _summary_table(summary: dict) -> str:
-    width = max(len(label) + (len(REVENUE_FROM) + 1 if key in ONLY_WHEN_PAID else 0) for key, label, _ in SUMMARY_ROWS)
-    shown = [
-        row
-        for row in SUMMARY_ROWS
-        if (row[0] not in ONLY_WHEN_PRESENT or summary.get(row[0]) is not None) and (row[0] not in ONLY_WHEN_PAID or summary.get(row[0]))
-    ]
-    lines, heading = [], REVENUE_FROM
-    for key, label, kind in shown:
-        if key in ONLY_WHEN_PAID:  # the heading on the first revenue item shown, its width of blanks on the others
-            label, heading = f"{heading} {label}", " " * len(REVENUE_FROM)
-        lines.append(f"{label:<{width}}  {_format(summary.get(key), kind):>10}")
-    return "\n".join(lines)
+def _summary_table(summary: dict, rules) -> str:
+    """The printed summary of a run whose region applied the payment rule classes ``rules``."""
+    revenue = [(f"clinic_income_share_{rule.item}", rule.label) for rule in rules] + [("clinic_income_share_patient_fees", PATIENT_FEES_LABEL)]
+    own = [(o.name, o.label, o.kind) for rule in rules for o in rule.outcomes if o.label]
+    width = max(len(label) for _, label, _ in (*SUMMARY_ROWS, *own, *((key, f"{REVENUE_FROM} {label}", "") for key, label in revenue)))
+    paid = [(key, label) for key, label in revenue if summary.get(key)]
+    rows = [*SUMMARY_ROWS, *((key, f"{REVENUE_FROM if i == 0 else ' ' * len(REVENUE_FROM)} {label}", "pct") for i, (key, label) in enumerate(paid)),
+            ("clinics_final", "Clinics open at the end", "int"), *((key, label, kind) for key, label, kind in own if summary.get(key) is not None)]
+    return "\n".join(f"{label:<{width}}  {_format(summary.get(key), kind):>10}" for key, label, kind in rows)
 
 
 def _overrides(args: argparse.Namespace) -> tuple[dict, dict]:
@@ -129,7 +107,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     result.overrides = overrides
     write_run(result, out)
     print(f"{scenario.name} (seed {scenario.seed}, {scenario.months} months, {result.wall_s:.1f} s)")
-    print(_summary_table(result.summary))
+    print(_summary_table(result.summary, result.rules))
     print(f"Results in {out}/")
     return 0
 
@@ -295,9 +273,9 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def cmd_parameters(args: argparse.Namespace) -> int:
-    from sim.reference import markdown
+    from sim.reference import markdown, rules_markdown
 
-    print(markdown(), end="")
+    print(rules_markdown() if args.rules else markdown(), end="")
     return 0
 
 
@@ -378,6 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
     scenarios.set_defaults(handler=cmd_scenarios)
 
     parameters = commands.add_parser("parameters", help="print every scenario field with its default, unit and source (Markdown)")
+    parameters.add_argument("--rules", action="store_true", help="print instead what each payment rule adds to a run's outputs (the section of docs/outputs.md)")
     parameters.set_defaults(handler=cmd_parameters)
     return parser
 

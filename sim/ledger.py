@@ -3,7 +3,7 @@
 Payers and payees are the region, the providers (clinics and the digital provider),
 residents (patient fees) and the hospital and suppliers (costs). A provider's revenue is
 what the region pays it plus the patient fees it keeps, to the krona, item by item
-(INCOME_ITEMS); every provider's result is its revenue minus its costs. The region's spending is also split by category (primary care, drugs,
+(``income_items``); every provider's result is its revenue minus its costs. The region's spending is also split by category (primary care, drugs,
 hospital, digital) and by residents' equity cell, for cost per capita by group.
 """
 
@@ -16,35 +16,31 @@ import numpy as np
 from sim.payment import Payment
 from sim.population import N_CELLS
 
-#: which of the region's cost categories each item belongs to
-CATEGORY = {
-    "capitation": "primary",
-    "sparsity": "primary",
-    "fee_for_service": "primary",
-    "performance": "primary",
-    "requirements": "primary",
-    "fines": "primary",
+#: the region's cost category of each item that is not a payment rule's (each rule names its own: PaymentRule.category)
+OTHER_CATEGORY = {
     "deficit_cover": "primary",
     "lab_radiology": "primary",
     "patient_transport": "primary",
     "patient_fees": "primary",
-    "drug_budget": "drugs",
     "drugs": "drugs",
     "hospital": "hospital",
     "hospital_result": "hospital",
-    "fundholding": "hospital",
-    "digital_fee": "digital",
 }
 CATEGORIES = ("primary", "hospital", "digital", "drugs")
-#: the items a provider's revenue is made of, before any deficit cover: what the region's
-#: rules pay it and the patient fees it keeps (a negative amount: it pays the region)
-INCOME_ITEMS = ("capitation", "sparsity", "fee_for_service", "performance", "requirements", "fines", "drug_budget", "fundholding", "digital_fee", "patient_fees")
+
+
+def income_items(rules) -> tuple[str, ...]:
+    """The items a provider's revenue is made of, before any deficit cover: what each of the region's ``rules`` (or
+    rule classes) pays it, in their order, and the patient fees it keeps (a negative amount: it pays the region)."""
+    return tuple(rule.item for rule in rules) + ("patient_fees",)
 
 
 class Ledger:
     """A month's and a year's money, by item and provider."""
 
-    def __init__(self, n_providers: int):
+    def __init__(self, n_providers: int, rules):
+        self.income_items = income_items(rules)
+        self.category = OTHER_CATEGORY | {rule.item: rule.category for rule in rules}
         self.year_revenue: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(self.n))
         self.year_cost: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(self.n))
         self.start_month(n_providers, lambda: np.zeros((n_providers, N_CELLS)))
@@ -72,7 +68,7 @@ class Ledger:
         self.revenue[item] += payment.provider_sek
         self.region[item] += float(payment.provider_sek.sum())
         cells = payment.cell_sek if payment.cell_sek is not None else payment.provider_sek @ self._list_cells()
-        self.region_cells[CATEGORY[item]] += cells
+        self.region_cells[self.category[item]] += cells
 
     def patient_fees(self, kept_sek: np.ndarray, pooled_cell_sek: np.ndarray) -> None:
         """Residents pay fees: what each provider keeps is its revenue; what the region pools (by residents' cell)
@@ -89,7 +85,7 @@ class Ledger:
     def region_cost(self, item: str, cell_sek: np.ndarray) -> None:
         """The region pays a supplier or its hospital directly, for residents in each cell."""
         self.region[item] += float(cell_sek.sum())
-        self.region_cells[CATEGORY[item]] += cell_sek
+        self.region_cells[self.category[item]] += cell_sek
 
     # ------------------------------------------------------------------ results
 
@@ -103,8 +99,8 @@ class Ledger:
         return revenue, revenue - _total(self.year_cost, self.n) - _total(self.cost, self.n)
 
     def year_income(self) -> dict[str, np.ndarray]:
-        """Each provider's revenue so far this year by item (INCOME_ITEMS), this month included, SEK."""
-        return {item: self.year_revenue.get(item, np.zeros(self.n)) + self.revenue.get(item, np.zeros(self.n)) for item in INCOME_ITEMS}
+        """Each provider's revenue so far this year by income item, this month included, SEK."""
+        return {item: self.year_revenue.get(item, np.zeros(self.n)) + self.revenue.get(item, np.zeros(self.n)) for item in self.income_items}
 
     def close_month(self) -> None:
         """Carry the month's provider books into the year's, and empty them."""

@@ -55,16 +55,16 @@ def resident_value(model) -> ResidentValue:
     def compute() -> ResidentValue:
         p = model.params
         rules = model.region.rules
-        per_rule = (r.sek_per_year(pop) for r in rules if r.item != "fundholding")
+        per_rule = (r.sek_per_year(pop) for r in rules if r.for_clinic_costs)
         list_based = sum((sek for sek in per_rule if sek is not None), np.zeros(len(pop)))
-        per_visit = next(r for r in rules if r.item == "fee_for_service").fee_per_visit(p.market.staffing)
+        per_visit = sum(r.expected_fee_per_visit(model) for r in rules)
         fees = model.region.fees.fee_per_visit(pop.age)
         need = model._expected_visits_per_month() * 12
         visits = need * (pop.visits_18m.sum() / 1.5 / max(need.sum(), 1e-9))  # need, scaled to the care clinics actually give
         if p.rulebook.patient_fees.kept_by_clinic:
             per_visit = per_visit + fees
         else:  # pooled fees come back through the capitation, by its weights
-            capitation = next(r for r in rules if r.item == "capitation").sek_per_year(pop)
+            capitation = model.region.listing_payment().sek_per_year(pop)
             list_based = list_based + capitation * float((visits * fees).sum()) / max(float(capitation.sum()), 1e-9)
         c, r = p.market.costs, p.rulebook.cost_responsibility
         items = c.lab_sek_per_unit * float(r.lab_radiology) + c.drugs_sek_per_unit * float(r.drugs)

@@ -23,12 +23,11 @@ from sim.behaviour.treatment import believed_need, benefit, choose_quantity, cho
 from sim.clinic import Clinic, DigitalProvider
 from sim.geography import Geography, load_region
 from sim.hospital import DELIVERY, ELECTIVE, EMERGENCY_CARE, SPECIALTIES, TRAUMA, Cases, Hospital
-from sim.geography import AREA_TYPES
 from sim.ledger import CATEGORIES, Ledger
 from sim.market import choose_entry_area, list_cost_index, selection_efforts
 from sim.needs import CLINIC, DIGITAL, EMERGENCY, Episodes, arrive, episode_rate_per_month
 from sim.outcomes import Outcomes
-from sim.population import N_CELLS, Population, newcomers, synthesise
+from sim.population import N_CELLS, newcomers, synthesise
 from sim.region import Region
 from sim.scenario import Scenario
 from sim.streams import Streams, to_normal
@@ -37,18 +36,12 @@ from sim.streams import Streams, to_normal
 SURGERY = SPECIALTIES.index("surgery")
 FAR_KM = 30.0  # residents farther than this by road from their listed clinic are reported (access in sparse areas)
 
-#: clinic_years columns from the pay-for-performance indicators (PayForPerformance.indicators)
-PERFORMANCE_COLUMNS = {
-    "followup_reported": "chronic_followup",
-    "followup_true": "chronic_followup_true",
-    "followup_excepted_share": "excepted_share",
-}
-
 
 class CareMarket(mesa.Model):
     """One region: its residents (columns), clinics and hospital (Mesa agents), its rulebook and its money."""
 
-    def __init__(self, scenario: Scenario, observers: tuple = ()):
+    def __init__(self, scenario: Scenario, observers: tuple = (), rules: tuple | None = None):
+        """``rules``: the payment rule classes the region applies (default: every rule, sim.payment.rule_classes)."""
         self.streams = Streams(scenario.seed)
         super().__init__(rng=self.streams.generator("mesa"))
         self.params = scenario
@@ -74,8 +67,8 @@ class CareMarket(mesa.Model):
         national = p.market.digital.enabled and not p.market.digital.listing_required
         self.digital = DigitalProvider(self, len(self.clinics), p.market, p.behaviour) if national else None
         self.providers = self.clinics + ([self.digital] if self.digital else [])
-        self.region = Region(self, p.rulebook, p.behaviour.choice)
-        self.ledger = Ledger(self.n_providers)
+        self.region = Region(self, p.rulebook, p.behaviour.choice, rules)
+        self.ledger = Ledger(self.n_providers, self.region.rules)
         self.outcomes = Outcomes()
         self.clinic_years: list[dict] = []
         self.switches = 0
@@ -491,21 +484,15 @@ class CareMarket(mesa.Model):
         ``closing``: those that close at its end; ``settled``: the year's rules were settled (pay-for-performance paid)."""
         year, months = divmod(last_month - self.warmup, 12)
         year_start = last_month - months
-        fundholding = self.region.fundholding.year_accounts() if self.region.fundholding.accounting else {}
         cost_index = list_cost_index(self)
-        performance = self.region.performance_indicators() if settled else {}
         income = self.ledger.year_income()
+        by_rule = {name: values for rule in self.region.rules for name, values in rule.clinic_year(self, settled).items()}
         for p in self.providers:
             if p.open or (p.closed_month is not None and p.closed_month >= year_start):
                 row = self._clinic_year_row(p, year + 1, months + 1, revenue[p.index], result[p.index], cover[p.index], p in closing)
                 row.update({f"income_{item}_sek": float(values[p.index]) for item, values in income.items()})
-                for name in ("budget", "billed", "reinsured", "settlement", "result"):
-                    values = fundholding.get(name)
-                    row[f"fundholding_{name}_sek"] = float(values[p.index]) if values is not None and p.index < len(values) and p.owner != "digital" else np.nan
                 row["list_cost_index"] = float(cost_index[p.index]) if p.owner != "digital" else np.nan
-                for column, name in PERFORMANCE_COLUMNS.items():
-                    values = performance.get(name)
-                    row[column] = float(values[p.index]) if values is not None and p.owner != "digital" else np.nan
+                row.update({name: float(values[p.index]) for name, values in by_rule.items()})
                 self.clinic_years.append(row)
 
     def close_partial_year(self) -> None:

@@ -23,12 +23,11 @@ from sim.scenario import Choice, Rulebook
 
 
 class Region(mesa.Agent):
-    def __init__(self, model: mesa.Model, rulebook: Rulebook, choice: Choice):
+    def __init__(self, model: mesa.Model, rulebook: Rulebook, choice: Choice, rules: tuple | None = None):
         super().__init__(model)
         self.rulebook = rulebook
         self.choice = choice
-        self.rules = build_rules(rulebook, model.params.market.hospital)
-        self.fundholding = next(rule for rule in self.rules if rule.item == "fundholding")
+        self.rules = build_rules(rulebook, model.params.market.hospital, rules)
         self.fees = PatientFees(rulebook.patient_fees, model.params.market.staffing.doctor_share_of_visits)
         self.nearby = np.zeros((0, 0), dtype=np.int64)
         self.revision = RulebookRevision(rulebook.revision)
@@ -51,9 +50,10 @@ class Region(mesa.Agent):
                 return reward
         return None
 
-    def performance_indicators(self) -> dict[str, np.ndarray]:
-        """The pay-for-performance rule's indicators of the year just settled, per provider (empty when not paid)."""
-        return next((getattr(rule, "indicators", {}) for rule in self.rules if rule.item == "performance"), {})
+    def listing_payment(self):
+        """The rule that pays per listed resident [vårdpeng]: pooled patient fees return through it, volume
+        requirements deduct from it."""
+        return next(rule for rule in self.rules if rule.listing_payment)
 
     def access_reward(self, clinic: int, share: float) -> float:
         """SEK per year the rulebook pays a clinic for a given share assessed within 3 days."""
@@ -95,12 +95,9 @@ class Region(mesa.Agent):
             self.model.ledger.pay(rule.item, rule.yearly(self.model))
 
     def start_year(self) -> None:
-        """Every rule closes its year's books; a revised capitation level that falls due takes effect."""
+        """Every rule closes its year's books (and takes up a revised level that falls due: sim.revision)."""
         for rule in self.rules:
             rule.start_year(self.model)
-        level = self.revision.due(self.model.year + 1)
-        if level is not None:
-            next(rule for rule in self.rules if rule.item == "capitation").set_level(level)
 
     def revise(self, year: int, revenue: np.ndarray, result: np.ndarray) -> None:
         """The yearly revision (sim.revision), from the year's access, spending on clinics and providers' margins."""

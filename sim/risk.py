@@ -24,6 +24,18 @@ BLOCK = 1_000
 BLOCKS = 4_000
 LISTS = 4_000
 DEFICITS = (0.05, 0.10)
+MEASURES = ("result_cv", "p_deficit_over_5pct", "p_deficit_over_10pct")
+#: the run summary's outcomes under fundholding: each measure by list size, mean over the years
+LIST_SIZE_OUTCOMES = tuple(f"{name}[list_size={size}]" for size in LIST_SIZES for name in MEASURES)
+
+
+def list_size_outcomes(years: list[pd.DataFrame]) -> dict[str, float | None]:
+    """The mean over the years of each measure by list size (``list_size_risk``'s tables; None without any)."""
+    if not years:
+        return dict.fromkeys(LIST_SIZE_OUTCOMES)
+    mean = pd.concat(years).groupby("list_size").mean()
+    values = {f"{name}[list_size={size}]": float(mean.loc[size, name]) for size in LIST_SIZES for name in MEASURES}
+    return {name: None if np.isnan(value) else value for name, value in values.items()}
 
 
 def list_size_risk(

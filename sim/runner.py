@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 
 from sim.follow import Follower
-from sim.ledger import INCOME_ITEMS
+from sim.ledger import income_items
 from sim.market_outcomes import MARKET_OUTCOMES, market_outcomes
-from sim.risk import LIST_SIZES
 from sim.model import CareMarket
+from sim.payment import rule_classes
 from sim.scenario import Scenario, load_scenario
 
 #: whole-run outcomes in the summary, with the clinic and market figures added by ``summarise``
@@ -81,16 +81,12 @@ EXTRA_OUTCOMES = (
     "top10_cost_share",
     "named_doctor_share",
     "private_share_of_visits",
-    *(f"clinic_income_share_{item}" for item in INCOME_ITEMS),
+    *(f"clinic_income_share_{item}" for item in income_items(rule_classes())),
     "residents_final",
     "hhi_final",
     *MARKET_OUTCOMES,
-    "fundholder_result_cv",
-    "p_fundholder_deficit_over_5pct",
-    "p_fundholder_deficit_over_10pct",
+    *(outcome.name for rule in rule_classes() for outcome in rule.outcomes),
 )
-#: under fundholding: the spread of a fundholder's result by list size (sim/risk.py), mean over the years
-LIST_SIZE_OUTCOMES = tuple(f"{name}[list_size={size}]" for size in LIST_SIZES for name in ("result_cv", "p_deficit_over_5pct", "p_deficit_over_10pct"))
 
 
 @dataclass
@@ -109,6 +105,7 @@ class RunResult:
     source: str = ""
     by_group: pd.DataFrame = field(default_factory=pd.DataFrame)
     overrides: dict[str, Any] = field(default_factory=dict)  # fields changed from the scenario file, by path
+    rules: tuple = ()  # the payment rule classes the region applied (their items, labels and outcomes describe the summary)
 
 
 def run(
@@ -116,8 +113,10 @@ def run(
     *,
     follow: int = 0,
     progress: Callable[[], None] | None = None,
+    rules: tuple | None = None,
 ) -> RunResult:
-    """Run a scenario (an object, a file or a built-in name) and return its results."""
+    """Run a scenario (an object, a file or a built-in name) and return its results; ``rules``: the payment rule
+    classes the region applies (default: every rule, sim.payment.rule_classes)."""
     source = ""
     if not isinstance(scenario, Scenario):
         source = str(scenario)
@@ -125,7 +124,7 @@ def run(
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
     follower = Follower(follow) if follow else None
-    model = CareMarket(scenario, observers=(follower,) if follower else ())
+    model = CareMarket(scenario, observers=(follower,) if follower else (), rules=rules)
     model.run(progress=progress)
     model.close_partial_year()
     monthly, yearly = model.outcomes.tables()
@@ -144,6 +143,7 @@ def run(
         wall_s=time.perf_counter() - clock,
         source=source,
         by_group=whole,
+        rules=tuple(type(rule) for rule in model.region.rules),
     )
 
 
@@ -167,13 +167,13 @@ def summarise(model: CareMarket, whole: pd.DataFrame, clinic_years: pd.DataFrame
         "top10_cost_share": _number(np.mean(model.top10_cost_share)) if model.top10_cost_share else None,
         "named_doctor_share": _number(model.population.named_doctor().mean()),
         "private_share_of_visits": _number(private_visit_share(clinic_years)),
-        **{f"clinic_income_share_{item}": _number(share) for item, share in income_shares(clinics).items()},
+        **{f"clinic_income_share_{item}": _number(share) for item, share in income_shares(clinics, model.ledger.income_items).items()},
         "residents_final": len(model.population),
         "hhi_final": _number(hhi(model.list_sizes[[c.index for c in model.clinics if c.open]])),
         **market_outcomes(model, clinic_years),
-        **fundholder_results(clinic_years),
+        **{name: value for rule in model.region.rules for name, value in rule.summary(clinic_years).items()},
     }
-    return summary | extra | list_size_outcomes(model.region.fundholding.list_size_risk)
+    return summary | extra
 
 
 def private_visit_share(clinic_years: pd.DataFrame) -> float:
@@ -184,40 +184,18 @@ def private_visit_share(clinic_years: pd.DataFrame) -> float:
     return clinics.loc[clinics["owner"] == "private", "visits_demanded"].sum() / max(clinics["visits_demanded"].sum(), 1e-9)
 
 
-def income_shares(clinics: pd.DataFrame) -> dict[str, float]:
-    """Each item's share of the clinics' revenue over the reported years (INCOME_ITEMS; the digital provider left
+def income_shares(clinics: pd.DataFrame, items: tuple[str, ...]) -> dict[str, float]:
+    """Each income item's share of the clinics' revenue over the reported years (the digital provider left
     out): what the rulebook's blend pays in practice. Against Stockholm's listing payment [vårdpeng], about 80 % of a
     centre's income (sweden.md 5.2), mind that the drug budget a clinic spends on its residents' drugs counts as revenue here."""
     revenue = clinics["revenue_sek"].sum() if len(clinics) else 0.0
-    return {item: clinics[f"income_{item}_sek"].sum() / revenue if revenue > 0 else np.nan for item in INCOME_ITEMS}
+    return {item: clinics[f"income_{item}_sek"].sum() / revenue if revenue > 0 else np.nan for item in items}
 
 
 def hhi(lists: np.ndarray) -> float:
     """Herfindahl-Hirschman index of list shares, 0-10,000."""
     shares = lists / max(lists.sum(), 1)
     return float(10_000 * np.sum(shares**2))
-
-
-def fundholder_results(clinic_years: pd.DataFrame) -> dict[str, float | None]:
-    """Spread of fundholders' yearly results over clinic-years: standard deviation of the result per listed
-    resident over the mean budget per listed resident, and the shares of clinic-years in deficit beyond 5 % and 10 %."""
-    keys = ("fundholder_result_cv", "p_fundholder_deficit_over_5pct", "p_fundholder_deficit_over_10pct")
-    if not len(clinic_years) or clinic_years["fundholding_budget_sek"].isna().all():
-        return dict.fromkeys(keys)
-    rows = clinic_years[(clinic_years["owner"] != "digital") & (clinic_years["fundholding_budget_sek"] > 0) & (clinic_years["months"] == 12)]
-    if not len(rows):
-        return dict.fromkeys(keys)
-    result = rows["fundholding_result_sek"] / rows["listed"]
-    budget = rows["fundholding_budget_sek"] / rows["listed"]
-    share = rows["fundholding_result_sek"] / rows["fundholding_budget_sek"]
-    return dict(zip(keys, (_number(result.std(ddof=1) / budget.mean()) if len(rows) > 1 else None, _number(np.mean(share < -0.05)), _number(np.mean(share < -0.10)))))
-
-
-def list_size_outcomes(years: list[pd.DataFrame]) -> dict[str, float | None]:
-    if not years:
-        return dict.fromkeys(LIST_SIZE_OUTCOMES)
-    mean = pd.concat(years).groupby("list_size").mean()
-    return {f"{name}[list_size={size}]": _number(mean.loc[size, name]) for size in LIST_SIZES for name in ("result_cv", "p_deficit_over_5pct", "p_deficit_over_10pct")}
 
 
 def _number(x) -> float | None:

@@ -35,13 +35,6 @@ def test_run_writes_the_run_directory(tmp_path, capsys):
     assert followed["pid"].nunique() == 3 and followed.groupby("pid")["month"].count().max() == 12
 
 
-def test_the_run_summary_names_every_revenue_item_of_the_ledger():
-    from sim.cli import REVENUE_ITEMS
-    from sim.ledger import INCOME_ITEMS
-
-    assert tuple(REVENUE_ITEMS) == INCOME_ITEMS
-
-
 def test_a_mistake_is_one_line_exit_2_and_writes_nothing(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: bad\nrulebook:\n  capitation:\n    cni_share: 2\n")

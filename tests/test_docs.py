@@ -13,6 +13,14 @@ def test_parameter_reference_is_up_to_date():
     assert document.read_text(encoding="utf-8") == markdown(), "run: vardval parameters > docs/parameters.md"
 
 
+def test_the_payment_rules_section_of_outputs_is_up_to_date():
+    from sim.reference import RULES_END, RULES_START, rules_markdown
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "outputs.md").read_text(encoding="utf-8")
+    section = text[text.index(RULES_START) : text.index(RULES_END) + len(RULES_END)] + "\n"
+    assert section == rules_markdown(), "run: vardval parameters --rules, and paste it over the section of docs/outputs.md"
+
+
 def test_every_column_a_run_writes_is_documented(tmp_path):
     import json
 

@@ -16,8 +16,15 @@ treating physician, and what the region pays at settlement.
 - ``monthly(market, ep)`` and ``yearly(market)``: what the region pays each provider
   (negative: what it takes back), as a ``Payment``.
 
-The region sums its rules; the model loop never names a rule, so adding one touches only
-``build_rules``.
+A rule also describes itself, and everything downstream is built from these descriptions:
+``item`` (the income item the ledger books its money under, the ``income_<item>_sek`` column
+of ``clinic_years`` and the ``clinic_income_share_<item>`` outcome), ``category`` (the
+region's spending category the money counts in), ``label`` (the run summary's revenue line),
+``income`` (what the item is, for ``docs/outputs.md``), ``columns`` and ``clinic_year(market,
+settled)`` (the rule's own ``clinic_years`` columns) and ``outcomes`` and ``summary(clinic_years)``
+(its own whole-run outcomes). The region sums its rules; the model loop, the ledger, the
+runner and the command line never name one, so adding a rule is a module and a line in
+``RULES``.
 """
 
 from __future__ import annotations
@@ -43,10 +50,42 @@ class Payment:
     cell_sek: np.ndarray | None = None
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """A whole-run outcome a rule adds to the summary: its name, what it means (``docs/outputs.md``) and, if the
+    run's printed summary shows it when it has a value, the line's label and format (``pct``, ``sek``, ``num``)."""
+
+    name: str
+    means: str
+    label: str | None = None
+    kind: str = "num"
+
+
 class PaymentRule:
     """A rule that neither rewards nor charges anything; rules override what they use."""
 
     item = "none"
+    category = "primary"  # the region's spending category (sim.ledger.CATEGORIES) its money counts in
+    label = ""  # the run summary's line "Clinic revenue from <label>"
+    income = ""  # what the income item is, for docs/outputs.md
+    columns: dict[str, str] = {}  # its own clinic_years columns: name -> what it means (for docs/outputs.md)
+    outcomes: tuple[Outcome, ...] = ()  # its own whole-run outcomes
+    listing_payment = False  # the payment per listed resident [vårdpeng] that pooled patient fees return through and volume requirements deduct from
+    for_clinic_costs = True  # what it pays per listed resident is the clinic's to cover its own costs (not a budget for bills, as fundholding's)
+
+    @classmethod
+    def from_rulebook(cls, rulebook, hospital) -> PaymentRule:
+        """The rule as a rulebook (sim.scenario.Rulebook) and the hospital's prices set it."""
+        raise NotImplementedError
+
+    def clinic_year(self, market, settled: bool) -> dict[str, np.ndarray]:
+        """Its ``columns`` for the year so far, one value per provider (NaN where it has none); ``settled``: the
+        year's rules were settled."""
+        return {}
+
+    def summary(self, clinic_years) -> dict[str, float | None]:
+        """Its ``outcomes`` over the run, from the clinic-year table."""
+        return {}
 
     def unit_revenue(self, market, ep: Episodes) -> np.ndarray | float:
         return 0.0
@@ -61,6 +100,10 @@ class PaymentRule:
         return None
 
     def access_reward(self, market, clinic: int, share: float) -> float:
+        return 0.0
+
+    def expected_fee_per_visit(self, market) -> float:
+        """SEK it pays a clinic per visit, as an entrant expects it (0 for rules that pay otherwise)."""
         return 0.0
 
     def hospital_bills(self, market, cases):
@@ -120,8 +163,8 @@ def per_visit(market, ep: Episodes, sek_per_visit: np.ndarray) -> Payment:
     )
 
 
-def build_rules(rulebook, hospital) -> list[PaymentRule]:
-    """The payment rules of a rulebook, in the order the region applies them."""
+def rule_classes() -> tuple[type[PaymentRule], ...]:
+    """Every payment rule, in the order the region applies them and the ledger reports their items."""
     from sim.payment.capitation import Capitation
     from sim.payment.drug_budget import DrugBudget
     from sim.payment.fee_for_service import FeeForService
@@ -132,14 +175,9 @@ def build_rules(rulebook, hospital) -> list[PaymentRule]:
     from sim.payment.requirements import VolumeRequirements
     from sim.payment.sparsity import SparsitySupplement
 
-    return [
-        Capitation(rulebook.capitation),
-        DrugBudget(rulebook.drug_budget),
-        SparsitySupplement(rulebook.sparsity),
-        FeeForService(rulebook.fee_for_service),
-        PayForPerformance(rulebook.pay_for_performance),
-        VolumeRequirements(rulebook.requirements),
-        Fines(rulebook.fines),
-        OutOfRegionFee(rulebook.digital_visit_fee_sek),
-        Fundholding(rulebook.fundholding, hospital),
-    ]
+    return (Capitation, SparsitySupplement, FeeForService, PayForPerformance, VolumeRequirements, Fines, DrugBudget, Fundholding, OutOfRegionFee)
+
+
+def build_rules(rulebook, hospital, rules: tuple[type[PaymentRule], ...] | None = None) -> list[PaymentRule]:
+    """The payment rules of a rulebook (by default every rule of ``rule_classes``), in the order the region applies them."""
+    return [rule.from_rulebook(rulebook, hospital) for rule in (rule_classes() if rules is None else rules)]

@@ -33,16 +33,26 @@ def _relative(x: np.ndarray) -> np.ndarray:
 
 class Capitation(PerListedRule):
     item = "capitation"
+    label = "capitation"
+    income = "capitation [vårdpeng]"
+    listing_payment = True
+
+    @classmethod
+    def from_rulebook(cls, rulebook, hospital) -> Capitation:
+        return cls(rulebook.capitation)
 
     def __init__(self, params: Params):
         super().__init__(params)
         self.weights = np.asarray(params.age_weights, dtype=np.float64)
         self.level = 1.0  # set by the region's yearly rulebook revision (sim.revision)
 
-    def set_level(self, level: float) -> None:
-        """A revised capitation level (relative to the rulebook's), from the next month's payments."""
-        self.level = level
-        self._version = None
+    def start_year(self, market) -> None:
+        """A capitation level the region's yearly revision (sim.revision) set, relative to the rulebook's, takes effect
+        with the year's first payments."""
+        level = market.region.revision.due(market.year + 1)
+        if level is not None:
+            self.level = level
+            self._version = None
 
     def monthly(self, market, ep) -> Payment | None:
         """The month's capitation, raised by the patient fees the region pooled this month (if it pools them)."""

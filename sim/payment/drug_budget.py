@@ -10,6 +10,13 @@ from sim.scenario import DrugBudget as Params
 
 class DrugBudget(PerListedRule):
     item = "drug_budget"
+    category = "drugs"
+    label = "drug budget"
+    income = "drug budget"
+
+    @classmethod
+    def from_rulebook(cls, rulebook, hospital) -> DrugBudget:
+        return cls(rulebook.drug_budget)
 
     def __init__(self, params: Params):
         super().__init__(params)

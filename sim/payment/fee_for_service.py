@@ -15,6 +15,12 @@ from sim.scenario import FeeForService as Params
 
 class FeeForService(PaymentRule):
     item = "fee_for_service"
+    label = "the region's fees per visit"
+    income = "fees per visit"
+
+    @classmethod
+    def from_rulebook(cls, rulebook, hospital) -> FeeForService:
+        return cls(rulebook.fee_for_service)
 
     def __init__(self, params: Params):
         self.params = params
@@ -25,8 +31,11 @@ class FeeForService(PaymentRule):
         p = self.params
         return p.scale * (doctor * p.doctor_visit_sek + (1 - doctor) * p.nurse_visit_sek)
 
+    def expected_fee_per_visit(self, market) -> float:
+        return self.fee_per_visit(market.params.market.staffing)
+
     def unit_revenue(self, market, ep):
-        return np.where(ep.channel == CLINIC, self.fee_per_visit(market.params.market.staffing), 0.0)
+        return np.where(ep.channel == CLINIC, self.expected_fee_per_visit(market), 0.0)
 
     def monthly(self, market, ep):
         if self.params.scale == 0:

@@ -16,6 +16,12 @@ WEEKS_PER_MONTH = 52 / 12
 
 class Fines(PaymentRule):
     item = "fines"
+    label = "fines"
+    income = "fines"
+
+    @classmethod
+    def from_rulebook(cls, rulebook, hospital) -> Fines:
+        return cls(rulebook.fines)
 
     def __init__(self, params: Params):
         self.params = params

@@ -36,7 +36,7 @@ import numpy as np
 from sim import risk
 from sim.hospital import HOSPITAL_PLANNED, RARE, REFERRAL, ROUTES, SELF_REFERRAL, SPECIALTIES, Cases
 from sim.needs import CLINIC, DIGITAL, Episodes
-from sim.payment import Payment, PaymentRule
+from sim.payment import Outcome, Payment, PaymentRule
 from sim.population import N_CELLS
 from sim.risk_adjustment import RiskModel, classes, fit
 from sim.scenario import Fundholding as Params, Hospital as HospitalParams
@@ -76,6 +76,30 @@ class HospitalBills:
 
 class Fundholding(PaymentRule):
     item = "fundholding"
+    category = "hospital"
+    label = "fundholding budget"
+    income = "fundholding budget"
+    for_clinic_costs = False
+    columns = {
+        "fundholding_budget_sek": "under fundholding (also in shadow, step 2): the year's budget for the clinic's listed residents, SEK; empty when fundholding is not in use and for the digital provider",
+        "fundholding_billed_sek": "the hospital bills it paid (after reinsurance and carve-outs), SEK",
+        "fundholding_reinsured_sek": "of the bills, what the stop-loss reinsurance paid, SEK",
+        "fundholding_settlement_sek": "the year-end settlement of the risk corridor and the pool (region to clinic; negative: clinic to region), SEK",
+        "fundholding_result_sek": "budget minus bills plus settlement: the clinic's fundholding result, SEK",
+    }
+    outcomes = (
+        Outcome("fundholder_result_cv", "under fundholding (step 2 and up): standard deviation over clinic-years of the fundholding result per listed resident, over the mean budget per listed resident",
+                "Fundholders' result, spread (share of budget)", "pct"),
+        Outcome("p_fundholder_deficit_over_5pct", "share of clinic-years whose fundholding result is a deficit larger than 5 % of the budget",
+                "  deficit over 5 % of the budget, share of years", "pct"),
+        Outcome("p_fundholder_deficit_over_10pct", "the same beyond 10 % of the budget"),
+        *(Outcome(name, "under fundholding, for lists of N = 1,000 ... 300,000 residents drawn from the run's own residents: the spread of the yearly "
+                  "result over the budget, and the probability of a deficit beyond 5 % (10 %) of the budget, mean over the years (`sim/risk.py`)") for name in risk.LIST_SIZE_OUTCOMES),
+    )
+
+    @classmethod
+    def from_rulebook(cls, rulebook, hospital) -> Fundholding:
+        return cls(rulebook.fundholding, hospital)
 
     def __init__(self, params: Params, hospital: HospitalParams):
         self.params = params
@@ -315,11 +339,41 @@ class Fundholding(PaymentRule):
         if self.accounting:
             self._reset_year(len(market.population), market.n_providers)
 
-    def year_accounts(self) -> dict[str, np.ndarray]:
-        """The year's fundholding accounts per provider so far (SEK): budget, billed, reinsured, settlement, result."""
-        accounts = {name: values.copy() for name, values in self.books.items()}
-        accounts["result"] = accounts["budget"] - accounts["billed"] + accounts["settlement"]
-        return accounts
+    def clinic_year(self, market, settled: bool) -> dict[str, np.ndarray]:
+        """The year's accounts so far per provider (SEK): budget, billed, reinsured, settlement and the result; NaN
+        for the digital provider, for a provider the books do not reach yet, and when fundholding is not in use."""
+        n = market.n_providers
+        accounts = dict(self.books) if self.accounting else {}
+        if accounts:
+            accounts["result"] = accounts["budget"] - accounts["billed"] + accounts["settlement"]
+        digital = np.array([p.owner == "digital" for p in market.providers])
+        columns = {}
+        for name in (*ACCOUNTS, "result"):
+            values = np.full(n, np.nan)
+            if name in accounts:
+                values[: len(accounts[name])] = accounts[name][:n]
+            values[digital] = np.nan
+            columns[f"fundholding_{name}_sek"] = values
+        return columns
+
+    def summary(self, clinic_years) -> dict[str, float | None]:
+        """Spread of fundholders' yearly results over full clinic-years (the standard deviation of the result per
+        listed resident over the mean budget per listed resident, and the shares of years in deficit beyond 5 % and
+        10 %), and the spread by list size (sim.risk)."""
+        return self._spread(clinic_years) | risk.list_size_outcomes(self.list_size_risk)
+
+    def _spread(self, clinic_years) -> dict[str, float | None]:
+        keys = ("fundholder_result_cv", "p_fundholder_deficit_over_5pct", "p_fundholder_deficit_over_10pct")
+        if not len(clinic_years) or clinic_years["fundholding_budget_sek"].isna().all():
+            return dict.fromkeys(keys)
+        rows = clinic_years[(clinic_years["owner"] != "digital") & (clinic_years["fundholding_budget_sek"] > 0) & (clinic_years["months"] == 12)]
+        if not len(rows):
+            return dict.fromkeys(keys)
+        result = rows["fundholding_result_sek"] / rows["listed"]
+        budget = rows["fundholding_budget_sek"] / rows["listed"]
+        share = rows["fundholding_result_sek"] / rows["fundholding_budget_sek"]
+        values = (result.std(ddof=1) / budget.mean() if len(rows) > 1 else np.nan, np.mean(share < -0.05), np.mean(share < -0.10))
+        return {key: None if np.isnan(value) else float(value) for key, value in zip(keys, values)}
 
     def _fit(self, market) -> None:
         """Budgets from the year just ended: the formula on its costs in scope, and each centre's history against it."""

@@ -18,6 +18,13 @@ from sim.payment import PaymentRule, per_visit
 
 class OutOfRegionFee(PaymentRule):
     item = "digital_fee"
+    category = "digital"
+    label = "out-of-region fee"
+    income = "the out-of-region fee (digital provider)"
+
+    @classmethod
+    def from_rulebook(cls, rulebook, hospital) -> OutOfRegionFee:
+        return cls(rulebook.digital_visit_fee_sek)
 
     def __init__(self, sek_per_visit: float):
         self.sek_per_visit = sek_per_visit

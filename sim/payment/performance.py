@@ -33,12 +33,32 @@ def achievement_share(achieved: np.ndarray, indicator: Indicator) -> np.ndarray:
 
 class PayForPerformance(PaymentRule):
     item = "performance"
+    label = "pay for performance"
+    income = "pay-for-performance"
+    #: clinic_years columns from the indicators of the year just settled: column -> (indicator, what it means)
+    INDICATOR_COLUMNS = {
+        "followup_reported": ("chronic_followup", "the chronic follow-up indicator as reported (after exceptions; what is paid); empty for the digital provider and where no pay-for-performance is paid"),
+        "followup_true": ("chronic_followup_true", "the chronic follow-up indicator as it truly was (all measured episodes); empty as `followup_reported`"),
+        "followup_excepted_share": ("excepted_share", "share of measured episodes the clinic excepted from the indicator (`exceptions`; evidence.md E17)"),
+    }
+    columns = {column: means for column, (_, means) in INDICATOR_COLUMNS.items()}
+
+    @classmethod
+    def from_rulebook(cls, rulebook, hospital) -> PayForPerformance:
+        return cls(rulebook.pay_for_performance)
 
     def __init__(self, params: Params):
         self.params = params
         self.planned_year = -1
         self.reported = np.zeros(0)  # each clinic's last reported follow-up achievement (the floor before any)
         self._reset(0)
+
+    def clinic_year(self, market, settled: bool) -> dict[str, np.ndarray]:
+        """The indicators the year was settled on, per clinic (NaN for the digital provider, or before a settlement)."""
+        indicators = getattr(self, "indicators", {}) if settled else {}
+        digital = np.array([p.owner == "digital" for p in market.providers])
+        empty = np.full(market.n_providers, np.nan)
+        return {column: np.where(digital, np.nan, indicators[name]) if name in indicators else empty for column, (name, _) in self.INDICATOR_COLUMNS.items()}
 
     COUNTS = ("contacts", "assessed_3day", "measured", "compliant", "excepted", "compliant_excepted", "listed_months")
 

@@ -20,6 +20,12 @@ from sim.scenario import Requirements as Params
 
 class VolumeRequirements(PaymentRule):
     item = "requirements"
+    label = "volume requirements"
+    income = "requirement deductions"
+
+    @classmethod
+    def from_rulebook(cls, rulebook, hospital) -> VolumeRequirements:
+        return cls(rulebook.requirements)
 
     def __init__(self, params: Params):
         self.params = params
@@ -55,7 +61,7 @@ class VolumeRequirements(PaymentRule):
         n = market.n_providers
         pop = market.population
         self.months += 1
-        capitation = next(r for r in market.region.rules if r.item == "capitation")
+        capitation = market.region.listing_payment()
         self.capitation += np.bincount(pop.clinic, weights=capitation.sek_per_month(pop), minlength=n)
         given = (ep.channel != EMERGENCY) & (ep.provider >= 0) & (ep.q_delivered > 0)
         self.visits += np.bincount(ep.provider[given], weights=ep.q_delivered[given], minlength=n)

@@ -14,6 +14,12 @@ from sim.scenario import Sparsity as Params
 
 class SparsitySupplement(PerListedRule):
     item = "sparsity"
+    label = "sparsity supplement"
+    income = "sparsity supplement"
+
+    @classmethod
+    def from_rulebook(cls, rulebook, hospital) -> SparsitySupplement:
+        return cls(rulebook.sparsity)
 
     def __init__(self, params: Params):
         super().__init__(params)
