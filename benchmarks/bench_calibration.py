@@ -29,7 +29,7 @@ def main() -> int:
 
     import ray
 
-    from sim.sweep import map_tasks, start_ray
+    from sim.executor import map_tasks, start_ray
     from sim.validation import calibration
     from sim.validation.calibration import current_values, to_unit, to_values
     from sim.validation.posterior import PER_ROUND, PRIORS, ROUNDS, _seed

@@ -1,8 +1,8 @@
-"""Scenario batches on Ray: every run of an experiment is an independent Ray task.
+"""Scenario batches: every run of an experiment is an independent task of the executor (sim.executor).
 
-Ray starts embedded on this machine when no address is given, or joins a running cluster
-(``address``). The driver keeps a bounded number of tasks in flight and writes each
-finished run, as it finishes, as its own part file (written to a temporary name, then
+With one worker the runs run one after another in this process; with more, Ray starts embedded on this machine
+when no address is given, or joins a running cluster (``address``). The driver keeps a bounded number of tasks in
+flight and writes each finished run, as it finishes, as its own part file (written to a temporary name, then
 renamed, so a half-written row never exists); ``runs.parquet`` is assembled from the parts,
 sorted by run id, whenever the driver stops, so its content does not depend on the number
 of workers or the order of completion. A task that raises is retried by Ray; one that
@@ -21,10 +21,7 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import threading
 import time
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,13 +31,13 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import UserError
+from sim.executor import Executor
 from sim.experiment import GROUPINGS, Plan
 
 RUNS_TABLE = "runs.parquet"
 PARTS = ".runs.parts"
 RUN_DIRS = "runs"
 MANIFEST = "sweep.json"
-RETRIES = 2  # Ray retries a task that raised this many times before it is recorded as failed
 
 
 @dataclass(frozen=True)
@@ -100,8 +97,13 @@ def _row(spec: RunSpec, status: str, outcomes: dict[str, Any], error: str, wall_
     return row | {"status": status, "error": error, "wall_s": wall_s}
 
 
+def execute_item(item: tuple) -> dict[str, Any]:
+    """``execute`` of a (spec, outcomes, by_group, run_dir) item: the executor's unit of work."""
+    return execute(*item)
+
+
 def execute(spec: RunSpec, outcomes: list[str], by_group: list[str], run_dir: str | None) -> dict[str, Any]:
-    """One run (the body of a Ray task): simulate, write the run's own folder, return its row."""
+    """One run: simulate, write the run's own folder, return its row."""
     from sim.runner import run
     from sim.scenario import Scenario
     from sim.store import write_run
@@ -175,83 +177,6 @@ class SweepReport:
     workers: int = 0
 
 
-def start_ray(workers: int | None, address: str | None) -> int:
-    """Start Ray embedded (or join ``address``); returns how many runs to keep in flight per round."""
-    import ray
-
-    import sim
-
-    quiet = {"include_dashboard": False, "log_to_driver": False, "logging_level": "ERROR"}
-    env = {"env_vars": {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}}
-    try:
-        if address:
-            ray.init(address=address, runtime_env=env | {"py_modules": [str(Path(sim.__file__).parent)]}, **quiet)
-            available = int(ray.cluster_resources().get("CPU", 1))
-        else:
-            available = workers or os.cpu_count() or 1
-            ray.init(num_cpus=available, runtime_env=env, **quiet)
-    except (ConnectionError, RuntimeError, ValueError) as error:
-        raise UserError(f"--address {address}: cannot join the Ray cluster ({str(error).splitlines()[0]}).") from None
-    return min(workers or available, available)
-
-
-@contextmanager
-def interrupt_flag():
-    """Ctrl-C noted as a flag the sweep's loop checks between runs, instead of an exception raised wherever
-    the signal lands: inside Ray's own waiting an exception may be swallowed, and the sweep would go on."""
-    seen = threading.Event()
-    if threading.current_thread() is not threading.main_thread():
-        yield seen
-        return
-    previous = signal.signal(signal.SIGINT, lambda *_: seen.set())
-    try:
-        yield seen
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-@contextmanager
-def ray_session(workers: int):
-    """Ray started once for a block of many ``map_tasks`` calls (none with one worker)."""
-    import ray
-
-    started = workers > 1 and not ray.is_initialized()
-    if started:
-        start_ray(workers, None)
-    try:
-        yield
-    finally:
-        if started:
-            ray.shutdown()
-
-
-def map_tasks(function: Callable, items: list, workers: int = 1, each: Callable[[int, Any], None] | None = None) -> list:
-    """``function`` applied to each item, in order: one after another with one worker, else as Ray tasks
-    (Ray started embedded for the call unless it is running already). ``each(i, result)`` is called as each finishes
-    (to store it at once, so that a killed caller loses nothing)."""
-    each = each or (lambda i, result: None)
-    if workers <= 1 or len(items) <= 1:
-        results = []
-        for i, item in enumerate(items):
-            results.append(function(item))
-            each(i, results[-1])
-        return results
-    import ray
-
-    with ray_session(workers):
-        task = ray.remote(num_cpus=1, max_retries=RETRIES)(function)
-        refs = [task.remote(item) for item in items]
-        index = {ref: i for i, ref in enumerate(refs)}
-        results: list = [None] * len(refs)
-        pending = refs
-        while pending:
-            ready, pending = ray.wait(pending, num_returns=1)
-            i = index[ready[0]]
-            results[i] = ray.get(ready[0])
-            each(i, results[i])
-        return results
-
-
 def sweep(
     plan: Plan,
     out: Path,
@@ -265,8 +190,6 @@ def sweep(
     ``progress(finished, failed)`` is called at the start and after each run, with the runs
     finished so far in ``out``, those of earlier calls included.
     """
-    import ray
-
     out = Path(out)
     table = RunsTable(out)
     if table.exists() and not resume:
@@ -287,47 +210,23 @@ def sweep(
         write_tables(plan, table.compact(), out)
         return report
     clock = time.perf_counter()
-    started_ray = not ray.is_initialized()
-    report.workers = start_ray(workers, address) if started_ray else (workers or int(ray.cluster_resources().get("CPU", 1)))
-    task = ray.remote(num_cpus=1, max_retries=RETRIES, retry_exceptions=True)(execute)
     e = plan.experiment
     outcomes = e.kept_outcomes
     columns = outcome_columns(outcomes, e.by_group)
-    pending: dict[Any, RunSpec] = {}
-    queue = iter(todo)
     try:
-        with interrupt_flag() as interrupted:
-            while True:
-                if interrupted.is_set():
-                    raise KeyboardInterrupt
-                while len(pending) < 2 * report.workers:
-                    spec = next(queue, None)
-                    if spec is None:
-                        break
-                    pending[task.remote(spec, outcomes, e.by_group, str(out / RUN_DIRS / spec.run_id))] = spec
-                if not pending:
-                    break
-                ready, _ = ray.wait(list(pending), num_returns=1, timeout=0.5)  # back to the flag twice a second
-                for ref in ready:
-                    spec = pending.pop(ref)
-                    try:
-                        row = ray.get(ref)
-                    except Exception as error:  # the task failed after Ray's retries: recorded, and the sweep goes on
-                        message = _first_line(error)
-                        row = _row(spec, "failed", {}, message, np.nan, columns)
-                        report.failed.append({"run_id": spec.run_id, "variant": spec.variant, "error": message})
-                    table.add(row)
-                    report.finished += 1
-                    if progress:
-                        progress(report.done_before + report.finished, len(report.failed))
-    except KeyboardInterrupt:
-        if not started_ray:  # on a cluster, stop what is queued; an embedded Ray goes down with its workers below
-            for ref in pending:
-                ray.cancel(ref)
-        raise
+        with Executor(workers, address) as executor:
+            report.workers = executor.workers
+            items = [(spec, outcomes, e.by_group, str(out / RUN_DIRS / spec.run_id)) for spec in todo]
+            for i, row, error in executor.imap(execute_item, items):
+                if error is not None:  # the run failed (on Ray, after its retries): recorded, and the sweep goes on
+                    message = _first_line(error)
+                    row = _row(todo[i], "failed", {}, message, np.nan, columns)
+                    report.failed.append({"run_id": todo[i].run_id, "variant": todo[i].variant, "error": message})
+                table.add(row)
+                report.finished += 1
+                if progress:
+                    progress(report.done_before + report.finished, len(report.failed))
     finally:
-        if started_ray:
-            ray.shutdown()
         report.wall_s = time.perf_counter() - clock
         runs = table.compact()
         _write_manifest(plan, out, report)
@@ -343,7 +242,7 @@ def table_files(out: Path, name: str) -> tuple[Path, Path, Path]:
 
 def write_tables(plan: Plan, runs: pd.DataFrame, out: Path) -> None:
     """The tables the experiment asks for, beside runs.parquet."""
-    from sim.risk import write_list_size_table
+    from sim.list_size import write_list_size_table
 
     writers = {"list_size": write_list_size_table}
     for name in plan.experiment.tables:

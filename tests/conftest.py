@@ -34,7 +34,7 @@ def shared_ray():
     instead of starting and stopping its own (seconds each time)."""
     import ray
 
-    from sim.sweep import start_ray
+    from sim.executor import start_ray
 
     if not ray.is_initialized():
         start_ray(2, None)

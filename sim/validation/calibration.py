@@ -43,7 +43,7 @@ from sim.errors import UserError
 from sim.experiment import replication_seeds
 from sim.outcomes import rate_ratio
 from sim.scenario import CALIBRATED, load_scenario
-from sim.sweep import map_tasks, ray_session
+from sim.executor import Executor, map_tasks
 
 if TYPE_CHECKING:
     from sim.runner import RunResult
@@ -283,7 +283,7 @@ def calibrate(out: Path, workers: int = 1, max_evaluations: int = 40, seed: int 
     out.mkdir(parents=True, exist_ok=True)
     fit = Fit(out, workers, seed)
     start = np.clip(to_unit(current_values()), 0, 1)
-    with ray_session(workers):
+    with Executor(workers):  # Ray once for every batch of the calibration
         solution = least_squares(fit.residuals, start, jac=fit.jacobian, bounds=(0, 1), max_nfev=max_evaluations)
     best = min([solution.x, *fit.points()], key=fit.cost)  # the optimiser's answer, or a better point it tried on the way
     before, after = fit.model([start, best])

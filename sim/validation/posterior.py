@@ -46,7 +46,7 @@ from scipy import stats
 
 from sim.errors import UserError
 from sim.scenario import POSTERIOR_PATH
-from sim.sweep import map_tasks, ray_session
+from sim.executor import Executor, map_tasks
 from sim.validation import calibration
 from sim.validation.calibration import (
     EVALUATION, OUT_OF_SAMPLE, PARAMETERS, SCENARIO, TARGETS, Fit, Parameter, _misses, _next_version, current_values, fit_markdown, fit_plot, to_unit, to_values,
@@ -185,7 +185,7 @@ def posterior(out: Path, workers: int = 1, rounds: int = ROUNDS, per_round: int 
         raise UserError(f"{out}: holds no posterior to resume (no {DRAWS} or laplace.csv).")
     out.mkdir(parents=True, exist_ok=True)
     rng, counting = (np.random.default_rng(s) for s in np.random.SeedSequence([seed, 1]).spawn(2))  # the draws', and the count of each proposal's mass
-    with ray_session(workers):
+    with Executor(workers):  # Ray once for every batch of the calibration
         fit = Fit(out, workers, seed, PRIORS, "laplace.csv")  # the Jacobian's runs on common seeds, and the central set's fit on them
         mean, spread = laplace(fit)
         draws, proposals, rounds_done, rounds_tables = Draws(out, workers), [], [], []

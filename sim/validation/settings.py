@@ -21,7 +21,7 @@ from sim.model import CareMarket
 from sim.outcomes import rate_ratio
 from sim.runner import run
 from sim.scenario import load_scenario
-from sim.sweep import map_tasks
+from sim.executor import map_tasks
 
 #: the Gävleborg pool (3 % of a vårdpeng of about 3,300 SEK, sweden.md 5.2)
 SWEDISH_POOL_SEK = 100
