@@ -67,7 +67,6 @@ class Clinic(mesa.Agent):
         self.a_usual: np.ndarray | None = None  # altruism of the permanent GPs, one per post
         self.wait_days = market.access.min_wait_days
         self.access_3day = 1 - math.exp(-GUARANTEE_DAYS / max(self.wait_days, 1e-9))
-        self.utilisation = 0.0
         self.load = market.staffing.target_utilisation  # utilisation the queue remembers
         self.served_share = 1.0
         self.start_year()
@@ -207,7 +206,6 @@ class Clinic(mesa.Agent):
         """
         a = self.market.access
         rho = demand / max(self.capacity_per_month, 1e-9)
-        self.utilisation = rho
         self.load += QUEUE_MEMORY * (rho - self.load)
         self.served_share = min(1.0, 1.0 / rho) if rho > 0 else 1.0
         busy = min(self.load, MAX_UTILISATION_IN_QUEUE)

@@ -41,17 +41,13 @@ class Ledger:
     def __init__(self, n_providers: int, rules):
         self.income_items = income_items(rules)
         self.category = OTHER_CATEGORY | {rule.item: rule.category for rule in rules}
+        self.n = n_providers  # fixed for the run: potential entrants are providers from the start
         self.year_revenue: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(self.n))
         self.year_cost: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(self.n))
-        self.start_month(n_providers, lambda: np.zeros((n_providers, N_CELLS)))
+        self.start_month(lambda: np.zeros((n_providers, N_CELLS)))
 
-    def start_month(self, n_providers: int, list_cells) -> None:
+    def start_month(self, list_cells) -> None:
         """Open a month's books; ``list_cells()`` gives each provider's list by equity cell when a lump sum needs spreading."""
-        self.n = n_providers
-        for book in (self.year_revenue, self.year_cost):
-            for item, values in book.items():
-                if len(values) < n_providers:
-                    book[item] = np.concatenate([values, np.zeros(n_providers - len(values))])
         self._list_cells = list_cells
         self.revenue: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(self.n))  # provider income by item
         self.cost: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(self.n))  # provider costs by item

@@ -1,6 +1,6 @@
 """The care-choice market of one region, stepped month by month (a Mesa model).
 
-One month, in order (DESIGN.md section 3):
+One month, in order:
 1. health drifts back toward each resident's baseline;
 2. needs arrive: care episodes with their q* and specialist need;
 3. each episode seeks care at the listed clinic, a digital provider or the emergency department;
@@ -130,7 +130,7 @@ class CareMarket(mesa.Model):
         pop = self.population
         year_end = month % 12 == 11
         self.list_sizes = np.bincount(pop.clinic, minlength=self.n_providers).astype(np.float64)
-        self.ledger.start_month(self.n_providers, self._list_cells)
+        self.ledger.start_month(self._list_cells)
         pop.recover()
         u_needs, u_hospital, u_reconsider = self.streams.uniforms("resident month", pop.pid, month, parts=3)
         ep = arrive(pop, self.params.population.needs, self.streams, month, u_needs)

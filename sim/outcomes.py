@@ -1,7 +1,7 @@
 """Outcomes: sums kept per month and equity cell, rates derived from them for any grouping and period.
 
 Each month the model adds, for every equity cell (CNI quintile x age group x area type),
-the sums behind the outcomes of DESIGN.md section 3: visits needed and given, shortfalls
+the sums behind the outcomes: visits needed and given, shortfalls
 and excesses, referrals needed and made, costs by category, and so on. Rates are ratios
 of sums, so a year or a group is aggregated exactly by adding sums first.
 

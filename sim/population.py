@@ -122,11 +122,6 @@ class Population:
         """Road km from residents ``rows`` to the hospital."""
         return self.geography.hospital_km.astype(np.float32)[self.area[rows]] + self.home_km[rows]
 
-    def distance_to(self, clinic_area: np.ndarray, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
-        """Road km from residents ``rows`` to clinics standing in ``clinic_area`` (residents x clinics)."""
-        area = self.area[rows]
-        return self.geography.road_km[area][:, clinic_area] + self.home_km[rows, None]
-
     def distance_to_listed(self, clinic_area: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Road km from residents ``rows`` to their listed clinic."""
         return self.geography.road_km[self.area[rows], clinic_area[self.clinic[rows]]] + self.home_km[rows]

@@ -1,4 +1,4 @@
-"""Writing a run directory: manifest, summary, Parquet tables and figures (DESIGN.md section 5).
+"""Writing a run directory: manifest, summary, Parquet tables and figures (docs/outputs.md).
 
     manifest.json       the scenario as resolved, seed, package version, git commit, times
     summary.json        headline outcomes over the whole run, in total and by group

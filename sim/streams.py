@@ -85,10 +85,6 @@ class Streams:
         dtype = np.float32 if bits <= 24 else np.float64
         return [((x >> np.uint64(bits * i)) & mask).astype(dtype) * scale for i in range(parts)]
 
-    def normal(self, name: str, ids: np.ndarray, month: int, slot: int | np.ndarray = 0) -> np.ndarray:
-        """One standard-normal draw per id (inverse CDF of the keyed uniform)."""
-        return to_normal(self.uniform(name, ids, month, slot))
-
 
 def to_normal(u: np.ndarray) -> np.ndarray:
     """Standard-normal draws from uniforms (inverse CDF), clear of the infinite ends."""
