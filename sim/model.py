@@ -1,19 +1,26 @@
 """The care-choice market of one region, stepped month by month (a Mesa model).
 
-One month, in order:
+One month, in order (``CareMarket.step``, where each phase takes what it needs and returns what it produced):
 1. health drifts back toward each resident's baseline;
-2. needs arrive: care episodes with their q* and specialist need;
-3. each episode seeks care at the listed clinic, a digital provider or the emergency department;
-4. the treating physician chooses visits and referral under the rulebook's incentives;
-5. clinics meet demand within capacity; beyond it, care is rationed and waits grow;
-6. the hospital treats referrals, emergencies and direct cases;
-7. money: the region pays by its rulebook, residents pay fees, providers pay their costs;
-8. some residents reconsider their clinic;
-9. at year end: settlements, exits and entries, risk-selection efforts, the rulebook's
-   revision, staffing, births, deaths and migration.
+2. needs arrive: care episodes with their q* and specialist need (``arrive``);
+3. each episode seeks care at the listed clinic, a digital provider or the emergency department (``_seek``: its
+   road km to the clinic), and what a visit costs this month follows (``_visit_costs``);
+4. the treating physician chooses visits and referral under the rulebook's incentives (``_treat``);
+5. clinics meet demand within capacity; beyond it, care is rationed and waits grow (``_serve``);
+6. residents pay fees; the hospital treats referrals, emergencies and direct cases (``admit``);
+7. money: the region pays by its rulebook (``pay_month``), providers and the region pay the costs of care
+   (``_book_costs``) and the hospital's prices (``_pay_hospital``: its own cost); each resident's use of care
+   is valued (``_use_of_care``);
+8. care short of need costs health (``_health_and_visits``: the losses by cause); some residents reconsider
+   their clinic;
+9. at year end: settlements, exits and entries, risk-selection efforts, the rulebook's revision (``_settle_year``);
+10. the month's sums are recorded (``_record``), observers see it, and at year end births, deaths, migration and
+    staffing follow.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import mesa
 import numpy as np
@@ -35,6 +42,20 @@ from sim.streams import Streams, to_normal
 
 SURGERY = SPECIALTIES.index("surgery")
 FAR_KM = 30.0  # residents farther than this by road from their listed clinic are reported (access in sparse areas)
+
+
+@dataclass
+class VisitCosts:
+    """What a visit costs this month: each provider's staff per visit, SEK, and per episode each item's SEK per visit
+    (lab and radiology, drugs, patient transport) with whether the clinic carries it (else the region)."""
+
+    staff_per_visit: np.ndarray
+    items: dict[str, tuple[bool, np.ndarray]]
+
+    def per_visit(self, ep: Episodes, clinic_share_only: bool) -> np.ndarray:
+        """SEK per visit of each episode: staff plus the items the clinic carries (or all items)."""
+        items = sum((sek for carried, sek in self.items.values() if carried or not clinic_share_only), np.zeros(len(ep)))
+        return self.staff_per_visit[np.maximum(ep.provider, 0)] + items
 
 
 class CareMarket(mesa.Model):
@@ -135,18 +156,21 @@ class CareMarket(mesa.Model):
         u_needs, u_hospital, u_reconsider = self.streams.uniforms("resident month", pop.pid, month, parts=3)
         ep = arrive(pop, self.params.population.needs, self.streams, month, u_needs)
         ep.specialty = self.hospital.episode_specialty(pop, ep)
-        self._seek(ep)
-        self._costs_this_month(ep)
-        self._treat(ep)
+        km_to_clinic = self._seek(ep)
+        costs = self._visit_costs(ep, km_to_clinic)
+        self._treat(ep, costs)
         self._serve(ep)
         ep.fees = self.region.fees.charge(self, ep)
         cases = self.hospital.admit(pop, ep, self.streams, month, u_hospital)
-        self._account(ep, cases)
-        self._health_and_visits(ep)
+        self.region.pay_month(ep)
+        self._book_costs(ep, costs)
+        hospital_own_cost = self._pay_hospital(cases)
+        self._use_of_care(ep, cases, costs)
+        losses = self._health_and_visits(ep)
         self.switches += self.region.reconsider(month, u_reconsider)
         if year_end:
             self._settle_year()
-        self._record(ep, cases)
+        self._record(ep, cases, costs, hospital_own_cost, losses)
         if self.reporting:
             for observer in self.observers:
                 observer.observe(self, ep, ep.fees, cases)
@@ -188,19 +212,21 @@ class CareMarket(mesa.Model):
         counts = counts.reshape(self.n_providers, N_CELLS).astype(np.float64)
         return counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
 
-    def _seek(self, ep: Episodes) -> None:
+    def _seek(self, ep: Episodes) -> np.ndarray:
         """Each episode's channel and provider. A share of digital contacts add to physical care: the episode is then
-        treated at the clinic as well, after a first digital visit (``ep.digital_first``)."""
+        treated at the clinic as well, after a first digital visit (``ep.digital_first``). Returns each episode's road
+        km to its listed clinic."""
         pop = self.population
         clinic = pop.clinic[ep.row]
-        self.km_to_clinic = pop.distance_to_listed(self.clinic_area, ep.row)
+        km_to_clinic = pop.distance_to_listed(self.clinic_area, ep.row)
         digital_offered = self.params.market.digital.enabled
-        ep.channel = choose_channel(ep, pop, self.wait_days[clinic], self.km_to_clinic, self.params.behaviour.seeking, digital_offered)
+        ep.channel = choose_channel(ep, pop, self.wait_days[clinic], km_to_clinic, self.params.behaviour.seeking, digital_offered)
         adds = (ep.channel == DIGITAL) & (ep.u["digital_adds"] < self.params.market.digital.added_share)
         ep.digital_first = adds
         ep.channel = np.where(adds, CLINIC, ep.channel).astype(ep.channel.dtype)
         digital = clinic if self.digital_at_clinics else (self.digital.index if self.digital else -1)
         ep.provider = np.where(ep.channel == CLINIC, clinic, np.where(ep.channel == DIGITAL, digital, -1)).astype(np.int32)
+        return km_to_clinic
 
     def _physicians(self, ep: Episodes) -> None:
         """Who treats each episode: the resident's usual GP, or another (a colleague or a hired GP)."""
@@ -216,31 +242,27 @@ class CareMarket(mesa.Model):
         other = draw_a(ep.u["other_physician"], self.params.behaviour.altruism)
         ep.a = np.where(ep.usual, own, other)
 
-    def _costs_this_month(self, ep: Episodes) -> None:
+    def _visit_costs(self, ep: Episodes, km_to_clinic: np.ndarray) -> VisitCosts:
         """What a visit costs this month: each provider's staff per visit, and per episode the items
         (lab and radiology, drugs, patient transport) with whether the clinic or the region pays them."""
-        self.staff_per_visit = np.array([p.staff_cost_per_visit for p in self.providers])
         c = self.params.market.costs
         r = self.params.rulebook.cost_responsibility
         at_clinic = ep.channel == CLINIC
-        km = self.km_to_clinic
-        self.visit_items = {
-            "lab_radiology": (r.lab_radiology, np.where(at_clinic, c.lab_sek_per_unit, 0.0)),
-            "drugs": (r.drugs, np.where(at_clinic, c.drugs_sek_per_unit, 0.0)),
-            "patient_transport": (r.patient_transport, np.where(at_clinic, c.transport_sek_per_km * km, 0.0)),
-        }
+        return VisitCosts(
+            staff_per_visit=np.array([p.staff_cost_per_visit for p in self.providers]),
+            items={
+                "lab_radiology": (r.lab_radiology, np.where(at_clinic, c.lab_sek_per_unit, 0.0)),
+                "drugs": (r.drugs, np.where(at_clinic, c.drugs_sek_per_unit, 0.0)),
+                "patient_transport": (r.patient_transport, np.where(at_clinic, c.transport_sek_per_km * km_to_clinic, 0.0)),
+            },
+        )
 
-    def _cost_per_visit(self, ep: Episodes, clinic_share_only: bool) -> np.ndarray:
-        """SEK per visit of each episode: staff plus the items the clinic carries (or all items)."""
-        items = sum((sek for carried, sek in self.visit_items.values() if carried or not clinic_share_only), np.zeros(len(ep)))
-        return self.staff_per_visit[np.maximum(ep.provider, 0)] + items
-
-    def _treat(self, ep: Episodes) -> None:
+    def _treat(self, ep: Episodes, costs: VisitCosts) -> None:
         """Physicians choose visits and referral; the emergency department gives what is needed."""
         b = self.params.behaviour
         self._physicians(ep)
         treated = ep.channel != EMERGENCY
-        ep.margin = self.region.unit_revenue(ep) - self._cost_per_visit(ep, clinic_share_only=True)
+        ep.margin = self.region.unit_revenue(ep) - costs.per_visit(ep, clinic_share_only=True)
         t = b.treatment
         value = valuation(t, to_normal(ep.u["judgement"]))
         q_max = np.where(ep.channel == DIGITAL, self.params.market.digital.max_units_per_episode, t.max_units)
@@ -260,7 +282,7 @@ class CareMarket(mesa.Model):
         substitute = np.where(ep.substituted, np.minimum(b.referral.substitute_visits, np.maximum(q_max - q, 0)), 0)
         ep.q = np.where(treated, np.minimum(q + substitute, q_max), ep.q_star).astype(np.int16)
         ep.substitute_visits = np.where(treated, substitute, 0).astype(np.int16)
-        cost = self._cost_per_visit(ep, clinic_share_only=False)
+        cost = costs.per_visit(ep, clinic_share_only=False)
         ep.q_efficient = np.where(treated, efficient_quantity(ep.q_star, t.value_sek_per_unit, cost, 1), ep.q_star).astype(np.int16)
 
     def _first_contacts(self, ep: Episodes) -> np.ndarray:
@@ -283,11 +305,12 @@ class CareMarket(mesa.Model):
 
     # ------------------------------------------------------------------ money
 
-    def _account(self, ep: Episodes, cases: Cases) -> None:
+    def _book_costs(self, ep: Episodes, costs: VisitCosts) -> None:
+        """The month's patient fees and the providers' and the region's costs of care: staff, fixed, overhead,
+        risk selection, the visit items (by who carries them) and chronic drugs."""
         pop = self.population
         ledger = self.ledger
         n = self.n_providers
-        self.region.pay_month(ep)
         treated = ep.channel != EMERGENCY
         provider = ep.provider[treated]
         cells = pop.cell[ep.row]
@@ -301,27 +324,35 @@ class CareMarket(mesa.Model):
         ledger.provider_cost("overhead", self.list_sizes * c.overhead_sek_per_listed / 12)
         efforts = np.array([p.selection_effort for p in self.providers])
         ledger.provider_cost("risk_selection", self.list_sizes * self.params.market.selection.cost_sek_per_listed * efforts**2 / 2 / 12)
-        for item, (clinic_pays, per_visit) in self.visit_items.items():
+        for item, (clinic_pays, per_visit) in costs.items.items():
             sek = per_visit * ep.q_delivered
             if clinic_pays:
                 ledger.provider_cost(item, np.bincount(provider, weights=sek[treated], minlength=n))
             else:
                 ledger.region_cost(item, np.bincount(cells, weights=sek, minlength=N_CELLS))
-        chronic = pop.conditions * np.float32(c.chronic_drugs_sek_per_condition / 12)
         if self.params.rulebook.cost_responsibility.drugs:
-            ledger.provider_cost("drugs", np.bincount(pop.clinic, weights=chronic, minlength=n))
+            ledger.provider_cost("drugs", np.bincount(pop.clinic, weights=self._chronic_drugs_sek(), minlength=n))
         else:
-            ledger.region_cost("drugs", np.bincount(pop.cell, weights=chronic, minlength=N_CELLS))
-        self._pay_hospital(cases)
-        # care each resident used this year, valued at cost (for the concentration of cost)
-        use = np.where(treated, ep.q_delivered * self._cost_per_visit(ep, clinic_share_only=False), 0.0)
+            ledger.region_cost("drugs", np.bincount(pop.cell, weights=self._chronic_drugs_sek(), minlength=N_CELLS))
+
+    def _chronic_drugs_sek(self) -> np.ndarray:
+        """Each resident's chronic drugs this month, SEK (float32)."""
+        return self.population.conditions * np.float32(self.params.market.costs.chronic_drugs_sek_per_condition / 12)
+
+    def _use_of_care(self, ep: Episodes, cases: Cases, costs: VisitCosts) -> None:
+        """Care each resident used this year, valued at cost: visits, hospital cases, chronic drugs (for the
+        concentration of cost)."""
+        pop = self.population
+        treated = ep.channel != EMERGENCY
+        use = np.where(treated, ep.q_delivered * costs.per_visit(ep, clinic_share_only=False), 0.0)
         np.add.at(pop.cost_year, ep.row, use.astype(np.float32))
         np.add.at(pop.cost_year, cases.row, cases.cost.astype(np.float32))
-        pop.cost_year += chronic
+        pop.cost_year += self._chronic_drugs_sek()
 
-    def _pay_hospital(self, cases: Cases) -> None:
+    def _pay_hospital(self, cases: Cases) -> float:
         """Each case's price is paid by a fundholder (its bill) or the region (the rest); the region,
-        which owns the hospital, also covers the hospital's result: its fixed cost does not shrink with its volume."""
+        which owns the hospital, also covers the hospital's result: its fixed cost does not shrink with its volume.
+        Returns the hospital's own cost this month, SEK."""
         ledger, pop = self.ledger, self.population
         price = cases.cost
         bills = self.region.hospital_bills(cases)
@@ -331,15 +362,16 @@ class CareMarket(mesa.Model):
             paid = bills.provider >= 0
             ledger.provider_cost("hospital_bills", np.bincount(bills.provider[paid], weights=bills.billed_sek[paid], minlength=self.n_providers))
         own_cost = self.hospital.cost_of(float(price.sum()))
-        self.hospital_own_cost = own_cost
         ledger.hospital_revenue += float(price.sum())
         cover = own_cost - float(price.sum())
         ledger.region_cost("hospital_result", cover * pop.cell_counts / max(pop.cell_counts.sum(), 1))
+        return own_cost
 
     # ------------------------------------------------------------------ health and visits
 
-    def _health_and_visits(self, ep: Episodes) -> None:
-        """Care short of (or beyond) q* costs health; an unreferred specialist need costs more."""
+    def _health_and_visits(self, ep: Episodes) -> dict[str, np.ndarray]:
+        """Care short of (or beyond) q* costs health; an unreferred specialist need costs more. Returns each
+        episode's health lost by cause."""
         pop = self.population
         h = self.params.population.health
         care = ep.care
@@ -347,12 +379,12 @@ class CareMarket(mesa.Model):
         loss = h.loss_per_unit_shortfall * ep.q_star * shortfall
         unreferred = ep.needs_specialist & ~ep.referred & ~ep.self_referred & (ep.channel != EMERGENCY)
         substitute = self.params.behaviour.referral.substitute_effect * ep.substituted
-        self._losses = {
+        losses = {
             "health_loss_undertreatment": np.where(care < ep.q_star, loss, 0.0),
             "health_loss_overtreatment": np.where(care > ep.q_star, loss, 0.0),
             "health_loss_unreferred": np.where(unreferred, h.loss_unreferred * (1 - substitute), 0.0),
         }
-        total = sum(self._losses.values())
+        total = sum(losses.values())
         np.subtract.at(pop.health, ep.row, total.astype(np.float32))
         np.maximum(pop.health, 0.01, out=pop.health)
         treated = ep.channel != EMERGENCY
@@ -361,10 +393,12 @@ class CareMarket(mesa.Model):
         np.add.at(visits, ep.row[treated], ep.q_delivered[treated])
         np.add.at(usual, ep.row[ep.usual], ep.q_delivered[ep.usual])
         pop.record_visits(self.month, visits, usual)
+        return losses
 
     # ------------------------------------------------------------------ outcomes
 
-    def _record(self, ep: Episodes, cases: Cases) -> None:
+    def _record(self, ep: Episodes, cases: Cases, costs: VisitCosts, hospital_own_cost: float, losses: dict[str, np.ndarray]) -> None:
+        """Add the month's sums to the outcomes: its episodes, hospital cases, health and the region's spending."""
         pop = self.population
         out = self.outcomes
         q, q_star = ep.care, ep.q_star
@@ -374,7 +408,7 @@ class CareMarket(mesa.Model):
         provider = np.maximum(ep.provider, 0)
         needed = treated & ep.needs_specialist
         access = np.array([p.access_3day for p in self.providers])
-        cost_per_visit = self._cost_per_visit(ep, clinic_share_only=False)
+        cost_per_visit = costs.per_visit(ep, clinic_share_only=False)
         q_eff = ep.q_efficient
         excess_efficient = np.maximum(q - q_eff, 0)
         out.add(
@@ -408,7 +442,7 @@ class CareMarket(mesa.Model):
             assessed_3day=np.where(at_clinic, access[provider], 0.0),
             wait_days=np.where(at_clinic, self.wait_days[provider], 0.0),
             patient_fees_sek=ep.fees,
-            **self._losses,
+            **losses,
         )
         out.add(
             pop.cell[cases.row],
@@ -422,7 +456,7 @@ class CareMarket(mesa.Model):
             emergency_department_visits=cases.emergency_department,
             avoidable_admissions=cases.avoidable,
         )
-        out.add_by_cell("hospital_own_cost_sek", self.hospital_own_cost * pop.cell_counts / max(pop.cell_counts.sum(), 1))
+        out.add_by_cell("hospital_own_cost_sek", hospital_own_cost * pop.cell_counts / max(pop.cell_counts.sum(), 1))
         eligible, coc = pop.continuity()
         far = pop.distance_to_listed(self.clinic_area, np.arange(len(pop))) > FAR_KM
         out.add(pop.cell, health=pop.health, continuity_n=eligible, continuity_sum=coc, residents_far_from_clinic=far)
