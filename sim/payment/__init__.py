@@ -73,10 +73,12 @@ class PaymentRule:
     listing_payment = False  # the payment per listed resident [vårdpeng] that pooled patient fees return through and volume requirements deduct from
     for_clinic_costs = True  # what it pays per listed resident is the clinic's to cover its own costs (not a budget for bills, as fundholding's)
 
+    rulebook_field = ""  # the field of the rulebook (sim.scenario.Rulebook) that holds its parameters
+
     @classmethod
     def from_rulebook(cls, rulebook, hospital) -> PaymentRule:
-        """The rule as a rulebook (sim.scenario.Rulebook) and the hospital's prices set it."""
-        raise NotImplementedError
+        """The rule as a rulebook (sim.scenario.Rulebook) and the hospital's prices set it: by default, from its field."""
+        return cls(getattr(rulebook, cls.rulebook_field))
 
     def clinic_year(self, market, settled: bool) -> dict[str, np.ndarray]:
         """Its ``columns`` for the year so far, one value per provider (NaN where it has none); ``settled``: the

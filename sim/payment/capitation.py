@@ -35,11 +35,8 @@ class Capitation(PerListedRule):
     item = "capitation"
     label = "capitation"
     income = "capitation [vårdpeng]"
+    rulebook_field = "capitation"
     listing_payment = True
-
-    @classmethod
-    def from_rulebook(cls, rulebook, hospital) -> Capitation:
-        return cls(rulebook.capitation)
 
     def __init__(self, params: Params):
         super().__init__(params)

@@ -13,10 +13,7 @@ class DrugBudget(PerListedRule):
     category = "drugs"
     label = "drug budget"
     income = "drug budget"
-
-    @classmethod
-    def from_rulebook(cls, rulebook, hospital) -> DrugBudget:
-        return cls(rulebook.drug_budget)
+    rulebook_field = "drug_budget"
 
     def __init__(self, params: Params):
         super().__init__(params)

@@ -17,10 +17,7 @@ class FeeForService(PaymentRule):
     item = "fee_for_service"
     label = "the region's fees per visit"
     income = "fees per visit"
-
-    @classmethod
-    def from_rulebook(cls, rulebook, hospital) -> FeeForService:
-        return cls(rulebook.fee_for_service)
+    rulebook_field = "fee_for_service"
 
     def __init__(self, params: Params):
         self.params = params

@@ -18,10 +18,7 @@ class Fines(PaymentRule):
     item = "fines"
     label = "fines"
     income = "fines"
-
-    @classmethod
-    def from_rulebook(cls, rulebook, hospital) -> Fines:
-        return cls(rulebook.fines)
+    rulebook_field = "fines"
 
     def __init__(self, params: Params):
         self.params = params

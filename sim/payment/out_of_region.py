@@ -21,10 +21,7 @@ class OutOfRegionFee(PaymentRule):
     category = "digital"
     label = "out-of-region fee"
     income = "the out-of-region fee (digital provider)"
-
-    @classmethod
-    def from_rulebook(cls, rulebook, hospital) -> OutOfRegionFee:
-        return cls(rulebook.digital_visit_fee_sek)
+    rulebook_field = "digital_visit_fee_sek"
 
     def __init__(self, sek_per_visit: float):
         self.sek_per_visit = sek_per_visit

@@ -35,6 +35,7 @@ class PayForPerformance(PaymentRule):
     item = "performance"
     label = "pay for performance"
     income = "pay-for-performance"
+    rulebook_field = "pay_for_performance"
     #: clinic_years columns from the indicators of the year just settled: column -> (indicator, what it means)
     INDICATOR_COLUMNS = {
         "followup_reported": ("chronic_followup", "the chronic follow-up indicator as reported (after exceptions; what is paid); empty for the digital provider and where no pay-for-performance is paid"),
@@ -42,10 +43,6 @@ class PayForPerformance(PaymentRule):
         "followup_excepted_share": ("excepted_share", "share of measured episodes the clinic excepted from the indicator (`exceptions`; evidence.md E17)"),
     }
     columns = {column: means for column, (_, means) in INDICATOR_COLUMNS.items()}
-
-    @classmethod
-    def from_rulebook(cls, rulebook, hospital) -> PayForPerformance:
-        return cls(rulebook.pay_for_performance)
 
     def __init__(self, params: Params):
         self.params = params

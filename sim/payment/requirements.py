@@ -22,10 +22,7 @@ class VolumeRequirements(PaymentRule):
     item = "requirements"
     label = "volume requirements"
     income = "requirement deductions"
-
-    @classmethod
-    def from_rulebook(cls, rulebook, hospital) -> VolumeRequirements:
-        return cls(rulebook.requirements)
+    rulebook_field = "requirements"
 
     def __init__(self, params: Params):
         self.params = params

@@ -16,10 +16,7 @@ class SparsitySupplement(PerListedRule):
     item = "sparsity"
     label = "sparsity supplement"
     income = "sparsity supplement"
-
-    @classmethod
-    def from_rulebook(cls, rulebook, hospital) -> SparsitySupplement:
-        return cls(rulebook.sparsity)
+    rulebook_field = "sparsity"
 
     def __init__(self, params: Params):
         super().__init__(params)
