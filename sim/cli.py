@@ -259,8 +259,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         print((out / "fit.md").read_text(encoding="utf-8"))
         print(f"Written (version {record['version']}): {out}/{written}")
     if args.adopt or args.adopt_only:
-        installed = adopt(out)
-        print(f"Adopted: {installed[0]} is now the parameter set every scenario starts from" + (f"; {installed[1]} the ensemble experiments with 'uncertainty: parameters' draw from." if len(installed) > 1 else "."))
+        installed = adopt(out, ensemble_only=args.ensemble_only)
+        print("Adopted: " + "; ".join(f"{path} {what}" for path, what in installed) + ".")
     return 0
 
 
@@ -343,13 +343,14 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate = commands.add_parser("calibrate", help="sample the posterior of the free parameters given Swedish and field figures (an ensemble of draws, its central set and its fit)")
     calibrate.add_argument("--out", default="results/calibration", help="folder for calibrated.yaml, posterior.yaml, ensemble.parquet, fit.md and figures (default: results/calibration)")
     calibrate.add_argument("--workers", type=int, help="simulations at a time on Ray (default: 1)")
-    calibrate.add_argument("--rounds", type=int, default=2, help="rounds of adaptive importance sampling; with --resume, the rounds in all (default: 2)")
+    calibrate.add_argument("--rounds", type=int, help="rounds of adaptive importance sampling; with --resume, the rounds in all (default: 4, sim.validation.posterior.ROUNDS)")
     calibrate.add_argument("--per-round", type=int, default=100, help="simulations per round (at least 100, the ensemble's draws; default: 100)")
     calibrate.add_argument("--resume", action="store_true", help="continue a calibration in --out, reusing its stored simulations")
     calibrate.add_argument("--point", action="store_true", help="fit one point by least squares instead (SciPy; each step runs two seeds): the fitted parameters only, no ensemble")
     calibrate.add_argument("--max-evaluations", type=int, default=40, help="with --point: most steps of the optimiser (default: 40)")
     calibrate.add_argument("--adopt", action="store_true", help="install the result: calibrated.yaml as sim/calibrated.yaml, the set every scenario starts from, and the ensemble as sim/posterior.parquet")
     calibrate.add_argument("--adopt-only", action="store_true", help="install the calibration already in --out without sampling again")
+    calibrate.add_argument("--ensemble-only", action="store_true", help="with --adopt or --adopt-only: install the ensemble alone; single runs keep sim/calibrated.yaml")
     calibrate.set_defaults(handler=cmd_calibrate)
 
     scenarios = commands.add_parser("scenarios", help="list the built-in scenarios")

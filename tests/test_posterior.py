@@ -92,6 +92,8 @@ def test_adopting_installs_the_central_set_and_the_ensemble(tmp_path, monkeypatc
     pd.DataFrame({p.path: [0.5 * (p.low + p.high)] for p in post.PRIORS}).to_parquet(out / "ensemble.parquet")
     (out / "posterior.yaml").write_text("version: 9\n")
     (out / "calibrated.yaml").write_text("version: 9\nparameters: {}\n")
+    assert main(["calibrate", "--adopt-only", "--ensemble-only", "--out", str(out)]) == 0  # the ensemble alone: single runs keep their set
+    assert (installed / "posterior.parquet").read_bytes() == (out / "ensemble.parquet").read_bytes() and not (installed / "calibrated.yaml").exists()
     assert main(["calibrate", "--adopt-only", "--out", str(out)]) == 0
     assert (installed / "posterior.parquet").read_bytes() == (out / "ensemble.parquet").read_bytes()
     assert (installed / "posterior.yaml").read_text() == "version: 9\n" and (installed / "calibrated.yaml").read_text() == "version: 9\nparameters: {}\n"

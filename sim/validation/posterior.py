@@ -61,7 +61,7 @@ PRIORS: tuple[Parameter, ...] = (
     Parameter("behaviour.altruism.scale", 0.5, 2.0, "assumption: evidence.md E4's weights as likely halved as doubled", log=True),
 )
 MIN_DRAWS = 100  # the ensemble's draws, resampled by weight from every round's
-ROUNDS, PER_ROUND = 2, 100  # rounds of the sampler and simulations in each
+ROUNDS, PER_ROUND = 4, 100  # rounds of the sampler and simulations in each (four carry 66 effective draws, version 10)
 DF = 5  # the proposals' Student-t degrees of freedom: heavier tails than the Laplace approximation's, where it errs
 PRIOR_PRECISION = 1.0  # added to J'J: a weak stand-in for the flat prior, which keeps the directions no target informs within about the cube
 WIDEN = 1.5  # the proposals' scale over the Laplace spread
@@ -170,12 +170,15 @@ def to_units(table: pd.DataFrame) -> np.ndarray:
     return np.array([to_unit(row, PRIORS) for row in table[[p.path for p in PRIORS]].to_dict("records")])
 
 
-def posterior(out: Path, workers: int = 1, rounds: int = ROUNDS, per_round: int = PER_ROUND, seed: int = 1, resume: bool = False) -> dict[str, Any]:
+def posterior(out: Path, workers: int = 1, rounds: int | None = None, per_round: int = PER_ROUND, seed: int = 1, resume: bool = False) -> dict[str, Any]:
     """Sample the posterior into ``out`` (a resumed run reuses every stored simulation and goes on to ``rounds`` in all),
     then write ``ensemble.parquet`` (``MIN_DRAWS`` equally weighted draws, resampled by weight, in random order),
     ``ensemble-targets.parquet`` (the model's targets at each), ``posterior.yaml`` (version, method, priors with their
     reasons, rounds, effective draws, the central set, each target's fit across the ensemble), ``calibrated.yaml`` and
     ``fit.md`` (the central set, the weighted medians, and its fit on two seeds), and the figures."""
+    rounds = ROUNDS if rounds is None else rounds
+    if rounds < 1:
+        raise UserError(f"--rounds {rounds}: give 1 or more rounds of sampling.")
     if per_round < MIN_DRAWS:
         raise UserError(f"--per-round {per_round}: give at least {MIN_DRAWS}, the ensemble's smallest size.")
     stored = (out / DRAWS).exists() or (out / "laplace.csv").exists()
@@ -296,19 +299,25 @@ def adopted() -> tuple[dict[str, Any], pd.DataFrame] | None:
     return yaml.safe_load(record.read_text(encoding="utf-8")), pd.read_parquet(ADOPTED)
 
 
-def adopt(out: Path) -> list[Path]:
-    """Install a calibration: its ``calibrated.yaml`` as the set every scenario starts from, and a posterior's ensemble
-    (with its record) as the one experiments with ``uncertainty: parameters`` draw from."""
+def adopt(out: Path, ensemble_only: bool = False) -> list[tuple[Path, str]]:
+    """Install a calibration: its ``calibrated.yaml`` as the set every scenario starts from (unless ``ensemble_only``), and
+    a posterior's ensemble (with its record) as the one experiments with ``uncertainty: parameters`` draw from. Returns
+    each installed file with what it now is."""
     from sim.scenario import CALIBRATED_PATH
 
     if not (out / "calibrated.yaml").is_file():
         raise UserError(f"{out}: holds no finished calibration (calibrated.yaml); run 'vardval calibrate --out {out}' first.")
-    installed = [CALIBRATED_PATH]
-    shutil.copyfile(out / "calibrated.yaml", CALIBRATED_PATH)
-    if (out / ENSEMBLE).is_file() and (out / "posterior.yaml").is_file():
+    has_ensemble = (out / ENSEMBLE).is_file() and (out / "posterior.yaml").is_file()
+    if ensemble_only and not has_ensemble:
+        raise UserError(f"{out}: holds no ensemble ({ENSEMBLE} and posterior.yaml) to install; --ensemble-only needs a posterior, not a --point fit.")
+    installed = []
+    if not ensemble_only:
+        shutil.copyfile(out / "calibrated.yaml", CALIBRATED_PATH)
+        installed.append((CALIBRATED_PATH, "is now the parameter set every scenario starts from"))
+    if has_ensemble:
         shutil.copyfile(out / "posterior.yaml", ADOPTED.with_suffix(".yaml"))
         shutil.copyfile(out / ENSEMBLE, ADOPTED)
-        installed.append(ADOPTED)
+        installed.append((ADOPTED, "is the ensemble experiments with 'uncertainty: parameters' draw from"))
     return installed
 
 
