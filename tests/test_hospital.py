@@ -7,6 +7,7 @@ import pytest
 
 from sim.hospital import ELECTIVE, MATERNITY, ROUTES, TRAUMA
 from sim.model import CareMarket
+from sim.payment.fundholding import Fundholding
 from sim.runner import run
 
 from conftest import small
@@ -19,7 +20,8 @@ class ScopeAuditor:
         self.in_scope, self.all = set(), set()
 
     def observe(self, model, ep, fees, cases):
-        covered = model.region.fundholding.in_scope_sek(cases) > 0
+        fundholding = next(rule for rule in model.region.rules if isinstance(rule, Fundholding))
+        covered = fundholding.in_scope_sek(cases) > 0
         self.in_scope |= {ROUTES[r] for r in np.unique(cases.route[covered])}
         self.all |= {ROUTES[r] for r in np.unique(cases.route)}
 
