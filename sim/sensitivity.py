@@ -93,7 +93,7 @@ def posterior_sensitivity(folder: Path, outcomes: list[str] | None = None) -> pd
         spec.set_results(differences[varying].to_numpy() if len(varying) > 1 else differences[varying[0]].to_numpy())
         with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             warnings.simplefilter("ignore")  # SALib's notes on its bins at few draws: the confidence intervals say it
-            spec.analyze_delta(print_to_console=False, seed=experiment.seed, num_resamples=100)
+            spec.analyze_delta(print_to_console=False, seed=experiment.seed, num_resamples=RESAMPLES)
         analysis = spec.analysis if len(varying) > 1 else {varying[0]: spec.analysis}
         for outcome in varying:
             result = analysis[outcome]
@@ -104,6 +104,7 @@ def posterior_sensitivity(folder: Path, outcomes: list[str] | None = None) -> pd
     return pd.DataFrame(rows)
 
 
+RESAMPLES = 100  # bootstrap resamples behind the delta's and S1's confidence half-widths
 MIN_POINTS = 30  # draws below which SALib's delta estimator has too few to a bin (it needs about ten in each of three)
 
 

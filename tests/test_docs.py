@@ -40,15 +40,14 @@ def test_every_column_a_run_writes_is_documented(tmp_path):
     assert not missing, f"not described in docs/outputs.md: {missing}"
 
 
-def test_the_experiment_file_shown_in_experiments_readme_is_valid():
+def test_the_experiment_file_shown_in_experiments_readme_is_valid(tmp_path):
     from sim.experiment import load_experiment
 
-    folder = Path(__file__).resolve().parents[1] / "experiments"
-    example = re.search(r"```yaml\n(.*?)```", (folder / "README.md").read_text(encoding="utf-8"), re.S).group(1)
-    path = folder / "_readme_example.yaml"  # beside the others, so its relative paths resolve
+    root = Path(__file__).resolve().parents[1]
+    example = re.search(r"```yaml\n(.*?)```", (root / "experiments" / "README.md").read_text(encoding="utf-8"), re.S).group(1)
+    (tmp_path / "scenarios").symlink_to(root / "scenarios")  # so that its paths, relative to experiments/, resolve
+    (tmp_path / "experiments").mkdir()
+    path = tmp_path / "experiments" / "readme-example.yaml"
     path.write_text(example, encoding="utf-8")
-    try:
-        plan = load_experiment(path)
-    finally:
-        path.unlink()
+    plan = load_experiment(path)
     assert len(plan.variants) == 8 and plan.runs == 80

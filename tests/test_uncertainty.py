@@ -147,6 +147,7 @@ def test_the_posterior_sensitivity_names_the_parameter_a_difference_hangs_on(tmp
     )
     experiment = SimpleNamespace(outcomes=["overtreatment_rate"], seed=1)
     monkeypatch.setattr(ranking, "rules_at_points", lambda folder, command: (experiment, points, ok))
+    monkeypatch.setattr(sensitivity, "RESAMPLES", 10)  # the indices themselves come from all sixty draws; the resamples only size their intervals
     table = sensitivity.posterior_sensitivity(tmp_path).set_index("factor")
     assert set(table["scenario"]) == {"ffs - cap"}
     assert table["delta"].idxmax() == table["S1"].idxmax() == "behaviour.altruism.scale" and table.loc["behaviour.altruism.scale", "S1"] > 0.5

@@ -14,7 +14,7 @@ from sim.cli import main
 from sim.scenario import calibrated_values
 from sim.validation import calibration
 from sim.validation.standard_patients import PAYMENTS, Lab, efficient_fees, standard_patients
-from tests.conftest import small
+from conftest import small
 
 pytestmark = pytest.mark.usefixtures("shared_ray")  # one Ray for the module's sweeps (conftest.py)
 
