@@ -15,6 +15,7 @@ import numpy as np
 
 from sim.behaviour.treatment import draw_a
 from sim.geography import AREA_TYPES
+from sim.providers import Column
 from sim.scenario import Behaviour, Market
 
 MAX_UTILISATION_IN_QUEUE = 0.995  # beyond this the queue model saturates and care is rationed instead
@@ -34,8 +35,19 @@ def team_cost_per_year(staffing, area_type: str) -> float:
 class Clinic(mesa.Agent):
     """A health centre with a list of residents.
 
-    ``index`` is the clinic's position in every per-provider array of the model.
+    ``index`` is the clinic's position in every per-provider array of the model; the attributes declared as
+    ``Column`` live in its row of the model's provider table (sim.providers).
     """
+
+    area = Column()
+    owner = Column()
+    open = Column()
+    wait_days = Column()
+    access_3day = Column()
+    selection_effort = Column()
+    gp_fte = Column()
+    permanent_fte = Column()
+    result_weight = Column()
 
     def __init__(
         self,
@@ -119,27 +131,6 @@ class Clinic(mesa.Agent):
     def capacity_per_month(self) -> float:
         """Visits the clinic can give in a month."""
         return self.gp_fte * self.market.staffing.units_per_team_per_year / 12
-
-    @property
-    def staff_cost_per_year(self) -> float:
-        """SEK per year: permanent and hired GPs and the teams' nurses."""
-        s = self.market.staffing
-        gps = s.gp_salary_sek_per_year * (self.permanent_fte + s.hired_gp_cost_factor * self.hired_fte)
-        return gps + self.gp_fte * s.nurses_per_gp * s.nurse_salary_sek_per_year
-
-    @property
-    def staff_cost_per_visit(self) -> float:
-        """SEK per visit at full staffing: the long-run marginal cost of a visit, since staff follows demand."""
-        return self.staff_cost_per_year / (self.gp_fte * self.market.staffing.units_per_team_per_year)
-
-    def staff_cost(self, visits: float) -> float:
-        """SEK of staff cost this month; salaried staff cost the same whatever the visits, and nothing once closed."""
-        return self.staff_cost_per_year / 12 if self.open else 0.0
-
-    @property
-    def usual_share(self) -> float:
-        """Probability that an episode here is handled by the resident's usual GP: hired GPs break continuity."""
-        return self.behaviour.continuity.usual_team_share * self.permanent_fte / self.gp_fte
 
     def cost_per_fte(self) -> float:
         """SEK per year of one GP team here: permanent and hired GPs in this area's mix, with nurses."""
@@ -249,17 +240,6 @@ class DigitalProvider(Clinic):
     @property
     def capacity_per_month(self) -> float:
         return math.inf
-
-    @property
-    def staff_cost_per_visit(self) -> float:
-        return self.market.digital.cost_sek_per_visit
-
-    @property
-    def usual_share(self) -> float:
-        return 0.0
-
-    def staff_cost(self, visits: float) -> float:
-        return visits * self.market.digital.cost_sek_per_visit
 
     def plan_staffing(self, visits_per_year: float, streams, year: int, adapt_fully: bool = False, access_reward=None) -> None:
         """Digital capacity follows demand."""

@@ -77,7 +77,7 @@ def discover(folder: Path, variant: str, where: str, baseline: str | None = None
     baseline = baseline or rules[0]
     for flag, name in (("--variant", variant), ("--baseline", baseline)):
         if name not in rules:
-            raise UserError(f"{flag} {name!r}: is not a rulebook of this sweep; the rulebooks are: {', '.join(rules)}.")
+            raise UserError(f"{flag} {name!r}: is not a rulebook of this sweep; the rulebooks are: {', '.join(repr(r) for r in rules)}.")
     if variant == baseline:
         raise UserError(f"--variant {variant!r}: is the baseline itself; give another rulebook or another --baseline.")
     differences = paired_differences(ok, list(experiment.outcomes), variant, baseline)

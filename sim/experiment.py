@@ -316,7 +316,9 @@ def replication_draws(experiment: Experiment, source: Path, scenario_path: Path)
         raise UserError(f"{field}: {path} is not an ensemble (a parquet file of 'vardval calibrate').") from None
     expected = [p.path for p in PRIORS]
     if sorted(ensemble.columns) != sorted(expected):
-        raise UserError(f"{field}: {path} holds the parameters {', '.join(ensemble.columns)}, not this model version's free parameters ({', '.join(expected)}); sample a new posterior.")
+        missing, extra = [p for p in expected if p not in ensemble.columns], [c for c in ensemble.columns if c not in expected]
+        differs = "; ".join(part for part in (f"it lacks {', '.join(missing)}" if missing else "", f"it has {', '.join(extra)}, which this version does not" if extra else "") if part)
+        raise UserError(f"{field}: {path} holds another model version's free parameters ({differs}); sample a new posterior with 'vardval calibrate'.")
     needed = experiment.replications // 2
     if len(ensemble) < needed:
         raise UserError(f"{field}: {path} has {len(ensemble)} draws, fewer than the {needed} that {experiment.replications} replications need (two per draw); lower replications or sample a larger ensemble.")

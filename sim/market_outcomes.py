@@ -41,7 +41,7 @@ def market_outcomes(model, clinic_years: pd.DataFrame) -> dict[str, float | None
     """The market outcomes of a finished run (MARKET_OUTCOMES); docs/outputs.md defines each."""
     pop, geo = model.population, model.geography
     clinics = [c for c in model.clinics if c.open]
-    private = np.array([p.owner == "private" for p in model.providers])
+    private = model.providers_table.is_owner("private")
     area_residents = np.bincount(pop.area, minlength=len(geo.area_names))
     out: dict[str, float | None] = {"clinic_entries": len(model.entries)}
     for name, events in (("entries", model.entries), ("exits", model.exits)):

@@ -35,6 +35,7 @@ from sim.market import choose_entry_area, list_cost_index, selection_efforts
 from sim.needs import CLINIC, DIGITAL, EMERGENCY, Episodes, arrive, episode_rate_per_month
 from sim.outcomes import Outcomes
 from sim.population import N_CELLS, newcomers, synthesise
+from sim.providers import ProviderTable
 from sim.region import Region
 from sim.scenario import Scenario
 from sim.streams import Streams, to_normal
@@ -74,18 +75,19 @@ class CareMarket(mesa.Model):
         pop = self.population
         pop.active_chooser[:] = self.streams.uniform("active chooser", pop.pid, 0) < p.behaviour.choice.active_share
         self.hospital = Hospital(self, p.market.hospital, p.population.health, p.population.demography.birth_rate_per_1000)
+        potential = p.market.entry.potential_entrants * self.geography.copies
+        national = p.market.digital.enabled and not p.market.digital.listing_required
+        self.providers_table = ProviderTable(len(self.geography.clinic_names) + potential + national)
         self.clinics = [
             Clinic(self, i, name, int(area), owner, p.market, p.behaviour, floor)
             for i, (name, area, owner, floor) in enumerate(
                 zip(self.geography.clinic_names, self.geography.clinic_area, self.geography.clinic_owner, self.geography.clinic_min_gp_fte)
             )
         ]
-        potential = p.market.entry.potential_entrants * self.geography.copies
         self.clinics += [
             Clinic(self, len(self.clinics) + k, f"Potential provider {k + 1}", -1, "private", p.market, p.behaviour, potential=True)
             for k in range(potential)
         ]
-        national = p.market.digital.enabled and not p.market.digital.listing_required
         self.digital = DigitalProvider(self, len(self.clinics), p.market, p.behaviour) if national else None
         self.providers = self.clinics + ([self.digital] if self.digital else [])
         self.region = Region(self, p.rulebook, p.behaviour.choice, rules)
@@ -106,7 +108,7 @@ class CareMarket(mesa.Model):
             if clinic.open:
                 clinic.plan_staffing(expected[clinic.index], self.streams, 0, adapt_fully=True)
         self._choose_efforts()
-        usual_share = np.array([p.usual_share for p in self.providers])[pop.clinic]
+        usual_share = self.providers_table.usual_share(p.behaviour.continuity)[pop.clinic]
         pop.seed_history(per_resident, usual_share, self.streams.generator("visit history"))
         self.warmup = scenario.warmup_months
 
@@ -122,11 +124,11 @@ class CareMarket(mesa.Model):
 
     @property
     def clinic_area(self) -> np.ndarray:
-        return np.array([p.area for p in self.providers])
+        return self.providers_table.area.copy()
 
     @property
     def open_clinics(self) -> np.ndarray:
-        return np.array([p.open and p.owner != "digital" for p in self.providers])
+        return self.providers_table.open_clinics()
 
     @property
     def digital_at_clinics(self) -> bool:
@@ -135,7 +137,7 @@ class CareMarket(mesa.Model):
 
     @property
     def wait_days(self) -> np.ndarray:
-        return np.array([p.wait_days for p in self.providers])
+        return self.providers_table.wait_days.copy()
 
     def _expected_visits_per_month(self) -> np.ndarray:
         """Visits each resident is expected to need in a month: episodes times mean q*."""
@@ -231,7 +233,7 @@ class CareMarket(mesa.Model):
     def _physicians(self, ep: Episodes) -> None:
         """Who treats each episode: the resident's usual GP, or another (a colleague or a hired GP)."""
         provider = np.maximum(ep.provider, 0)
-        usual_share = np.array([p.usual_share for p in self.providers])
+        usual_share = self.providers_table.usual_share(self.params.behaviour.continuity)
         ep.usual = (ep.channel == CLINIC) & (ep.u["physician"] < usual_share[provider])
         slots = np.array([len(p.a_usual) if p.a_usual is not None else 1 for p in self.providers])
         a_usual = np.zeros((self.n_providers, slots.max()))
@@ -249,7 +251,7 @@ class CareMarket(mesa.Model):
         r = self.params.rulebook.cost_responsibility
         at_clinic = ep.channel == CLINIC
         return VisitCosts(
-            staff_per_visit=np.array([p.staff_cost_per_visit for p in self.providers]),
+            staff_per_visit=self.providers_table.staff_cost_per_visit(self.params.market),
             items={
                 "lab_radiology": (r.lab_radiology, np.where(at_clinic, c.lab_sek_per_unit, 0.0)),
                 "drugs": (r.drugs, np.where(at_clinic, c.drugs_sek_per_unit, 0.0)),
@@ -271,7 +273,7 @@ class CareMarket(mesa.Model):
         bonus, bonus_from = reward if reward is not None else (0.0, None)
         q = choose_quantity(ep.q_star, ep.a, value, ep.margin, q_min, q_max, bonus, bonus_from)
         ep.p_hat = believed_need(ep.p_need, ep.needs_specialist, to_normal(ep.u["diagnosis"]), b.referral.diagnostic_accuracy)
-        weight = np.array([p.result_weight for p in self.providers])[np.maximum(ep.provider, 0)]
+        weight = self.providers_table.result_weight[np.maximum(ep.provider, 0)]
         money = -weight * self.region.referral_price(ep) - b.referral.offload_visits * ep.margin
         ep.referred = treated & choose_referral(ep.p_hat, ep.a, b.referral, money)
         ep.substituted = treated & ~ep.referred & choose_substitution(ep.p_hat, ep.a, b.referral, ep.margin)
@@ -319,10 +321,10 @@ class CareMarket(mesa.Model):
         ledger.patient_fees(np.bincount(provider, weights=fees - pooled, minlength=n), np.bincount(cells[treated], weights=pooled, minlength=N_CELLS))
         visits = np.bincount(provider, weights=ep.q_delivered[treated], minlength=n) + self._first_contacts(ep)
         c = self.params.market.costs
-        ledger.provider_cost("staff", np.array([p.staff_cost(visits[p.index]) for p in self.providers]))
+        ledger.provider_cost("staff", self.providers_table.staff_cost(self.params.market, visits))
         ledger.provider_cost("fixed", np.where(self.open_clinics, c.fixed_sek_per_year * self.geography.clinic_scale / 12, 0.0))
         ledger.provider_cost("overhead", self.list_sizes * c.overhead_sek_per_listed / 12)
-        efforts = np.array([p.selection_effort for p in self.providers])
+        efforts = self.providers_table.selection_effort
         ledger.provider_cost("risk_selection", self.list_sizes * self.params.market.selection.cost_sek_per_listed * efforts**2 / 2 / 12)
         for item, (clinic_pays, per_visit) in costs.items.items():
             sek = per_visit * ep.q_delivered
@@ -407,7 +409,7 @@ class CareMarket(mesa.Model):
         at_clinic = ep.channel == CLINIC
         provider = np.maximum(ep.provider, 0)
         needed = treated & ep.needs_specialist
-        access = np.array([p.access_3day for p in self.providers])
+        access = self.providers_table.access_3day.copy()
         cost_per_visit = costs.per_visit(ep, clinic_share_only=False)
         q_eff = ep.q_efficient
         excess_efficient = np.maximum(q - q_eff, 0)

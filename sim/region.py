@@ -114,7 +114,7 @@ class Region(mesa.Agent):
 
     def cover_deficits(self, result: np.ndarray) -> np.ndarray:
         """Cover the year's deficits of the region's own clinics, if the rulebook says so; SEK per provider."""
-        public = np.array([p.owner == "public" for p in self.model.providers])
+        public = self.model.providers_table.is_owner("public")
         cover = np.where(public & self.rulebook.public_deficits_covered, np.maximum(-result, 0), 0.0)
         self.model.ledger.pay("deficit_cover", Payment(provider_sek=cover))
         return cover
@@ -152,7 +152,7 @@ class Region(mesa.Agent):
     def _appeal(self) -> tuple[np.ndarray, np.ndarray] | None:
         """Clinics' risk-selection pull on residents' choice: utility per SEK of expected profit, and each resident's profit."""
         s = self.model.params.market.selection
-        efforts = np.array([p.selection_effort for p in self.model.providers])
+        efforts = self.model.providers_table.selection_effort.copy()
         if not s.enabled or not efforts.any():
             return None
         return efforts * s.attraction_per_1000_sek / 1000, resident_value(self.model).profit

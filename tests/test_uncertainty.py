@@ -89,7 +89,7 @@ def test_the_comparison_tells_the_parameters_uncertainty_from_the_seeds(tmp_path
     "draws, columns, replications, words",
     [
         (2, None, 8, "fewer than the 4 that 8 replications need"),
-        (4, [p.path for p in PRIORS][:-1], 8, "not this model version's free parameters"),
+        (4, [p.path for p in PRIORS][:-1], 8, f"another model version's free parameters (it lacks {PRIORS[-1].path})"),
         (4, None, 5, "an even number, at least 4"),
     ],
 )

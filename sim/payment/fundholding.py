@@ -346,7 +346,7 @@ class Fundholding(PaymentRule):
         accounts = dict(self.books) if self.accounting else {}
         if accounts:
             accounts["result"] = accounts["budget"] - accounts["billed"] + accounts["settlement"]
-        digital = np.array([p.owner == "digital" for p in market.providers])
+        digital = market.providers_table.is_owner("digital")
         columns = {}
         for name in (*ACCOUNTS, "result"):
             values = np.full(n, np.nan)

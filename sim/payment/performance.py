@@ -53,7 +53,7 @@ class PayForPerformance(PaymentRule):
     def clinic_year(self, market, settled: bool) -> dict[str, np.ndarray]:
         """The indicators the year was settled on, per clinic (NaN for the digital provider, or before a settlement)."""
         indicators = getattr(self, "indicators", {}) if settled else {}
-        digital = np.array([p.owner == "digital" for p in market.providers])
+        digital = market.providers_table.is_owner("digital")
         empty = np.full(market.n_providers, np.nan)
         return {column: np.where(digital, np.nan, indicators[name]) if name in indicators else empty for column, (name, _) in self.INDICATOR_COLUMNS.items()}
 
@@ -133,7 +133,7 @@ class PayForPerformance(PaymentRule):
         n = market.n_providers
         self._grow(n)
         at_clinic = ep.channel == CLINIC
-        access = np.array([c.access_3day for c in market.providers])
+        access = market.providers_table.access_3day.copy()
         self.contacts += np.bincount(ep.provider[at_clinic], minlength=n)
         self.assessed_3day += np.bincount(ep.provider[at_clinic], weights=access[ep.provider[at_clinic]], minlength=n)
         measured = self._measured(market, ep)

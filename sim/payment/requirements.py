@@ -39,7 +39,8 @@ class VolumeRequirements(PaymentRule):
         self.unique = np.zeros(market.n_providers)
 
     def _required(self, market, per_fte: float | None) -> np.ndarray:
-        fte = np.array([p.gp_fte if p.owner != "digital" else 0.0 for p in market.providers])
+        table = market.providers_table
+        fte = np.where(table.is_owner("digital"), 0.0, table.gp_fte)
         return np.full(market.n_providers, np.inf) if per_fte is None else per_fte * fte
 
     def unit_revenue(self, market, ep):
