@@ -49,6 +49,16 @@ class Clinic(mesa.Agent):
     permanent_fte = Column()
     result_weight = Column()
 
+    @property
+    def a_usual(self) -> np.ndarray | None:
+        """The altruism of the permanent GPs, one per post (None before any are drawn); kept in the provider table."""
+        return self._a_usual
+
+    @a_usual.setter
+    def a_usual(self, a: np.ndarray | None) -> None:
+        self._a_usual = a
+        self.model.providers_table.set_altruism(self.index, a)
+
     def __init__(
         self,
         model: mesa.Model,
@@ -76,7 +86,7 @@ class Clinic(mesa.Agent):
         self.selection_effort = 0.0  # risk-selection effort in [0, 1] (sim.market)
         self.gp_fte = self.min_gp_fte
         self.permanent_fte = self.min_gp_fte
-        self.a_usual: np.ndarray | None = None  # altruism of the permanent GPs, one per post
+        self.a_usual = None  # altruism of the permanent GPs, one per post
         self.wait_days = market.access.min_wait_days
         self.access_3day = 1 - math.exp(-GUARANTEE_DAYS / max(self.wait_days, 1e-9))
         self.load = market.staffing.target_utilisation  # utilisation the queue remembers

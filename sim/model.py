@@ -235,12 +235,7 @@ class CareMarket(mesa.Model):
         provider = np.maximum(ep.provider, 0)
         usual_share = self.providers_table.usual_share(self.params.behaviour.continuity)
         ep.usual = (ep.channel == CLINIC) & (ep.u["physician"] < usual_share[provider])
-        slots = np.array([len(p.a_usual) if p.a_usual is not None else 1 for p in self.providers])
-        a_usual = np.zeros((self.n_providers, slots.max()))
-        for p in self.providers:
-            if p.a_usual is not None:
-                a_usual[p.index, : len(p.a_usual)] = p.a_usual
-        own = a_usual[provider, ep.pid % slots[provider]]
+        own = self.providers_table.usual_altruism(provider, ep.pid)
         other = draw_a(ep.u["other_physician"], self.params.behaviour.altruism)
         ep.a = np.where(ep.usual, own, other)
 

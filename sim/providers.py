@@ -22,6 +22,22 @@ class ProviderTable:
         self.area = np.full(n, -1, dtype=np.int64)  # the area a clinic stands in (-1: none yet, or digital)
         self.open = np.zeros(n, dtype=bool)
         self.owner = np.full(n, "", dtype=object)  # public, private or digital
+        self.physicians = np.ones(n, dtype=np.int64)  # permanent GP posts (at least one slot)
+        self.altruism = np.zeros((n, 1))  # each post's physician's altruism a, in the first ``physicians`` columns
+
+    def set_altruism(self, row: int, a: np.ndarray | None) -> None:
+        """A provider's permanent GPs' altruism, one per post (None: none drawn yet)."""
+        posts = 1 if a is None else len(a)
+        if posts > self.altruism.shape[1]:
+            self.altruism = np.pad(self.altruism, ((0, 0), (0, posts - self.altruism.shape[1])))
+        self.physicians[row] = posts
+        self.altruism[row] = 0.0
+        if a is not None:
+            self.altruism[row, :posts] = a
+
+    def usual_altruism(self, provider: np.ndarray, pid: np.ndarray) -> np.ndarray:
+        """The altruism of each resident's usual GP at ``provider``: the post the resident's id falls on."""
+        return self.altruism[provider, pid % self.physicians[provider]]
 
     def is_owner(self, owner: str) -> np.ndarray:
         """Which providers ``owner`` runs (``public``, ``private``, ``digital``)."""
