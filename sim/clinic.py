@@ -15,12 +15,9 @@ import numpy as np
 
 from sim.behaviour.treatment import draw_a
 from sim.geography import AREA_TYPES
-from sim.providers import Column
+from sim.providers import GUARANTEE_DAYS, Column, assessed_within_guarantee, expected_wait_days
 from sim.scenario import Behaviour, Market
 
-MAX_UTILISATION_IN_QUEUE = 0.995  # beyond this the queue model saturates and care is rationed instead
-GUARANTEE_DAYS = 3  # care guarantee: medical assessment within 3 days [vårdgaranti]
-QUEUE_MEMORY = 1 / 3  # weight of the current month in the queue's load (assumption)
 UTILISATION_RANGE = (0.70, 1.00)  # a clinic staffs for a utilisation within these bounds
 
 
@@ -48,6 +45,11 @@ class Clinic(mesa.Agent):
     gp_fte = Column()
     permanent_fte = Column()
     result_weight = Column()
+    load = Column()  # utilisation the queue remembers
+    served_share = Column()
+    demand_year = Column()  # visits demanded this year
+    waited_year = Column()  # visits demanded x the expected wait they met, days
+    assessed_year = Column()  # visits demanded x the share assessed within 3 days
 
     @property
     def a_usual(self) -> np.ndarray | None:
@@ -137,10 +139,6 @@ class Clinic(mesa.Agent):
     def hired_fte(self) -> float:
         return self.gp_fte - self.permanent_fte
 
-    @property
-    def capacity_per_month(self) -> float:
-        """Visits the clinic can give in a month."""
-        return self.gp_fte * self.market.staffing.units_per_team_per_year / 12
 
     def cost_per_fte(self) -> float:
         """SEK per year of one GP team here: permanent and hired GPs in this area's mix, with nurses."""
@@ -148,9 +146,7 @@ class Clinic(mesa.Agent):
 
     def expected_access(self, utilisation: float) -> float:
         """Share assessed within 3 days at a steady utilisation."""
-        a = self.market.access
-        busy = min(utilisation, MAX_UTILISATION_IN_QUEUE)
-        return 1 - math.exp(-GUARANTEE_DAYS / (a.min_wait_days + a.wait_scale_days * busy / (1 - busy)))
+        return float(assessed_within_guarantee(expected_wait_days(self.market.access, utilisation)))
 
     def target_utilisation(self, visits_per_year: float, access_reward) -> float:
         """The utilisation to staff for: the norm moved by last year's margin, or less where buying access pays.
@@ -196,31 +192,6 @@ class Clinic(mesa.Agent):
         replaced[len(self.a_usual):] = True
         self.a_usual = np.where(replaced, fresh, kept)
 
-    # ------------------------------------------------------------------ queue
-
-    def serve(self, demand: float) -> float:
-        """Meet a month's demanded visits; returns the share of them given.
-
-        Expected wait for a medical assessment follows an M/M/1-like curve in the queue's
-        load, an exponentially weighted mean of monthly utilisation (a queue carries over
-        about three months); a month's demand beyond capacity is rationed, not queued.
-        """
-        a = self.market.access
-        rho = demand / max(self.capacity_per_month, 1e-9)
-        self.load += QUEUE_MEMORY * (rho - self.load)
-        self.served_share = min(1.0, 1.0 / rho) if rho > 0 else 1.0
-        busy = min(self.load, MAX_UTILISATION_IN_QUEUE)
-        self.wait_days = a.min_wait_days + a.wait_scale_days * busy / (1 - busy)
-        self.access_3day = self.expected_access(self.load)
-        self._tally(demand)
-        return self.served_share
-
-    def _tally(self, demand: float) -> None:
-        """Add a month's demanded visits, and the wait and access they met, to the year's tallies."""
-        self.demand_year += demand
-        self.waited_year += demand * self.wait_days
-        self.assessed_year += demand * self.access_3day
-
     # ------------------------------------------------------------------ year end
 
     def close_year(self, result: float, revenue: float, covered: bool, month: int) -> bool:
@@ -247,16 +218,9 @@ class DigitalProvider(Clinic):
         self.wait_days = 0.0
         self.access_3day = 1.0
 
-    @property
-    def capacity_per_month(self) -> float:
-        return math.inf
 
     def plan_staffing(self, visits_per_year: float, streams, year: int, adapt_fully: bool = False, access_reward=None) -> None:
         """Digital capacity follows demand."""
-
-    def serve(self, demand: float) -> float:
-        self._tally(demand)
-        return 1.0
 
     def close_year(self, result: float, revenue: float, covered: bool, month: int) -> bool:
         return False

@@ -294,7 +294,7 @@ class CareMarket(mesa.Model):
         """Providers meet demand within capacity; rationed visits are lost (patients give up or get less)."""
         treated = ep.channel != EMERGENCY
         demand = np.bincount(ep.provider[treated], weights=ep.q[treated], minlength=self.n_providers) + self._first_contacts(ep)
-        served = np.array([p.serve(demand[p.index]) for p in self.providers])
+        served = self.providers_table.serve(self.params.market, demand)
         share = np.where(treated, served[np.maximum(ep.provider, 0)], 1.0)
         expected = ep.q * share
         ep.q_delivered = (np.floor(expected) + (ep.u["rationing"] < expected - np.floor(expected))).astype(np.int16)

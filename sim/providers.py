@@ -10,11 +10,28 @@ from __future__ import annotations
 
 import numpy as np
 
+MAX_UTILISATION_IN_QUEUE = 0.995  # beyond this the queue model saturates and care is rationed instead
+GUARANTEE_DAYS = 3  # care guarantee: medical assessment within 3 days [vårdgaranti]
+QUEUE_MEMORY = 1 / 3  # weight of the current month in the queue's load (assumption)
+
+
+def expected_wait_days(access, load):
+    """Mean wait for a medical assessment at a queue's load, days: ``min_wait + wait_scale x rho / (1 - rho)`` with
+    rho the load up to the queue's saturation (``market.access``)."""
+    busy = np.minimum(load, MAX_UTILISATION_IN_QUEUE)
+    return access.min_wait_days + access.wait_scale_days * busy / (1 - busy)
+
+
+def assessed_within_guarantee(wait_days):
+    """Share assessed within the guarantee's 3 days at a mean wait (exponentially distributed waits)."""
+    return 1 - np.exp(-GUARANTEE_DAYS / wait_days)
+
 
 class ProviderTable:
     """One array per provider attribute (SEK, days, full-time equivalents, shares), a row per provider."""
 
-    FLOATS = ("wait_days", "access_3day", "selection_effort", "gp_fte", "permanent_fte", "result_weight")
+    FLOATS = ("wait_days", "access_3day", "selection_effort", "gp_fte", "permanent_fte", "result_weight", "load", "served_share",
+              "demand_year", "waited_year", "assessed_year")
 
     def __init__(self, n: int):
         for name in self.FLOATS:
@@ -34,6 +51,28 @@ class ProviderTable:
         self.altruism[row] = 0.0
         if a is not None:
             self.altruism[row, :posts] = a
+
+    def serve(self, market, demand: np.ndarray) -> np.ndarray:
+        """Meet a month's demanded visits at every provider; returns the share of them given.
+
+        A clinic's expected wait for a medical assessment follows an M/M/1-like curve in its queue's load, an
+        exponentially weighted mean of monthly utilisation (a queue carries over about three months); a month's demand
+        beyond capacity is rationed, not queued. The digital provider meets all demand at once, with no wait. The
+        month's demand, and the wait and access it met, add to the year's tallies."""
+        clinic = ~self.is_owner("digital")
+        capacity = self.gp_fte * market.staffing.units_per_team_per_year / 12
+        rho = np.where(clinic, demand / np.maximum(capacity, 1e-9), 0.0)
+        self.load = np.where(clinic, self.load + QUEUE_MEMORY * (rho - self.load), self.load)
+        with np.errstate(divide="ignore"):
+            served = np.where(rho > 0, np.minimum(1.0, 1.0 / rho), 1.0)
+        self.served_share = np.where(clinic, served, self.served_share)
+        wait = expected_wait_days(market.access, self.load)
+        self.wait_days = np.where(clinic, wait, self.wait_days)
+        self.access_3day = np.where(clinic, assessed_within_guarantee(wait), self.access_3day)
+        self.demand_year = self.demand_year + demand
+        self.waited_year = self.waited_year + demand * self.wait_days
+        self.assessed_year = self.assessed_year + demand * self.access_3day
+        return np.where(clinic, self.served_share, 1.0)
 
     def usual_altruism(self, provider: np.ndarray, pid: np.ndarray) -> np.ndarray:
         """The altruism of each resident's usual GP at ``provider``: the post the resident's id falls on."""
