@@ -464,12 +464,30 @@ class CareMarket(mesa.Model):
     # ------------------------------------------------------------------ year end
 
     def _settle_year(self) -> None:
-        """Year-end settlement, each provider's result, and exits of those that keep losing money."""
+        """Year-end settlement, each provider's result, and exits of those that keep losing money; then entry and
+        next year's selection efforts."""
         self.region.settle_rules()
-        cost = np.sort(self.population.cost_year)[::-1]
-        self.top10_cost_share.append(float(cost[: max(len(cost) // 10, 1)].sum() / max(cost.sum(), 1e-9)))
+        self.top10_cost_share.append(self._top10_cost_share())
         revenue, result = self.ledger.year_to_date()
         cover = self.region.cover_deficits(result)
+        closing = self._closing(revenue, result)
+        self._record_clinic_years(self.month, revenue, result, cover, closing)
+        self.region.revise(self.year, revenue, result)
+        self.region.start_year()
+        for p in self.providers:
+            p.equity += result[p.index] + cover[p.index]
+        self._close(closing)
+        self._enter()
+        self._choose_efforts()
+
+    def _top10_cost_share(self) -> float:
+        """Share of the year's care cost used by the costliest 10 % of residents."""
+        cost = np.sort(self.population.cost_year)[::-1]
+        return float(cost[: max(len(cost) // 10, 1)].sum() / max(cost.sum(), 1e-9))
+
+    def _closing(self, revenue: np.ndarray, result: np.ndarray) -> list:
+        """The providers that close at the year's end (each decides by its losses), but never the last open clinic:
+        the region keeps the largest of them open, its last-resort duty [sistahandsansvar]."""
         covered = self.region.rulebook.public_deficits_covered
         closing = [
             p
@@ -477,18 +495,15 @@ class CareMarket(mesa.Model):
             if p.open and p.close_year(result[p.index], revenue[p.index], covered=covered and p.owner == "public", month=self.month)
         ]
         if closing and not any(c.open and c not in closing for c in self.clinics):
-            closing.remove(max(closing, key=lambda c: self.list_sizes[c.index]))  # the last-resort duty [sistahandsansvar]
-        self._record_clinic_years(self.month, revenue, result, cover, closing)
-        self.region.revise(self.year, revenue, result)
-        self.region.start_year()
-        for p in self.providers:
-            p.equity += result[p.index] + cover[p.index]
+            closing.remove(max(closing, key=lambda c: self.list_sizes[c.index]))
+        return closing
+
+    def _close(self, closing: list) -> None:
+        """Close the clinics that exit; the region lists their residents elsewhere."""
         for p in closing:
             self.region.close_clinic(p, self.month)
             if self.reporting:
                 self.exits.append((self.month, p.index))
-        self._enter()
-        self._choose_efforts()
 
     def _enter(self) -> None:
         """Potential providers open where the market pays (sim.market), at most ``max_per_year`` a year."""
