@@ -148,22 +148,23 @@ class Clinic(mesa.Agent):
         """Share assessed within 3 days at a steady utilisation."""
         return float(assessed_within_guarantee(expected_wait_days(self.market.access, utilisation)))
 
-    def target_utilisation(self, visits_per_year: float, access_reward) -> float:
+    def target_utilisation(self, visits_per_year: float, weigh_access_pay: bool) -> float:
         """The utilisation to staff for: the norm moved by last year's margin, or less where buying access pays.
 
-        A surplus buys staff (a lower utilisation, shorter waits), a loss sheds them.
-        ``access_reward(share)`` is what the rulebook pays for a 3-day share (SEK per year);
-        the clinic adds slack while the reward for the access bought exceeds its staff cost.
+        A surplus buys staff (a lower utilisation, shorter waits), a loss sheds them. With ``weigh_access_pay`` the
+        clinic asks its region what the rulebook pays it for a 3-day share (SEK per year, ``Region.access_reward``)
+        and adds slack while the pay for the access bought exceeds its staff cost.
         """
         s = self.market.staffing
         norm = float(np.clip(s.target_utilisation * (1 - s.margin_response * self.margin), UTILISATION_RANGE[0], UTILISATION_RANGE[1]))
         grid = np.linspace(UTILISATION_RANGE[0], norm, 31)
         fte = visits_per_year / (self.market.staffing.units_per_team_per_year * grid)
-        value = np.array([access_reward(self.expected_access(rho)) for rho in grid]) - fte * self.cost_per_fte()
+        pay = [self.model.region.access_reward(self.index, self.expected_access(rho)) for rho in grid] if weigh_access_pay else np.zeros(len(grid))
+        value = np.array(pay) - fte * self.cost_per_fte()
         return float(grid[np.argmax(value)])
 
     def plan_staffing(
-        self, visits_per_year: float, streams, year: int, adapt_fully: bool = False, access_reward=lambda share: 0.0, floor_fte: float = 0.0
+        self, visits_per_year: float, streams, year: int, adapt_fully: bool = False, weigh_access_pay: bool = False, floor_fte: float = 0.0
     ) -> None:
         """Staff for the visits expected next year at the chosen utilisation, and at least ``floor_fte`` (a list cap per
         GP obliges a clinic to staff for the residents it already lists).
@@ -174,7 +175,7 @@ class Clinic(mesa.Agent):
         one brings their own altruism.
         """
         s = self.market.staffing
-        utilisation = self.target_utilisation(visits_per_year, access_reward)
+        utilisation = self.target_utilisation(visits_per_year, weigh_access_pay)
         wanted = max(self.min_gp_fte, floor_fte, visits_per_year / (s.units_per_team_per_year * utilisation))
         if not adapt_fully:
             wanted = min(max(wanted, self.gp_fte * (1 - s.max_change_per_year)), self.gp_fte * (1 + s.max_change_per_year))
@@ -219,7 +220,7 @@ class DigitalProvider(Clinic):
         self.access_3day = 1.0
 
 
-    def plan_staffing(self, visits_per_year: float, streams, year: int, adapt_fully: bool = False, access_reward=None) -> None:
+    def plan_staffing(self, visits_per_year: float, streams, year: int, adapt_fully: bool = False, weigh_access_pay: bool = False) -> None:
         """Digital capacity follows demand."""
 
     def close_year(self, result: float, revenue: float, covered: bool, month: int) -> bool:

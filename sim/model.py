@@ -555,10 +555,9 @@ class CareMarket(mesa.Model):
         for clinic in self.clinics:
             if clinic.open:
                 expected = clinic.demand_year * 12 / months_observed
-                reward = lambda share, c=clinic.index: self.region.access_reward(c, share)  # noqa: E731
                 adapt = not self.reporting or clinic.filling(self.month)
                 floor = lists[clinic.index] / per_gp if per_gp else 0.0
-                clinic.plan_staffing(expected, self.streams, self.year + 1, adapt_fully=adapt, access_reward=reward, floor_fte=floor)
+                clinic.plan_staffing(expected, self.streams, self.year + 1, adapt_fully=adapt, weigh_access_pay=True, floor_fte=floor)
         if months_observed == 12:
             for p in self.providers:
                 p.start_year()
