@@ -185,6 +185,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from sim.sensitivity import sensitivity
 
     table = sensitivity(Path(args.results))
+    if "delta" in table.columns:
+        print("Each rulebook's paired difference from the baseline over the posterior's draws: Borgonovo's delta and the first-order S1 of each\n"
+              "free parameter, with their 95 % confidence half-widths (an index within its half-width of 0 cannot be told from 0):\n")
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
     print(f"\nWritten: {args.results}/sensitivity.csv, sensitivity.md, figures/sensitivity_*.png")
     return 0
