@@ -165,9 +165,10 @@ class CareMarket(mesa.Model):
         ep.fees = self.region.fees.charge(self, ep)
         cases = self.hospital.admit(pop, ep, self.streams, month, u_hospital)
         self.region.pay_month(ep)
-        self._book_costs(ep, costs)
+        chronic = self._chronic_drugs_sek()
+        self._book_costs(ep, costs, chronic)
         hospital_own_cost = self._pay_hospital(cases)
-        self._use_of_care(ep, cases, costs)
+        self._use_of_care(ep, cases, costs, chronic)
         losses = self._health_and_visits(ep)
         self.switches += self.region.reconsider(month, u_reconsider)
         if year_end:
@@ -302,7 +303,7 @@ class CareMarket(mesa.Model):
 
     # ------------------------------------------------------------------ money
 
-    def _book_costs(self, ep: Episodes, costs: VisitCosts) -> None:
+    def _book_costs(self, ep: Episodes, costs: VisitCosts, chronic: np.ndarray) -> None:
         """The month's patient fees and the providers' and the region's costs of care: staff, fixed, overhead,
         risk selection, the visit items (by who carries them) and chronic drugs."""
         pop = self.population
@@ -328,15 +329,15 @@ class CareMarket(mesa.Model):
             else:
                 ledger.region_cost(item, np.bincount(cells, weights=sek, minlength=N_CELLS))
         if self.params.rulebook.cost_responsibility.drugs:
-            ledger.provider_cost("drugs", np.bincount(pop.clinic, weights=self._chronic_drugs_sek(), minlength=n))
+            ledger.provider_cost("drugs", np.bincount(pop.clinic, weights=chronic, minlength=n))
         else:
-            ledger.region_cost("drugs", np.bincount(pop.cell, weights=self._chronic_drugs_sek(), minlength=N_CELLS))
+            ledger.region_cost("drugs", np.bincount(pop.cell, weights=chronic, minlength=N_CELLS))
 
     def _chronic_drugs_sek(self) -> np.ndarray:
         """Each resident's chronic drugs this month, SEK (float32)."""
         return self.population.conditions * np.float32(self.params.market.costs.chronic_drugs_sek_per_condition / 12)
 
-    def _use_of_care(self, ep: Episodes, cases: Cases, costs: VisitCosts) -> None:
+    def _use_of_care(self, ep: Episodes, cases: Cases, costs: VisitCosts, chronic: np.ndarray) -> None:
         """Care each resident used this year, valued at cost: visits, hospital cases, chronic drugs (for the
         concentration of cost)."""
         pop = self.population
@@ -344,7 +345,7 @@ class CareMarket(mesa.Model):
         use = np.where(treated, ep.q_delivered * costs.per_visit(ep, clinic_share_only=False), 0.0)
         np.add.at(pop.cost_year, ep.row, use.astype(np.float32))
         np.add.at(pop.cost_year, cases.row, cases.cost.astype(np.float32))
-        pop.cost_year += self._chronic_drugs_sek()
+        pop.cost_year += chronic
 
     def _pay_hospital(self, cases: Cases) -> float:
         """Each case's price is paid by a fundholder (its bill) or the region (the rest); the region,
