@@ -5,7 +5,7 @@ every output table cell by cell.
     python benchmarks/same_outputs.py --reference e872b33 --keep results/same-outputs   # and keep both runs' tables
 
 Each case is a built-in scenario on a scaled-down region (6,000 residents, 30 months, so that the first year's
-settlement, a second year's entry and exit, and a partial year all happen) covering each payment rule, fundholding
+settlement, a second year's entry and exit, and a partial year all happen; one case on three copies of the region) covering each payment rule, fundholding
 with and without its safeguards, the digital provider, and a followed resident. For each case it writes the run's
 summary (``summary.json``'s outcomes and groups) and its monthly, yearly, clinic-year and followed tables, from this
 tree and from the reference commit (its ``sim`` package first on the path, this environment's libraries), then
@@ -42,6 +42,8 @@ CASES = (
     ("fundholding-uk-1991", "fundholding-uk-1991", {}, 0),
     ("digital-fee-2016", "digital-fee-2016", {}, 0),
     ("yearly-revision", "yearly-revision", {}, 0),
+    # three copies of the region (three times the areas and clinics), with entry and the pay for access weighed
+    ("three-copies", "pay-for-performance", {"population.residents": 400_000, "months": 14}, 0),
 )
 SCALE = {"population.residents": 6000, "months": 30}
 TABLES = ("summary", "monthly", "yearly", "clinic_years", "followed")

@@ -144,9 +144,9 @@ class Clinic(mesa.Agent):
         """SEK per year of one GP team here: permanent and hired GPs in this area's mix, with nurses."""
         return team_cost_per_year(self.market.staffing, self.area_type)
 
-    def expected_access(self, utilisation: float) -> float:
-        """Share assessed within 3 days at a steady utilisation."""
-        return float(assessed_within_guarantee(expected_wait_days(self.market.access, utilisation)))
+    def expected_access(self, utilisation: np.ndarray) -> np.ndarray:
+        """Share assessed within 3 days at steady utilisations."""
+        return assessed_within_guarantee(expected_wait_days(self.market.access, utilisation))
 
     def target_utilisation(self, visits_per_year: float, weigh_access_pay: bool) -> float:
         """The utilisation to staff for: the norm moved by last year's margin, or less where buying access pays.
@@ -159,8 +159,8 @@ class Clinic(mesa.Agent):
         norm = float(np.clip(s.target_utilisation * (1 - s.margin_response * self.margin), UTILISATION_RANGE[0], UTILISATION_RANGE[1]))
         grid = np.linspace(UTILISATION_RANGE[0], norm, 31)
         fte = visits_per_year / (self.market.staffing.units_per_team_per_year * grid)
-        pay = [self.model.region.access_reward(self.index, self.expected_access(rho)) for rho in grid] if weigh_access_pay else np.zeros(len(grid))
-        value = np.array(pay) - fte * self.cost_per_fte()
+        pay = self.model.region.access_reward(self.index, self.expected_access(grid)) if weigh_access_pay else 0.0
+        value = pay - fte * self.cost_per_fte()
         return float(grid[np.argmax(value)])
 
     def plan_staffing(

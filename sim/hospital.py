@@ -97,6 +97,7 @@ class ResidentRates:
     injury: np.ndarray  # injuries treated at the emergency department
     injury_admitted: np.ndarray  # probability an injury is admitted
     delivery: np.ndarray  # deliveries
+    no_planned_care: np.ndarray  # probability of no hospital-planned case in a month (Poisson), as the counts' draw computes it
 
 
 def _baseline_rates(pop: Population, health: Health, params: Params, births_per_1000: float, streams: Streams) -> ResidentRates:
@@ -112,7 +113,8 @@ def _baseline_rates(pop: Population, health: Health, params: Params, births_per_
     profile = np.where(fertile, np.exp(-0.5 * ((pop.age - params.mothers_mean_age) / params.mothers_age_spread) ** 2), 0.0)
     delivery = births_per_1000 / 1000 * len(pop) * profile / max(float(profile.sum()), 1e-9)  # deliveries as many as the births
     as_month = lambda x: (np.asarray(x, dtype=np.float64) / 12).astype(np.float32)  # noqa: E731
-    return ResidentRates(as_month(emergency), as_month(planned), as_month(injury), np.asarray(admitted, dtype=np.float32), as_month(delivery))
+    planned = as_month(planned)
+    return ResidentRates(as_month(emergency), planned, as_month(injury), np.asarray(admitted, dtype=np.float32), as_month(delivery), np.exp(-planned.astype(np.float64)))
 
 
 def resident_rates(pop: Population, health: Health, params: Params, births_per_1000: float, streams: Streams) -> tuple[ResidentRates, np.ndarray]:
@@ -202,9 +204,11 @@ class Hospital(mesa.Agent):
             parts.append(self._cases(ep.row[i], origin, route, ep.specialty[i], admitted, referrer, specialist, stay, False, 0.0))
         # emergencies, injuries and deliveries: one keyed uniform per resident picks at most one a month
         base, emergency = resident_rates(pop, self.health, p, self.births_per_1000, streams)
-        edges = np.cumsum([emergency, base.injury, base.delivery], axis=0)
-        kind = (u_resident[None, :] >= edges).sum(axis=0)  # 0 emergency, 1 injury, 2 delivery, 3 none
-        em = np.flatnonzero(kind == 0)
+        with_injury = emergency + base.injury
+        cased = np.flatnonzero(u_resident < with_injury + base.delivery)  # the few with a case this month
+        u_cased = u_resident[cased]
+        kind = (u_cased >= emergency[cased]).astype(np.int8) + (u_cased >= with_injury[cased])  # 0 emergency, 1 injury, 2 delivery
+        em = cased[kind == 0]
         if len(em):
             u_specialty, admission, _, inpatient, place, _ = self._draws(streams, "emergency", pop.pid[em], month)
             admitted = admission < p.emergency_admission_share
@@ -212,8 +216,9 @@ class Hospital(mesa.Agent):
             specialty = draw_specialty(u_specialty, specialty_weights(p.emergency_specialties, p, pop.age[em], pop.male[em], pop.conditions[em]))
             parts.append(self._cases(em, EMERGENCY_ADMISSION, EMERGENCY_CARE, specialty, admitted, -1, np.full(len(em), p.emergency_visit_sek), stay, place, (1 - base.emergency[em] / emergency[em]) * admitted))
         # care the hospital plans itself: a Poisson count a month, several for the frailest
-        some = np.flatnonzero(base.planned > 0)
-        counts = poisson_from_uniform(base.planned[some].astype(np.float64), streams.uniform("planned care", pop.pid[some], month), most=12)
+        u = streams.uniform("planned care", pop.pid, month)
+        some = np.flatnonzero(u > base.no_planned_care)  # most residents have none this month
+        counts = poisson_from_uniform(base.planned[some].astype(np.float64), u[some], most=12)
         pl = np.repeat(some, counts)
         if len(pl):
             slot = (np.arange(len(pl)) - np.repeat(np.cumsum(counts) - counts, counts)).astype(np.int64)  # the case's number in the month
@@ -223,13 +228,13 @@ class Hospital(mesa.Agent):
             specialty = draw_specialty(u_specialty, specialty_weights(p.elective_specialties, p, pop.age[pl], pop.male[pl], pop.conditions[pl]))
             route = np.where(rarity < p.rare_share, RARE, ELECTIVE)
             parts.append(self._cases(pl, HOSPITAL_PLANNED, route, specialty, admitted, -1, np.where(admitted, 0.0, cost), np.where(admitted, cost, 0.0), place, 0.0))
-        inj = np.flatnonzero(kind == 1)
+        inj = cased[kind == 1]
         if len(inj):
             _, admission, _, inpatient, place, _ = self._draws(streams, "injury", pop.pid[inj], month)
             admitted = admission < base.injury_admitted[inj]
             stay = np.where(admitted, _lognormal(p.injury_inpatient_sek, p.inpatient_dispersion, inpatient), 0.0)
             parts.append(self._cases(inj, INJURY, TRAUMA, SPECIALTIES.index("surgery"), admitted, -1, np.full(len(inj), p.emergency_visit_sek), stay, place, 0.0))
-        de = np.flatnonzero(kind == 2)
+        de = cased[kind == 2]
         if len(de):
             _, _, _, cost_z, place, _ = self._draws(streams, "delivery", pop.pid[de], month)
             stay = _lognormal(p.delivery_sek, p.delivery_dispersion, cost_z)

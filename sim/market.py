@@ -84,9 +84,31 @@ def attraction(model, km: np.ndarray, wait_days) -> np.ndarray:
     return np.exp(-choice.distance_per_km * km - choice.wait_per_day * wait_days)
 
 
-def entry_prospects(model) -> dict[str, np.ndarray]:
+@dataclass(frozen=True)
+class AreaValue:
+    """The residents of each area as an entrant would win them (arrays over areas; active choosers only, the others
+    being listed by proximity): how many, what they bring and cost, SEK per year, and the visits they need."""
+
+    listed: np.ndarray
+    revenue: np.ndarray
+    visits: np.ndarray
+    other_cost: np.ndarray  # what they cost beyond the staff of their visits (items, transport, overhead, drugs)
+
+
+def area_value(model) -> AreaValue:
+    """Sum what the active choosers of each area are worth to a clinic (``resident_value``): the part of an entrant's
+    prospects that does not depend on where the other clinics stand, so one sum serves a year's entry decisions."""
+    pop = model.population
+    value = resident_value(model)
+    per_visit = staff_cost_per_visit(model.params.market)
+    by_area = lambda w: np.bincount(pop.area, weights=w * pop.active_chooser, minlength=len(model.geography.area_names))  # noqa: E731
+    visits = by_area(value.visits)
+    return AreaValue(by_area(np.ones(len(pop))), by_area(value.revenue), visits, by_area(value.cost) - by_area(value.visits * per_visit[pop.area_type]))
+
+
+def entry_prospects(model, areas: AreaValue | None = None) -> dict[str, np.ndarray]:
     """For an entrant in each area: its expected full list and yearly revenue at it, and its margin over its
-    horizon as the list fills (arrays over areas).
+    horizon as the list fills (arrays over areas). ``areas``: the residents' worth by area (computed if not given).
 
     The list is the logit share it would win among each area's active choosers, given the
     open clinics near them (each area's choice set is its ``CHOICE_SET`` nearest clinics, so
@@ -94,9 +116,8 @@ def entry_prospects(model) -> dict[str, np.ndarray]:
     geographic sub-area where the rulebook has them.
     """
     p = model.params
-    geo, pop = model.geography, model.population
-    value = resident_value(model)
-    n_areas = len(geo.area_names)
+    geo = model.geography
+    areas = area_value(model) if areas is None else areas
     spread = geo.spread_km
     clinics = np.flatnonzero(model.open_clinics)
     km_to_clinics = geo.road_km[:, model.clinic_area[clinics]] + spread[:, None]  # area x open clinic
@@ -110,19 +131,15 @@ def entry_prospects(model) -> dict[str, np.ndarray]:
         town = geo.area_type == AREA_TYPES.index("town")
         new = new * (town[:, None] == town[None, :])
     share = new / (existing[:, None] + new)
-    active = pop.active_chooser
-    by_area = lambda w: np.bincount(pop.area, weights=w * active, minlength=n_areas)  # noqa: E731
-    listed = share.T @ by_area(np.ones(len(pop)))
-    revenue = share.T @ by_area(value.revenue)
-    visits = share.T @ by_area(value.visits)
+    listed = share.T @ areas.listed
+    revenue = share.T @ areas.revenue
+    visits = share.T @ areas.visits
     # cost at the entrant's own staffing (its area's hired mix, at least its minimum staff) and the distance its list travels
     c, r = p.market.costs, p.rulebook.cost_responsibility
-    per_visit = staff_cost_per_visit(p.market)  # by area type
-    staff = visits * per_visit[geo.area_type]
+    staff = visits * staff_cost_per_visit(p.market)[geo.area_type]
     min_staff = p.market.staffing.min_gp_fte * geo.clinic_scale * np.array([team_cost_per_year(p.market.staffing, AREA_TYPES[t]) for t in geo.area_type])
-    resident_staff = by_area(value.visits * per_visit[pop.area_type])
-    transport = r.patient_transport * c.transport_sek_per_km * (share * km_new * by_area(value.visits)[:, None]).sum(axis=0)
-    other = share.T @ (by_area(value.cost) - resident_staff) + transport
+    transport = r.patient_transport * c.transport_sek_per_km * (share * km_new * areas.visits[:, None]).sum(axis=0)
+    other = share.T @ areas.other_cost + transport
     fill = list_fill(model)
     revenue_h = (fill[:, None] * revenue).sum(axis=0)
     cost_h = (fill[:, None] * other + np.maximum(fill[:, None] * staff, min_staff) + c.fixed_sek_per_year * geo.clinic_scale).sum(axis=0)
@@ -148,13 +165,13 @@ def supply_per_10000(model) -> np.ndarray:
     return clinics / np.maximum(residents, 1) * 10_000 / geo.clinic_scale
 
 
-def choose_entry_area(model) -> int | None:
+def choose_entry_area(model, areas: AreaValue) -> int | None:
     """The area where a potential provider opens this year, or None: the best expected margin that clears the
-    threshold, where the rulebook allows a clinic."""
+    threshold, where the rulebook allows a clinic. ``areas``: the residents' worth by area (``area_value``)."""
     rules = model.params.rulebook.establishment
     if not rules.free:
         return None
-    prospects = entry_prospects(model)
+    prospects = entry_prospects(model, areas)
     allowed = prospects["listed"] >= rules.min_list * model.geography.clinic_scale
     if rules.max_clinics_per_10000 is not None:
         allowed &= supply_per_10000(model) < rules.max_clinics_per_10000

@@ -31,7 +31,7 @@ from sim.clinic import Clinic, DigitalProvider
 from sim.geography import Geography, load_region
 from sim.hospital import DELIVERY, ELECTIVE, EMERGENCY_CARE, SPECIALTIES, TRAUMA, Cases, Hospital
 from sim.ledger import CATEGORIES, Ledger
-from sim.market import choose_entry_area, list_cost_index, selection_efforts
+from sim.market import area_value, choose_entry_area, list_cost_index, selection_efforts
 from sim.needs import CLINIC, DIGITAL, EMERGENCY, Episodes, arrive, episode_rate_per_month
 from sim.outcomes import Outcomes
 from sim.population import N_CELLS, newcomers, synthesise
@@ -456,7 +456,7 @@ class CareMarket(mesa.Model):
         )
         out.add_by_cell("hospital_own_cost_sek", hospital_own_cost * pop.cell_counts / max(pop.cell_counts.sum(), 1))
         eligible, coc = pop.continuity()
-        far = pop.distance_to_listed(self.clinic_area, np.arange(len(pop))) > FAR_KM
+        far = pop.distance_to_listed(self.clinic_area) > FAR_KM
         out.add(pop.cell, health=pop.health, continuity_n=eligible, continuity_sum=coc, residents_far_from_clinic=far)
         out.add_by_cell("resident_months", pop.cell_counts)
         for category in CATEGORIES:
@@ -510,8 +510,11 @@ class CareMarket(mesa.Model):
         """Potential providers open where the market pays (sim.market), at most ``max_per_year`` a year."""
         entry = self.params.market.entry
         waiting = [c for c in self.clinics if not c.ever_open]
+        if not waiting:
+            return
+        areas = area_value(self)  # the residents do not change while clinics enter
         for clinic in waiting[: entry.max_per_year * self.geography.copies]:
-            area = choose_entry_area(self)
+            area = choose_entry_area(self, areas)
             if area is None:
                 return
             name = f"{self.geography.area_names[area]} (entrant {sum(c.opened_month is not None for c in self.clinics) + 1})"

@@ -122,9 +122,11 @@ class Population:
         """Road km from residents ``rows`` to the hospital."""
         return self.geography.hospital_km.astype(np.float32)[self.area[rows]] + self.home_km[rows]
 
-    def distance_to_listed(self, clinic_area: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """Road km from residents ``rows`` to their listed clinic."""
-        return self.geography.road_km[self.area[rows], clinic_area[self.clinic[rows]]] + self.home_km[rows]
+    def distance_to_listed(self, clinic_area: np.ndarray, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Road km from residents ``rows`` (all by default) to their listed clinic."""
+        area_to_provider = self.geography.road_km[:, clinic_area]  # areas x providers: one gather per resident below
+        n = len(clinic_area)
+        return area_to_provider.ravel()[self.area[rows].astype(np.intp) * n + self.clinic[rows] % n] + self.home_km[rows]
 
     # ------------------------------------------------------------------ monthly
 

@@ -55,9 +55,9 @@ class Region(mesa.Agent):
         requirements deduct from it."""
         return next(rule for rule in self.rules if rule.listing_payment)
 
-    def access_reward(self, clinic: int, share: float) -> float:
-        """SEK per year the rulebook pays a clinic for a given share assessed within 3 days."""
-        return sum(rule.access_reward(self.model, clinic, share) for rule in self.rules)
+    def access_reward(self, clinic: int, shares: np.ndarray) -> np.ndarray:
+        """SEK per year the rulebook would pay a clinic at each of the ``shares`` assessed within 3 days."""
+        return sum((rule.access_reward(self.model, clinic, shares) for rule in self.rules), np.zeros(len(shares)))
 
     def per_listed_sek_per_month(self, rows: np.ndarray) -> np.ndarray:
         """What the list-based rules pay for each of the residents ``rows`` this month, SEK."""

@@ -8,7 +8,7 @@ treating physician, and what the region pays at settlement.
 - ``referral_price(market, ep)``: SEK the clinic pays when it refers the episode;
 - ``sek_per_year(pop)``: for rules paid per listed resident, what each resident brings
   their clinic per year (``None`` for the others);
-- ``access_reward(market, clinic, share)``: SEK per year a clinic would earn at a given
+- ``access_reward(market, clinic, shares)``: SEK per year a clinic would earn at each given
   share of contacts assessed within 3 days (what staffing for access is worth to it);
 - ``hospital_bills(market, cases)``: which provider pays how much of each hospital case
   (fundholding), or ``None`` when the region pays them all;
@@ -101,7 +101,8 @@ class PaymentRule:
     def sek_per_year(self, pop) -> np.ndarray | None:
         return None
 
-    def access_reward(self, market, clinic: int, share: float) -> float:
+    def access_reward(self, market, clinic: int, shares: np.ndarray) -> np.ndarray | float:
+        """SEK per year it would pay ``clinic`` at each of the ``shares`` assessed within 3 days (0: it pays nothing for access)."""
         return 0.0
 
     def expected_fee_per_visit(self, market) -> float:

@@ -120,12 +120,12 @@ class PayForPerformance(PaymentRule):
         measured = self._measured(market, ep)
         return np.where(measured, per_episode[np.where(measured, ep.provider, 0)], 0.0), ep.q_star
 
-    def access_reward(self, market, clinic: int, share: float) -> float:
-        """The access indicator's yearly pay to a clinic at a given 3-day share, SEK."""
+    def access_reward(self, market, clinic: int, shares: np.ndarray) -> np.ndarray | float:
+        """The access indicator's yearly pay to a clinic at each of the 3-day ``shares``, SEK."""
         p = self.params
         if p.scale == 0:
             return 0.0
-        return float(p.scale * p.pool_sek_per_listed * p.access_3day.weight * market.list_sizes[clinic] * achievement_share(share, p.access_3day))
+        return p.scale * p.pool_sek_per_listed * p.access_3day.weight * market.list_sizes[clinic] * achievement_share(shares, p.access_3day)
 
     def monthly(self, market, ep):
         if self.params.scale == 0:
