@@ -68,24 +68,29 @@ def _lognormal(mean: float, dispersion: float, z: np.ndarray) -> np.ndarray:
     return mean * np.exp(dispersion * z - dispersion**2 / 2)
 
 
-def specialty_weights(shares: SpecialtyShares, params: Params, age: np.ndarray, male: np.ndarray, conditions: np.ndarray) -> np.ndarray:
-    """Each patient's probabilities of the SPECIALTIES (patients x specialties) for a kind of care.
+def specialty_weights(shares: SpecialtyShares, params: Params, age: np.ndarray, male: np.ndarray, conditions: np.ndarray) -> list[np.ndarray]:
+    """Each patient's probability of each of the SPECIALTIES for a kind of care (one array per specialty, a value per patient).
 
     The shares are an adult woman's without chronic conditions; psychiatry is more likely at
     ages 15-44, medicine with each chronic condition, and men have no obstetrics or gynaecology.
     """
-    base = np.array([shares.medicine, shares.surgery, shares.psychiatry, shares.obstetrics, shares.other], dtype=np.float64)
-    w = np.broadcast_to(base, (len(age), len(base))).copy()
-    young = (age >= 15) & (age < 45)
-    w[:, 0] *= 1 + params.medicine_per_condition * conditions
-    w[:, 2] *= np.where(young, params.psychiatry_at_15_44, 1.0)
-    w[:, 3] *= ~male.astype(bool) & (age >= 15)
-    return w / w.sum(axis=1, keepdims=True)
+    n = len(age)
+    w = [np.full(n, share, dtype=np.float64) for share in (shares.medicine, shares.surgery, shares.psychiatry, shares.obstetrics, shares.other)]
+    w[0] *= 1 + params.medicine_per_condition * conditions
+    w[2] *= np.where((age >= 15) & (age < 45), params.psychiatry_at_15_44, 1.0)
+    w[3] *= ~male.astype(bool) & (age >= 15)
+    total = w[0] + w[1] + w[2] + w[3] + w[4]
+    return [column / total for column in w]
 
 
-def draw_specialty(u: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """A specialty per row from a uniform and that row's probabilities (inverse CDF)."""
-    return np.minimum((u[:, None] >= np.cumsum(weights, axis=1)).sum(axis=1), len(SPECIALTIES) - 1).astype(np.int8)
+def draw_specialty(u: np.ndarray, weights: list[np.ndarray]) -> np.ndarray:
+    """A specialty per patient from a uniform and their probabilities (inverse CDF)."""
+    cdf = np.zeros(len(u))
+    chosen = np.zeros(len(u), dtype=np.int8)
+    for w in weights:
+        cdf += w
+        chosen += u >= cdf
+    return np.minimum(chosen, len(SPECIALTIES) - 1)
 
 
 @dataclass(frozen=True)
@@ -166,11 +171,12 @@ class Hospital(mesa.Agent):
 
     @staticmethod
     def _draws(streams: Streams, name: str, pid: np.ndarray, month: int, slot: int | np.ndarray = 0):
-        """A case's draws: specialty, admission, place and rarity uniforms, and two standard normals for its costs."""
+        """A case's uniforms: specialty, admission, two for its costs (``to_normal`` makes them standard normals where
+        used), place and rarity."""
         specialty, admission = streams.uniforms(f"{name} a", pid, month, parts=2, slot=slot)
-        z1, z2 = streams.uniforms(f"{name} b", pid, month, parts=2, slot=slot)
+        cost_1, cost_2 = streams.uniforms(f"{name} b", pid, month, parts=2, slot=slot)
         place, rarity = streams.uniforms(f"{name} c", pid, month, parts=2, slot=slot)
-        return specialty, admission, to_normal(z1), to_normal(z2), place, rarity
+        return specialty, admission, cost_1, cost_2, place, rarity
 
     def _specialist(self, needed: np.ndarray, z: np.ndarray) -> np.ndarray:
         """Outpatient specialist care of a referral, SEK: a needed one's care, or a consultation that finds no need."""
@@ -190,15 +196,15 @@ class Hospital(mesa.Agent):
             i = np.flatnonzero(chosen)
             if not len(i):
                 continue
-            _, admission, outpatient, inpatient, place, rarity = self._draws(streams, f"route {origin}", ep.pid[i], month, ep.k[i])
+            _, admission, u_outpatient, u_inpatient, place, rarity = self._draws(streams, f"route {origin}", ep.pid[i], month, ep.k[i])
             needed = ep.needs_specialist[i]
-            specialist = self._specialist(needed, outpatient)
+            specialist = self._specialist(needed, to_normal(u_outpatient))
             if origin == EMERGENCY_DEPARTMENT:
                 visit = p.emergency_visit_sek + np.where(needed, specialist, 0.0)
                 parts.append(self._cases(ep.row[i], origin, EMERGENCY_CARE, ep.specialty[i], False, -1, visit, 0.0, place, 0.0))
                 continue
             admitted = needed & (admission < p.referral_admission_share)
-            stay = np.where(admitted, _lognormal(p.inpatient_sek, p.inpatient_dispersion, inpatient), 0.0)
+            stay = np.where(admitted, _lognormal(p.inpatient_sek, p.inpatient_dispersion, to_normal(u_inpatient)), 0.0)
             route = np.where(rarity < p.rare_share, RARE, ELECTIVE)
             referrer = ep.provider[i] if origin == REFERRAL else -1
             parts.append(self._cases(ep.row[i], origin, route, ep.specialty[i], admitted, referrer, specialist, stay, False, 0.0))
@@ -210,9 +216,9 @@ class Hospital(mesa.Agent):
         kind = (u_cased >= emergency[cased]).astype(np.int8) + (u_cased >= with_injury[cased])  # 0 emergency, 1 injury, 2 delivery
         em = cased[kind == 0]
         if len(em):
-            u_specialty, admission, _, inpatient, place, _ = self._draws(streams, "emergency", pop.pid[em], month)
+            u_specialty, admission, _, u_inpatient, place, _ = self._draws(streams, "emergency", pop.pid[em], month)
             admitted = admission < p.emergency_admission_share
-            stay = np.where(admitted, _lognormal(p.inpatient_sek, p.inpatient_dispersion, inpatient), 0.0)
+            stay = np.where(admitted, _lognormal(p.inpatient_sek, p.inpatient_dispersion, to_normal(u_inpatient)), 0.0)
             specialty = draw_specialty(u_specialty, specialty_weights(p.emergency_specialties, p, pop.age[em], pop.male[em], pop.conditions[em]))
             parts.append(self._cases(em, EMERGENCY_ADMISSION, EMERGENCY_CARE, specialty, admitted, -1, np.full(len(em), p.emergency_visit_sek), stay, place, (1 - base.emergency[em] / emergency[em]) * admitted))
         # care the hospital plans itself: a Poisson count a month, several for the frailest
@@ -222,22 +228,22 @@ class Hospital(mesa.Agent):
         pl = np.repeat(some, counts)
         if len(pl):
             slot = (np.arange(len(pl)) - np.repeat(np.cumsum(counts) - counts, counts)).astype(np.int64)  # the case's number in the month
-            u_specialty, admission, cost_z, _, place, rarity = self._draws(streams, "direct", pop.pid[pl], month, slot)
-            cost = _lognormal(p.direct_case_sek, p.direct_case_dispersion, cost_z)
+            u_specialty, admission, u_cost, _, place, rarity = self._draws(streams, "direct", pop.pid[pl], month, slot)
+            cost = _lognormal(p.direct_case_sek, p.direct_case_dispersion, to_normal(u_cost))
             admitted = admission < p.direct_admission_share
             specialty = draw_specialty(u_specialty, specialty_weights(p.elective_specialties, p, pop.age[pl], pop.male[pl], pop.conditions[pl]))
             route = np.where(rarity < p.rare_share, RARE, ELECTIVE)
             parts.append(self._cases(pl, HOSPITAL_PLANNED, route, specialty, admitted, -1, np.where(admitted, 0.0, cost), np.where(admitted, cost, 0.0), place, 0.0))
         inj = cased[kind == 1]
         if len(inj):
-            _, admission, _, inpatient, place, _ = self._draws(streams, "injury", pop.pid[inj], month)
+            _, admission, _, u_inpatient, place, _ = self._draws(streams, "injury", pop.pid[inj], month)
             admitted = admission < base.injury_admitted[inj]
-            stay = np.where(admitted, _lognormal(p.injury_inpatient_sek, p.inpatient_dispersion, inpatient), 0.0)
+            stay = np.where(admitted, _lognormal(p.injury_inpatient_sek, p.inpatient_dispersion, to_normal(u_inpatient)), 0.0)
             parts.append(self._cases(inj, INJURY, TRAUMA, SPECIALTIES.index("surgery"), admitted, -1, np.full(len(inj), p.emergency_visit_sek), stay, place, 0.0))
         de = cased[kind == 2]
         if len(de):
-            _, _, _, cost_z, place, _ = self._draws(streams, "delivery", pop.pid[de], month)
-            stay = _lognormal(p.delivery_sek, p.delivery_dispersion, cost_z)
+            _, _, _, u_cost, place, _ = self._draws(streams, "delivery", pop.pid[de], month)
+            stay = _lognormal(p.delivery_sek, p.delivery_dispersion, to_normal(u_cost))
             parts.append(self._cases(de, DELIVERY, MATERNITY, SPECIALTIES.index("obstetrics"), True, -1, 0.0, stay, place, 0.0))
         if not parts:
             return self._cases([], HOSPITAL_PLANNED, ELECTIVE, 0, False, -1, [], [], False, 0.0)
