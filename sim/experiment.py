@@ -55,7 +55,7 @@ GROUPINGS = {
     "age_group": list(AGE_GROUPS),
     "area_type": list(AREA_TYPES),
 }
-OUTCOMES = tuple(HEADLINE) + tuple(EXTRA_OUTCOMES)  # the rules' own outcomes (fundholding's by list size too) among the extra
+OUTCOMES = tuple(HEADLINE) + tuple(EXTRA_OUTCOMES)  # the rules' own outcomes and fundholding's by list size among the extra
 DEFAULT_OUTCOMES = (
     "undertreatment_rate",
     "overtreatment_rate",

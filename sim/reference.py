@@ -63,6 +63,8 @@ def rules_markdown(rules=None) -> str:
 
     from sim.ledger import OTHER_CATEGORY
     from sim.payment import rule_classes
+    from sim.payment.fundholding import Fundholding
+    from sim.risk import ListSizeRisk
 
     rules = rule_classes() if rules is None else rules
     items = [(rule.item, f"`{rule.__name__}`", rule.category, rule.income) for rule in rules]
@@ -87,16 +89,18 @@ def rules_markdown(rules=None) -> str:
         "|---|---|---|",
         *(f"| `{column}` | `{rule.__name__}` | {what} |" for rule in rules for column, what in rule.columns.items()),
         "",
-        "Keys of `summary.json`'s `outcomes` a rule adds:",
+        "Keys of `summary.json`'s `outcomes` a rule adds (and, where the rules include fundholding, the observer of the",
+        "risk by list size, `sim.risk.ListSizeRisk`):",
         "",
-        "| key | rule | what |",
+        "| key | from | what |",
         "|---|---|---|",
     ]
-    shown: dict[tuple[str, str], list[str]] = {}  # outcomes by rule and meaning, list sizes folded into one row
-    for rule in rules:
-        for outcome in rule.outcomes:
+    shown: dict[tuple[str, str], list[str]] = {}  # outcomes by source and meaning, list sizes folded into one row
+    sources = [*rules, ListSizeRisk] if Fundholding in rules else rules
+    for source in sources:
+        for outcome in source.outcomes:
             name = re.sub(r"list_size=[0-9]+", "list_size=N", outcome.name)
-            names = shown.setdefault((rule.__name__, outcome.means), [])
+            names = shown.setdefault((source.__name__, outcome.means), [])
             if name not in names:
                 names.append(name)
     lines += [f"| {', '.join(f'`{n}`' for n in names)} | `{rule}` | {means} |" for (rule, means), names in shown.items()]

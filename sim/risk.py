@@ -19,6 +19,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.payment import Outcome
+from sim.payment.fundholding import Fundholding
+
 LIST_SIZES = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 300_000)
 BLOCK = 1_000
 BLOCKS = 4_000
@@ -29,13 +32,37 @@ MEASURES = ("result_cv", "p_deficit_over_5pct", "p_deficit_over_10pct")
 LIST_SIZE_OUTCOMES = tuple(f"{name}[list_size={size}]" for size in LIST_SIZES for name in MEASURES)
 
 
-def list_size_outcomes(years: list[pd.DataFrame]) -> dict[str, float | None]:
-    """The mean over the years of each measure by list size (``list_size_risk``'s tables; None without any)."""
-    if not years:
-        return dict.fromkeys(LIST_SIZE_OUTCOMES)
-    mean = pd.concat(years).groupby("list_size").mean()
-    values = {f"{name}[list_size={size}]": float(mean.loc[size, name]) for size in LIST_SIZES for name in MEASURES}
-    return {name: None if np.isnan(value) else value for name, value in values.items()}
+class ListSizeRisk:
+    """An observer of the model: at each year end that fundholding settles, the risk of a fundholder's result by
+    list size, from that year's residents (their budgets, the in-scope cost their clinic kept, and their clinics)."""
+
+    outcomes = tuple(
+        Outcome(name, "under fundholding, for lists of N = 1,000 ... 300,000 residents drawn from the run's own residents: the spread of the yearly "
+                "result over the budget, and the probability of a deficit beyond 5 % (10 %) of the budget, mean over the years (`sim/risk.py`)")
+        for name in LIST_SIZE_OUTCOMES
+    )
+
+    def __init__(self):
+        self.years: list[pd.DataFrame] = []  # per settled year: list_size_risk's table
+
+    def observe(self, model, ep, fees, cases) -> None:
+        for rule in model.region.rules:
+            settled = rule.settled if isinstance(rule, Fundholding) else None
+            if settled is not None and settled.month == model.month:
+                distance = model.geography.road_km[np.ix_(settled.clinic_area, settled.clinic_area)]
+                rng = model.streams.generator(f"list size risk {settled.month}")
+                self.years.append(list_size_risk(settled.budget, settled.cost, settled.clinic, distance, rng))
+
+    def summary(self, rules) -> dict[str, float | None]:
+        """The mean over the years of each measure by list size (None without a settled year; nothing where the
+        region's ``rules`` have no fundholding)."""
+        if not any(isinstance(rule, Fundholding) for rule in rules):
+            return {}
+        if not self.years:
+            return dict.fromkeys(LIST_SIZE_OUTCOMES)
+        mean = pd.concat(self.years).groupby("list_size").mean()
+        values = {f"{name}[list_size={size}]": float(mean.loc[size, name]) for size in LIST_SIZES for name in MEASURES}
+        return {name: None if np.isnan(value) else value for name, value in values.items()}
 
 
 def list_size_risk(

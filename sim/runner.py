@@ -16,6 +16,7 @@ from sim.ledger import income_items
 from sim.market_outcomes import MARKET_OUTCOMES, market_outcomes
 from sim.model import CareMarket
 from sim.payment import rule_classes
+from sim.risk import ListSizeRisk
 from sim.scenario import Scenario, load_scenario
 
 #: whole-run outcomes in the summary, with the clinic and market figures added by ``summarise``
@@ -86,6 +87,7 @@ EXTRA_OUTCOMES = (
     "hhi_final",
     *MARKET_OUTCOMES,
     *(outcome.name for rule in rule_classes() for outcome in rule.outcomes),
+    *(outcome.name for outcome in ListSizeRisk.outcomes),
 )
 
 
@@ -124,13 +126,14 @@ def run(
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
     follower = Follower(follow) if follow else None
-    model = CareMarket(scenario, observers=(follower,) if follower else (), rules=rules)
+    list_size = ListSizeRisk()
+    model = CareMarket(scenario, observers=(list_size, follower) if follower else (list_size,), rules=rules)
     model.run(progress=progress)
     model.close_partial_year()
     monthly, yearly = model.outcomes.tables()
     whole = model.outcomes.whole_run()
     clinic_years = pd.DataFrame(model.clinic_years)
-    summary = summarise(model, whole, clinic_years)
+    summary = summarise(model, whole, clinic_years, list_size)
     return RunResult(
         scenario=scenario,
         monthly=monthly,
@@ -147,8 +150,9 @@ def run(
     )
 
 
-def summarise(model: CareMarket, whole: pd.DataFrame, clinic_years: pd.DataFrame) -> dict[str, Any]:
-    """Headline outcomes over the whole run (floats), in total."""
+def summarise(model: CareMarket, whole: pd.DataFrame, clinic_years: pd.DataFrame, list_size: ListSizeRisk) -> dict[str, Any]:
+    """Headline outcomes over the whole run (floats), in total; the payment rules' own and, under fundholding, the
+    risk by list size (``list_size`` observed the run)."""
     total = whole[whole["group_by"] == "total"].iloc[0]
     summary = {name: _number(total[name]) for name in HEADLINE}
     clinics = clinic_years[(clinic_years["owner"] != "digital") & (clinic_years["revenue_sek"] > 0)] if len(clinic_years) else clinic_years
@@ -172,6 +176,7 @@ def summarise(model: CareMarket, whole: pd.DataFrame, clinic_years: pd.DataFrame
         "hhi_final": _number(hhi(model.list_sizes[[c.index for c in model.clinics if c.open]])),
         **market_outcomes(model, clinic_years),
         **{name: value for rule in model.region.rules for name, value in rule.summary(clinic_years).items()},
+        **list_size.summary(model.region.rules),
     }
     return summary | extra
 

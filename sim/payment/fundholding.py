@@ -33,7 +33,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import risk
 from sim.hospital import HOSPITAL_PLANNED, RARE, REFERRAL, ROUTES, SELF_REFERRAL, SPECIALTIES, Cases
 from sim.needs import CLINIC, DIGITAL, Episodes
 from sim.payment import Outcome, Payment, PaymentRule
@@ -66,6 +65,18 @@ SCOPES = {
 ACCOUNTS = ("budget", "billed", "reinsured", "settlement")
 
 
+@dataclass(frozen=True)
+class SettledYear:
+    """A fundholding year as it was settled: each resident's budget and the in-scope cost their clinic kept, SEK per
+    year, and their clinic; the areas of the providers; the model month of the settlement."""
+
+    month: int
+    budget: np.ndarray
+    cost: np.ndarray
+    clinic: np.ndarray
+    clinic_area: np.ndarray
+
+
 @dataclass
 class HospitalBills:
     """Who pays each case's price: ``billed_sek`` by ``provider`` (-1: nobody), the rest by the region."""
@@ -93,8 +104,6 @@ class Fundholding(PaymentRule):
         Outcome("p_fundholder_deficit_over_5pct", "share of clinic-years whose fundholding result is a deficit larger than 5 % of the budget",
                 "  deficit over 5 % of the budget, share of years", "pct"),
         Outcome("p_fundholder_deficit_over_10pct", "the same beyond 10 % of the budget"),
-        *(Outcome(name, "under fundholding, for lists of N = 1,000 ... 300,000 residents drawn from the run's own residents: the spread of the yearly "
-                  "result over the budget, and the probability of a deficit beyond 5 % (10 %) of the budget, mean over the years (`sim/risk.py`)") for name in risk.LIST_SIZE_OUTCOMES),
     )
 
     @classmethod
@@ -109,7 +118,7 @@ class Fundholding(PaymentRule):
         self.history = np.ones(0)  # historic basis: each provider's reference-year spending over the formula's (1: none)
         self.retained_share = 1.0  # of in-scope prices the clinics pay after the safeguards, in the reference year
         self.pool: np.ndarray | None = None  # pool of each provider
-        self.list_size_risk: list = []  # per reporting year: the risk of a fundholder's result by list size
+        self.settled: SettledYear | None = None  # the last year settled, per resident (for sim.risk.ListSizeRisk)
         self._version = None
         self._reset_year(0)
 
@@ -325,11 +334,7 @@ class Fundholding(PaymentRule):
                 self._fit(market)
             return None
         self.books["settlement"] = self._settle(self.books["budget"] - self.books["billed"])
-        budget = self.sek_per_year(pop)
-        area = market.clinic_area
-        distance = market.geography.road_km[np.ix_(np.maximum(area, 0), np.maximum(area, 0))]
-        rng = market.streams.generator(f"list size risk {market.month}")
-        self.list_size_risk.append(risk.list_size_risk(budget, self.resident_cost, pop.clinic, distance, rng))
+        self.settled = SettledYear(market.month, self.sek_per_year(pop), self.resident_cost, pop.clinic.copy(), np.maximum(market.clinic_area, 0))
         if self.params.budget_update == "yearly":
             self._fit(market)
         return Payment(provider_sek=self.books["settlement"].copy()) if self.paying(market) else None
@@ -359,8 +364,8 @@ class Fundholding(PaymentRule):
     def summary(self, clinic_years) -> dict[str, float | None]:
         """Spread of fundholders' yearly results over full clinic-years (the standard deviation of the result per
         listed resident over the mean budget per listed resident, and the shares of years in deficit beyond 5 % and
-        10 %), and the spread by list size (sim.risk)."""
-        return self._spread(clinic_years) | risk.list_size_outcomes(self.list_size_risk)
+        10 %)."""
+        return self._spread(clinic_years)
 
     def _spread(self, clinic_years) -> dict[str, float | None]:
         keys = ("fundholder_result_cv", "p_fundholder_deficit_over_5pct", "p_fundholder_deficit_over_10pct")
