@@ -21,7 +21,7 @@ import mesa
 import numpy as np
 
 from sim.needs import EMERGENCY, Episodes
-from sim.population import Population, cached
+from sim.population import Population
 from sim.scenario import Health, Hospital as Params, SpecialtyShares
 from sim.streams import Streams, poisson_from_uniform, to_normal
 
@@ -130,7 +130,7 @@ def resident_rates(pop: Population, health: Health, params: Params, births_per_1
     frailty each keeps for life (``direct_frailty_dispersion``): the persistent heterogeneity
     that makes the costliest tenth of residents carry most of the cost.
     """
-    base = cached(pop, "hospital_rates", lambda: _baseline_rates(pop, health, params, births_per_1000, streams))
+    base = pop.derived("hospital rates", lambda: _baseline_rates(pop, health, params, births_per_1000, streams))
     return base, base.emergency * np.exp(np.float32(health.emergency_per_health_deficit) * pop.deficit)
 
 

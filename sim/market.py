@@ -18,7 +18,6 @@ import numpy as np
 from sim.behaviour.choice import CHOICE_SET
 from sim.clinic import team_cost_per_year
 from sim.geography import AREA_TYPES
-from sim.population import cached
 
 LOCAL_KM = 10.0  # supply of clinics is counted within this road distance of an area (rulebook.establishment)
 
@@ -43,7 +42,7 @@ def staff_cost_per_visit(market_params) -> np.ndarray:
 
 
 def resident_value(model) -> ResidentValue:
-    """What each resident is worth to a clinic near home under the rulebook (cached until the population changes).
+    """What each resident is worth to a clinic near home under the rulebook (kept until the population changes).
 
     Expected visits are the resident's expected need (episodes x mean q*) scaled so that
     the region's total matches the visits given in the last 18 months: clinics expect to
@@ -72,7 +71,7 @@ def resident_value(model) -> ResidentValue:
         cost = visits * per_visit_cost + c.overhead_sek_per_listed + float(r.drugs) * c.chronic_drugs_sek_per_condition * pop.conditions.astype(np.float64)
         return ResidentValue(revenue=list_based + visits * per_visit, cost=cost, visits=visits)
 
-    return cached(pop, "resident value", compute)
+    return pop.derived("resident value", compute)
 
 
 # ---------------------------------------------------------------------------- entry

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import expit
 
-from sim.population import Population, cached
+from sim.population import Population
 from sim.scenario import Needs
 from sim.streams import Streams, poisson_from_uniform, to_normal
 
@@ -74,7 +74,7 @@ def episode_rate_at_baseline(pop: Population, needs: Needs) -> np.ndarray:
 
 def episode_rate_per_month(pop: Population, needs: Needs) -> np.ndarray:
     """Expected episodes per resident this month: ill health (below baseline) raises need."""
-    return cached(pop, "episode_rate", lambda: episode_rate_at_baseline(pop, needs)) * np.exp(np.float32(needs.health_effect) * pop.deficit)
+    return pop.derived("episode rate", lambda: episode_rate_at_baseline(pop, needs)) * np.exp(np.float32(needs.health_effect) * pop.deficit)
 
 
 def arrive(pop: Population, needs: Needs, streams: Streams, month: int, u: np.ndarray) -> Episodes:

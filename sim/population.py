@@ -88,7 +88,6 @@ class Population:
         self.usual_ring = np.zeros((WINDOW_QUARTERS, n), dtype=np.uint8)  # of which with the usual GP
         self.next_pid = int(self.pid.max()) + 1 if n else 0
         self.area_quintile = _area_cni_quintiles(geography, self)
-        self.version = 0
         self.refresh()
 
     def __len__(self) -> int:
@@ -99,9 +98,9 @@ class Population:
     def refresh(self) -> None:
         """Recompute the attributes derived from age, area and conditions (after ageing or arrivals).
 
-        They hold until the next yearly change; ``version`` tells caches elsewhere that they changed.
+        They hold until the next yearly change, as does whatever was derived from them elsewhere (``derived``).
         """
-        self.version += 1
+        self._derived: dict = {}
         self.band = age_band(self.age)
         self.area_type = self.geography.area_type[self.area]
         self.cell = self.area_quintile[self.area].astype(np.int16)
@@ -112,6 +111,17 @@ class Population:
         self.health_baseline = baseline_health(self.age, self.conditions, self.params)
         self.cell_counts = np.bincount(self.cell, minlength=N_CELLS)
         self.deficit = np.maximum(self.health_baseline - self.health, 0)
+
+    def derived(self, name: str, compute):
+        """A quantity derived from attributes that change once a year (age, conditions, CNI factors, home; e.g. a
+        payment rule's sum per resident): ``compute()`` when first asked after the population last changed, then kept."""
+        if name not in self._derived:
+            self._derived[name] = compute()
+        return self._derived[name]
+
+    def forget(self, name: str) -> None:
+        """What ``derived`` kept under ``name`` no longer holds (what it derives from besides the residents changed)."""
+        self._derived.pop(name, None)
 
     @property
     def cni_score(self) -> np.ndarray:
@@ -259,16 +269,6 @@ class Population:
 
 
 # ---------------------------------------------------------------------------- functions
-
-
-def cached(pop: Population, name: str, compute) -> np.ndarray:
-    """A per-resident quantity that holds until the population next changes (ageing, arrivals)."""
-    store = pop.__dict__.setdefault("_cache", {})
-    version, value = store.get(name, (None, None))
-    if version != pop.version:
-        value = compute()
-        store[name] = (pop.version, value)
-    return value
 
 
 def cni_score(bits: np.ndarray) -> np.ndarray:

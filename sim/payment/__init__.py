@@ -126,7 +126,7 @@ class PerListedRule(PaymentRule, ABC):
     """A rule that pays a yearly sum per listed resident, a twelfth each month, to their clinic.
 
     What a resident brings depends on attributes that change once a year (age, CNI
-    factors, home), so the sums are computed once per population version.
+    factors, home), so the sums are kept until the population changes.
     """
 
     def __init__(self, params):
@@ -137,13 +137,18 @@ class PerListedRule(PaymentRule, ABC):
     def annual_sek(self, pop) -> np.ndarray:
         """What each resident brings their clinic per year under this rule, SEK."""
 
+    def _month(self, pop) -> tuple[np.ndarray, np.ndarray]:
+        """A twelfth of ``annual_sek`` per resident (float32) and its sum by equity cell, kept until the population
+        changes (``Population.derived``, under the rule's item)."""
+
+        def compute():
+            monthly = (self.annual_sek(pop) / 12).astype(np.float32)
+            return monthly, np.bincount(pop.cell, weights=monthly, minlength=N_CELLS)
+
+        return pop.derived(self.item, compute)
+
     def sek_per_month(self, pop) -> np.ndarray:
-        """A twelfth of ``annual_sek``, kept (as float32) until the population changes."""
-        if getattr(self, "_version", None) != pop.version:
-            self._monthly = (self.annual_sek(pop) / 12).astype(np.float32)
-            self._cells = np.bincount(pop.cell, weights=self._monthly, minlength=N_CELLS)
-            self._version = pop.version
-        return self._monthly
+        return self._month(pop)[0]
 
     def sek_per_year(self, pop) -> np.ndarray:
         return self.sek_per_month(pop) * 12.0
@@ -152,8 +157,8 @@ class PerListedRule(PaymentRule, ABC):
         if self.scale == 0:
             return None
         pop = market.population
-        monthly = self.sek_per_month(pop)
-        return Payment(provider_sek=np.bincount(pop.clinic, weights=monthly, minlength=market.n_providers), cell_sek=self._cells)
+        monthly, cells = self._month(pop)
+        return Payment(provider_sek=np.bincount(pop.clinic, weights=monthly, minlength=market.n_providers), cell_sek=cells)
 
 
 def per_visit(market, ep: Episodes, sek_per_visit: np.ndarray) -> Payment:

@@ -49,7 +49,7 @@ class Capitation(PerListedRule):
         level = market.region.revision.due(market.year + 1)
         if level is not None:
             self.level = level
-            self._version = None
+            market.population.forget(self.item)
 
     def monthly(self, market, ep) -> Payment | None:
         """The month's capitation, raised by the patient fees the region pooled this month (if it pools them)."""

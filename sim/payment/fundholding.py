@@ -119,7 +119,6 @@ class Fundholding(PaymentRule):
         self.retained_share = 1.0  # of in-scope prices the clinics pay after the safeguards, in the reference year
         self.pool: np.ndarray | None = None  # pool of each provider
         self.settled: SettledYear | None = None  # the last year settled, per resident (for sim.risk.ListSizeRisk)
-        self._version = None
         self._reset_year(0)
 
     # ------------------------------------------------------------------ state
@@ -239,11 +238,8 @@ class Fundholding(PaymentRule):
     # ------------------------------------------------------------------ budgets
 
     def _formula(self, pop) -> np.ndarray:
-        """Each resident's budget by the formula, SEK per year (kept until the population changes)."""
-        if self._version != pop.version:
-            self._budget = self.model.expected(classes(pop))
-            self._version = pop.version
-        return self._budget
+        """Each resident's budget by the formula, SEK per year (kept until the population or the formula changes)."""
+        return pop.derived("fundholding formula", lambda: self.model.expected(classes(pop)))
 
     def sek_per_year(self, pop) -> np.ndarray | None:
         """Each resident's budget, SEK per year: the formula's, scaled by their centre's history on a historic
@@ -384,7 +380,7 @@ class Fundholding(PaymentRule):
         """Budgets from the year just ended: the formula on its costs in scope, and each centre's history against it."""
         pop = market.population
         self.model = fit(self.params.risk_adjustment, classes(pop), self.resident_cost)
-        self._version = None
+        pop.forget("fundholding formula")
         expected = np.bincount(pop.clinic, weights=self._formula(pop), minlength=market.n_providers)
         spent = np.bincount(pop.clinic, weights=self.resident_cost, minlength=market.n_providers)
         self.history = np.divide(spent, expected, out=np.ones(market.n_providers), where=expected > 0)
