@@ -28,6 +28,8 @@ class Region(mesa.Agent):
         self.rulebook = rulebook
         self.choice = choice
         self.rules = build_rules(rulebook, model.params.market.hospital, rules)
+        for rule in self.rules:
+            rule.open_books(model)
         self.fees = PatientFees(rulebook.patient_fees, model.params.market.staffing.doctor_share_of_visits)
         self.nearby = np.zeros((0, 0), dtype=np.int64)
         self.revision = RulebookRevision(rulebook.revision)

@@ -12,6 +12,7 @@ treating physician, and what the region pays at settlement.
   share of contacts assessed within 3 days (what staffing for access is worth to it);
 - ``hospital_bills(market, cases)``: which provider pays how much of each hospital case
   (fundholding), or ``None`` when the region pays them all;
+- ``open_books(market)``: once, when the region is set up, for its providers and residents;
 - ``start_year(market)``: after a year is settled and recorded, before the next begins;
 - ``monthly(market, ep)`` and ``yearly(market)``: what the region pays each provider
   (negative: what it takes back), as a ``Payment``.
@@ -110,6 +111,9 @@ class PaymentRule:
         return 0.0
 
     def hospital_bills(self, market, cases):
+        return None
+
+    def open_books(self, market) -> None:
         return None
 
     def start_year(self, market) -> None:

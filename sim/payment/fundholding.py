@@ -119,7 +119,6 @@ class Fundholding(PaymentRule):
         self.retained_share = 1.0  # of in-scope prices the clinics pay after the safeguards, in the reference year
         self.pool: np.ndarray | None = None  # pool of each provider
         self.settled: SettledYear | None = None  # the last year settled, per resident (for sim.risk.ListSizeRisk)
-        self._reset_year(0)
 
     # ------------------------------------------------------------------ state
 
@@ -153,11 +152,12 @@ class Fundholding(PaymentRule):
         self.in_scope_total = 0.0
         self.retained_total = 0.0
 
-    def _grow(self, market) -> None:
-        n = market.n_providers
-        for name, values in self.books.items():
-            if len(values) < n:
-                self.books[name] = np.concatenate([values, np.zeros(n - len(values))])
+    def open_books(self, market) -> None:
+        self._reset_year(len(market.population), market.n_providers)
+
+    def _follow_residents(self, market) -> None:
+        """The residents' tallies start each year empty, but the population changes after that (births, deaths,
+        moves at the year's end): they take its new size."""
         if len(self.resident_cost) != len(market.population):
             self.resident_cost = np.zeros(len(market.population))
             self.resident_billed = np.zeros(len(market.population))
@@ -193,7 +193,7 @@ class Fundholding(PaymentRule):
 
     def _bills(self, market, cases: Cases) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(payer, the payer's bill after reinsurance, the in-scope amount) for each case; keeps the year's books."""
-        self._grow(market)
+        self._follow_residents(market)
         amount = self.in_scope_sek(cases)
         payer = self._payer(market, cases)
         amount_paid = np.where(payer >= 0, amount, 0.0)
@@ -261,7 +261,6 @@ class Fundholding(PaymentRule):
             return None
         if self.pool is None:
             self.pool = self._form_pools(market)
-        self._grow(market)
         to_clinics = np.bincount(pop.clinic, weights=budget / 12, minlength=market.n_providers)
         self.books["budget"] += to_clinics
         if not self.paying(market):
@@ -305,7 +304,6 @@ class Fundholding(PaymentRule):
         share of a deficit (or of a surplus forgone) it keeps; past the corridor's limit none.
         """
         p = self.params
-        self._grow(market)
         lists = market.list_sizes
         pool = self._pools(len(lists))
         pooled_list = np.bincount(pool, weights=lists)[pool]
@@ -323,7 +321,6 @@ class Fundholding(PaymentRule):
         """Settle the year: corridor and pooling; set (or reset) the budgets; measure the risk by list size."""
         if not self.accounting:
             return None
-        self._grow(market)
         pop = market.population
         if market.month + 1 <= self._entry_month(market):  # a year before entry; the one just before it is the reference
             if market.month + 1 == self._entry_month(market):

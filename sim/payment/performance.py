@@ -47,8 +47,10 @@ class PayForPerformance(PaymentRule):
     def __init__(self, params: Params):
         self.params = params
         self.planned_year = -1
-        self.reported = np.zeros(0)  # each clinic's last reported follow-up achievement (the floor before any)
-        self._reset(0)
+
+    def open_books(self, market) -> None:
+        self._reset(market.n_providers)
+        self.reported = np.full(market.n_providers, self.params.chronic_followup.floor)  # each clinic's last reported follow-up achievement
 
     def clinic_year(self, market, settled: bool) -> dict[str, np.ndarray]:
         """The indicators the year was settled on, per clinic (NaN for the digital provider, or before a settlement)."""
@@ -62,14 +64,6 @@ class PayForPerformance(PaymentRule):
     def _reset(self, n: int) -> None:
         for name in self.COUNTS:
             setattr(self, name, np.zeros(n))
-
-    def _grow(self, n: int) -> None:
-        if len(self.contacts) < n:
-            pad = n - len(self.contacts)
-            for name in self.COUNTS:
-                setattr(self, name, np.concatenate([getattr(self, name), np.zeros(pad)]))
-        if len(self.reported) < n:
-            self.reported = np.concatenate([self.reported, np.full(n - len(self.reported), self.params.chronic_followup.floor)])
 
     def _bonus_per_episode(self, market) -> np.ndarray:
         """The chronic indicator's marginal value of one more compliant episode, SEK, per clinic.
@@ -88,16 +82,15 @@ class PayForPerformance(PaymentRule):
             self.planned_year = market.year
         return self.per_episode
 
-    def _so_far(self, n: int) -> np.ndarray:
+    def _so_far(self) -> np.ndarray:
         """Each clinic's reported follow-up achievement this year so far (last year's before any episode)."""
-        self._grow(n)
-        counted = self.measured[:n] - self.excepted[:n]
-        met = self.compliant[:n] - self.compliant_excepted[:n]
-        return np.where(counted > 0, met / np.maximum(counted, 1), self.reported[:n])
+        counted = self.measured - self.excepted
+        met = self.compliant - self.compliant_excepted
+        return np.where(counted > 0, met / np.maximum(counted, 1), self.reported)
 
     def _marginal_value(self, market, so_far: np.ndarray) -> np.ndarray:
         """SEK per compliant episode, per clinic: the indicator's marginal value while the clinic is below its target."""
-        return np.where(so_far < self.params.chronic_followup.target, self._bonus_per_episode(market)[: len(so_far)], 0.0)
+        return np.where(so_far < self.params.chronic_followup.target, self._bonus_per_episode(market), 0.0)
 
     def _measured(self, market, ep) -> np.ndarray:
         return (ep.channel == CLINIC) & (market.population.conditions[ep.row] > 0)
@@ -108,7 +101,7 @@ class PayForPerformance(PaymentRule):
         if not x.enabled:
             return np.zeros(len(ep), dtype=bool)
         provider = np.where(measured, ep.provider, 0)
-        so_far = self._so_far(market.n_providers)
+        so_far = self._so_far()
         gain = self._marginal_value(market, so_far)[provider] * so_far[provider]  # SEK: one failure fewer in the ratio
         gamed = ~compliant & (gain > ep.a * x.cost_sek)
         return measured & ((ep.u["exception"] < x.legitimate_share) | gamed)
@@ -116,7 +109,7 @@ class PayForPerformance(PaymentRule):
     def bonus(self, market, ep):
         if self.params.scale == 0:
             return None
-        per_episode = self._marginal_value(market, self._so_far(market.n_providers))
+        per_episode = self._marginal_value(market, self._so_far())
         measured = self._measured(market, ep)
         return np.where(measured, per_episode[np.where(measured, ep.provider, 0)], 0.0), ep.q_star
 
@@ -131,7 +124,6 @@ class PayForPerformance(PaymentRule):
         if self.params.scale == 0:
             return None
         n = market.n_providers
-        self._grow(n)
         at_clinic = ep.channel == CLINIC
         access = market.providers_table.access_3day.copy()
         self.contacts += np.bincount(ep.provider[at_clinic], minlength=n)
@@ -150,7 +142,6 @@ class PayForPerformance(PaymentRule):
         if self.params.scale == 0:
             return None
         n = market.n_providers
-        self._grow(n)
         p = self.params
         pop = market.population
         eligible, coc = pop.continuity()
