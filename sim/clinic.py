@@ -163,6 +163,17 @@ class Clinic(mesa.Agent):
         value = pay - fte * self.cost_per_fte()
         return float(grid[np.argmax(value)])
 
+    def plan_year(self, months_observed: int, listed: np.ndarray) -> None:
+        """Staff for next year from this year's demand so far (``months_observed`` months of it), adapting fully in
+        the warm-up and while filling a new list, and for at least the residents it lists (``listed``, per provider)
+        where the rulebook caps the list per GP."""
+        model = self.model
+        per_gp = model.params.rulebook.listing.cap_per_gp_fte
+        expected = self.demand_year * 12 / months_observed
+        adapt = not model.reporting or self.filling(model.month)
+        floor = listed[self.index] / per_gp if per_gp else 0.0
+        self.plan_staffing(expected, model.streams, model.year + 1, adapt_fully=adapt, weigh_access_pay=True, floor_fte=floor)
+
     def plan_staffing(
         self, visits_per_year: float, streams, year: int, adapt_fully: bool = False, weigh_access_pay: bool = False, floor_fte: float = 0.0
     ) -> None:
@@ -209,7 +220,7 @@ class Clinic(mesa.Agent):
 class DigitalProvider(Clinic):
     """A national digital-first provider [nätläkare]: no list, no physical care, next to no wait.
 
-    It staffs for whatever demand comes; the home region pays it per visit.
+    It meets whatever demand comes (ProviderTable.serve), so it plans no staff; the home region pays it per visit.
     """
 
     def __init__(self, model: mesa.Model, index: int, market: Market, behaviour: Behaviour):
@@ -219,9 +230,6 @@ class DigitalProvider(Clinic):
         self.wait_days = 0.0
         self.access_3day = 1.0
 
-
-    def plan_staffing(self, visits_per_year: float, streams, year: int, adapt_fully: bool = False, weigh_access_pay: bool = False) -> None:
-        """Digital capacity follows demand."""
-
     def close_year(self, result: float, revenue: float, covered: bool, month: int) -> bool:
+        """It serves the whole country: one region's losses do not close it."""
         return False

@@ -525,9 +525,8 @@ class CareMarket(mesa.Model):
                 self.entries.append((self.month, clinic.index))
 
     def _choose_efforts(self) -> None:
-        """Clinics set next year's risk-selection effort (sim.market)."""
-        for p, effort in zip(self.providers, selection_efforts(self)):
-            p.selection_effort = float(effort)
+        """Clinics set next year's risk-selection effort (sim.market), all at once."""
+        self.providers_table.selection_effort[:] = selection_efforts(self)
 
     def _record_clinic_years(self, last_month: int, revenue: np.ndarray, result: np.ndarray, cover: np.ndarray, closing=(), settled=True) -> None:
         """One row per provider open at some time in the year that ends with ``last_month``, for the year so far;
@@ -554,17 +553,10 @@ class CareMarket(mesa.Model):
     def _plan_staffing(self, months_observed: int) -> None:
         """Clinics staff from this year's demand so far: at each year end, and each quarter of the
         warm-up, when they adapt fully to the rulebook."""
-        per_gp = self.params.rulebook.listing.cap_per_gp_fte
-        lists = np.bincount(self.population.clinic, minlength=self.n_providers)
-        for clinic in self.clinics:
-            if clinic.open:
-                expected = clinic.demand_year * 12 / months_observed
-                adapt = not self.reporting or clinic.filling(self.month)
-                floor = lists[clinic.index] / per_gp if per_gp else 0.0
-                clinic.plan_staffing(expected, self.streams, self.year + 1, adapt_fully=adapt, weigh_access_pay=True, floor_fte=floor)
+        listed = np.bincount(self.population.clinic, minlength=self.n_providers)
+        self.agents_by_type[Clinic].select(lambda clinic: clinic.open).do("plan_year", months_observed, listed)
         if months_observed == 12:
-            for p in self.providers:
-                p.start_year()
+            self.agents.select(agent_type=Clinic).do("start_year")  # the digital provider too
 
     def _clinic_year_row(self, p, year: int, months: int, revenue: float, result: float, cover: float, closes: bool) -> dict:
         listed = self.list_sizes[p.index]
