@@ -102,7 +102,6 @@ class ResidentRates:
     injury: np.ndarray  # injuries treated at the emergency department
     injury_admitted: np.ndarray  # probability an injury is admitted
     delivery: np.ndarray  # deliveries
-    no_planned_care: np.ndarray  # probability of no hospital-planned case in a month (Poisson), as the counts' draw computes it
 
 
 def _baseline_rates(pop: Population, health: Health, params: Params, births_per_1000: float, streams: Streams) -> ResidentRates:
@@ -118,8 +117,7 @@ def _baseline_rates(pop: Population, health: Health, params: Params, births_per_
     profile = np.where(fertile, np.exp(-0.5 * ((pop.age - params.mothers_mean_age) / params.mothers_age_spread) ** 2), 0.0)
     delivery = births_per_1000 / 1000 * len(pop) * profile / max(float(profile.sum()), 1e-9)  # deliveries as many as the births
     as_month = lambda x: (np.asarray(x, dtype=np.float64) / 12).astype(np.float32)  # noqa: E731
-    planned = as_month(planned)
-    return ResidentRates(as_month(emergency), planned, as_month(injury), np.asarray(admitted, dtype=np.float32), as_month(delivery), np.exp(-planned.astype(np.float64)))
+    return ResidentRates(as_month(emergency), as_month(planned), as_month(injury), np.asarray(admitted, dtype=np.float32), as_month(delivery))
 
 
 def resident_rates(pop: Population, health: Health, params: Params, births_per_1000: float, streams: Streams) -> tuple[ResidentRates, np.ndarray]:
@@ -223,7 +221,9 @@ class Hospital(mesa.Agent):
             parts.append(self._cases(em, EMERGENCY_ADMISSION, EMERGENCY_CARE, specialty, admitted, -1, np.full(len(em), p.emergency_visit_sek), stay, place, (1 - base.emergency[em] / emergency[em]) * admitted))
         # care the hospital plans itself: a Poisson count a month, several for the frailest
         u = streams.uniform("planned care", pop.pid, month)
-        some = np.flatnonzero(u > base.no_planned_care)  # most residents have none this month
+        # most residents have none this month: as exp(-x) >= 1 - x, u + x > 1 (less a margin for rounding) holds for
+        # all who have one, and the counts' draw gives the few others it lets through none
+        some = np.flatnonzero(u + base.planned > 1 - 1e-9)
         counts = poisson_from_uniform(base.planned[some].astype(np.float64), u[some], most=12)
         pl = np.repeat(some, counts)
         if len(pl):

@@ -64,7 +64,9 @@ def test_the_posterior_finds_the_identified_parameter_leaves_the_others_wide_and
     assert all(c["q05"] <= c["median"] <= c["q95"] for c in record["out_of_sample"]) and "Out of sample" in (tmp_path / "fit.md").read_text()
 
 
-def test_a_resumed_posterior_runs_no_simulation_twice_and_the_same_seed_samples_the_same_draws(tmp_path, fake):
+def test_a_resumed_posterior_runs_no_simulation_twice_and_the_same_seed_samples_the_same_draws(tmp_path, fake, monkeypatch):
+    monkeypatch.setattr(post, "_figures", lambda out, ensemble: None)  # five posteriors: their figures are another test's
+    monkeypatch.setattr(post, "fit_plot", lambda fit, path: None)
     post.posterior(tmp_path / "a", rounds=1, per_round=40)
     first_round = pd.read_csv(tmp_path / "a" / "draws.csv")
     with pytest.raises(post.UserError, match="--resume"):

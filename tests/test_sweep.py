@@ -159,27 +159,29 @@ def test_sensitivity_ranks_a_strong_factor_above_a_weak_one(tmp_path):
     assert (tmp_path / "out" / "sensitivity.csv").is_file() and list((tmp_path / "out" / "figures").glob("sensitivity_*.png"))
 
 
-def test_sweep_compare_and_report_from_the_command_line(tmp_path):
+def test_sweep_compare_and_report_from_the_command_line(tmp_path, capsys):
+    from sim.cli import main
+
     path = experiment(tmp_path, f"factors:\n  scenario: [{SCENARIOS / 'jamtland-2020.yaml'}, {SCENARIOS / 'fee-for-service.yaml'}]\nreplications: 2\nby_group: [cni_quintile]\n")
     out = tmp_path / "out"
-    cli = [sys.executable, "-m", "sim.cli"]
-    assert subprocess.run([*cli, "sweep", str(path), "--out", str(out), "--quiet"], capture_output=True).returncode == 0
-    compared = subprocess.run([*cli, "compare", str(out)], capture_output=True, text=True)
-    assert compared.returncode == 0 and "fee-for-service" in compared.stdout and "diff" in compared.stdout
+    assert main(["sweep", str(path), "--out", str(out), "--quiet", "--workers", "1"]) == 0  # Ray's own path: test_the_table_is_the_same_with_one_or_two_workers
+    capsys.readouterr()
+    assert main(["compare", str(out)]) == 0
+    compared = capsys.readouterr().out
+    assert "fee-for-service" in compared and "diff" in compared
     table = pd.read_csv(out / "comparison.csv")
     assert list(table.columns) == ["outcome", "variant", "mean", "diff", "ci_low", "ci_high", "n"]
     assert "undertreatment_rate[cni_quintile=Q5]" in set(table["outcome"])
     assert (out / "comparison.md").read_text().count("| undertreatment_rate |") == 2
-    reported = subprocess.run([*cli, "report", str(out)], capture_output=True, text=True)
-    assert reported.returncode == 0
+    assert main(["report", str(out)]) == 0
     page = (out / "report.html").read_text()
     for part in ("<h2>Comparison</h2>", "data:image/png;base64,", "<h2>Failures</h2>", "<h2>Provenance</h2>", "fee-for-service"):
         assert part in page
-    wrong = subprocess.run([*cli, "compare", str(out), "--baseline", "nothing"], capture_output=True, text=True)
-    assert wrong.returncode == 2 and "--baseline 'nothing'" in wrong.stderr
+    capsys.readouterr()
+    assert main(["compare", str(out), "--baseline", "nothing"]) == 2 and "--baseline 'nothing'" in capsys.readouterr().err
     # the same sweep again into its own folder, now holding the comparison and the report too: told how to go on
-    again = subprocess.run([*cli, "sweep", str(path), "--out", str(out), "--quiet"], capture_output=True, text=True)
-    assert again.returncode == 2 and "already holds a sweep; continue it with --resume" in again.stderr
+    assert main(["sweep", str(path), "--out", str(out), "--quiet"]) == 2
+    assert "already holds a sweep; continue it with --resume" in capsys.readouterr().err
 
 
 def test_each_variant_is_compared_with_the_baseline_rulebook_on_its_own_region():
