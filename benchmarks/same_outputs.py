@@ -9,8 +9,8 @@ settlement, a second year's entry and exit, and a partial year all happen; one c
 with and without its safeguards, the digital provider, and a followed resident. For each case it writes the run's
 summary (``summary.json``'s outcomes and groups) and its monthly, yearly, clinic-year and followed tables, from this
 tree and from the reference commit (its ``sim`` package first on the path, this environment's libraries), then
-compares them: the same columns, and every value equal (NaN equal to NaN); a table whose columns only come in
-another order says so. Prints one line per table, and exits 1 if any differs.
+compares them: the reference's columns all there, and every value in them equal (NaN equal to NaN); a table whose
+columns only come in another order, or that adds columns (a new output), says so. Prints one line per table, and exits 1 if any differs.
 """
 
 from __future__ import annotations
@@ -81,16 +81,21 @@ def write_outputs(tree: Path, out: Path) -> None:
 
 
 def reordered(mine: pd.DataFrame, theirs: pd.DataFrame) -> bool:
-    """The same columns in another order (the values are then compared by name)."""
-    return list(mine.columns) != list(theirs.columns) and set(mine.columns) == set(theirs.columns)
+    """The reference's columns in another order (the values are then compared by name)."""
+    return [c for c in mine.columns if c in set(theirs.columns)] != list(theirs.columns)
+
+
+def added(mine: pd.DataFrame, theirs: pd.DataFrame) -> list[str]:
+    """Columns this tree writes that the reference does not (a new output: the reference's own are still compared)."""
+    return sorted(set(mine.columns) - set(theirs.columns))
 
 
 def differences(mine: pd.DataFrame, theirs: pd.DataFrame) -> list[str]:
-    """What differs between two tables: columns, rows, then the columns whose values differ (NaN equals NaN); a
-    column order alone is not a difference of values (``reordered`` tells it)."""
-    if set(mine.columns) != set(theirs.columns):
-        added, dropped = sorted(set(mine.columns) - set(theirs.columns)), sorted(set(theirs.columns) - set(mine.columns))
-        return [f"columns differ (added {added}, dropped {dropped})"]
+    """What differs between two tables in the reference's columns: a column it lacks, rows, then the columns whose
+    values differ (NaN equals NaN); a column order alone is not a difference of values (``reordered`` tells it),
+    nor is a column only this tree writes (``added``)."""
+    if dropped := sorted(set(theirs.columns) - set(mine.columns)):
+        return [f"columns dropped: {dropped}"]
     mine = mine[list(theirs.columns)]
     if len(mine) != len(theirs):
         return [f"{len(mine)} rows against {len(theirs)}"]
@@ -124,15 +129,16 @@ def main() -> int:
                 mine, theirs = keep / "mine" / name / f"{table}.parquet", keep / "reference" / name / f"{table}.parquet"
                 if not mine.exists() and not theirs.exists():
                     continue
-                order = False
+                order, new = False, []
                 if mine.exists() != theirs.exists():
                     found = ["present on one side only"]
                 else:
                     a, b = pd.read_parquet(mine), pd.read_parquet(theirs)
-                    found, order = differences(a, b), reordered(a, b)
+                    found, order, new = differences(a, b), reordered(a, b), added(a, b)
                 differing += bool(found)
                 moved += order and not found
-                print(f"{name}/{table}: " + ("DIFFERS: " + "; ".join(found) if found else "identical values, columns in another order" if order else "identical"))
+                verdict = "DIFFERS: " + "; ".join(found) if found else "identical values, columns in another order" if order else "identical"
+                print(f"{name}/{table}: {verdict}" + (f" (and new columns {new})" if new and not found else ""))
     print(f"{differing} tables differ" if differing else "every table identical" + (f" ({moved} with their columns in another order)" if moved else ""))
     return 1 if differing else 0
 

@@ -39,6 +39,7 @@ class Clinic(mesa.Agent):
     area = Column()
     owner = Column()
     open = Column()
+    last_resort = Column()
     wait_days = Column()
     access_3day = Column()
     selection_effort = Column()
@@ -85,6 +86,7 @@ class Clinic(mesa.Agent):
         self.min_gp_fte = (market.staffing.min_gp_fte if min_gp_fte is None else min_gp_fte) * model.geography.clinic_scale
         self.open = not potential  # a potential provider [etablerare] is not open until it enters
         self.opened_month: int | None = None  # when an entrant opened (None: open from the start, or never opened)
+        self.last_resort = False  # the region runs it under its last-resort duty (sim.last_resort)
         self.selection_effort = 0.0  # risk-selection effort in [0, 1] (sim.market)
         self.gp_fte = self.min_gp_fte
         self.permanent_fte = self.min_gp_fte
@@ -108,6 +110,17 @@ class Clinic(mesa.Agent):
         self.opened_month = month
         self.gp_fte = self.permanent_fte = self.min_gp_fte
         self.a_usual = None
+
+    def take_over(self) -> None:
+        """The region runs this clinic under its last-resort duty: as its own, whatever its deficits."""
+        self.owner = "public"
+        self.last_resort = True
+        self.result_weight = self.behaviour.referral.result_weight.of("public", True)
+
+    @property
+    def entrant(self) -> bool:
+        """A provider that entered the market during the run (not a unit the region opened under its duty)."""
+        return self.opened_month is not None and not self.last_resort
 
     @property
     def ever_open(self) -> bool:

@@ -35,6 +35,7 @@ class AreaSpec(_Strict):
     spread_km: float = Field(ge=0, le=200)
     deprivation: float = Field(1.0, gt=0, le=5)
     elderly: float = Field(1.0, gt=0, le=5)
+    local_area: str | None = None  # the local care area [närvårdsområde] it belongs to, where the preset names them
 
 
 class ClinicSpec(_Strict):
@@ -112,6 +113,8 @@ class Geography:
     clinic_min_gp_fte: list[float | None]
     clinic_scale: float  # each clinic stands for this fraction of the preset's clinic (a sample of the region)
     copies: int  # copies of the preset's clinics (1 unless the region is scaled above its preset)
+    local_area: np.ndarray  # each area's local care area [närvårdsområde], an index into local_area_names; -1 where the preset names none
+    local_area_names: list[str]
 
     @property
     def hospital_km(self) -> np.ndarray:
@@ -137,6 +140,7 @@ class Geography:
         lon = np.radians([a.lon for a in spec.areas])
         road = spec.road_factor * _great_circle_km(lat, lon)
         area_index = {a.name: i for i, a in enumerate(spec.areas)}
+        local_names = list(dict.fromkeys(a.local_area for a in spec.areas if a.local_area is not None))
         names, areas, owners, floors = [], [], [], []
         for k in range(copies):
             for clinic in spec.clinics:
@@ -161,6 +165,8 @@ class Geography:
             clinic_min_gp_fte=floors,
             clinic_scale=target / (copies * spec.residents),
             copies=copies,
+            local_area=np.array([local_names.index(a.local_area) if a.local_area is not None else -1 for a in spec.areas], dtype=np.int16),
+            local_area_names=local_names,
         )
 
 

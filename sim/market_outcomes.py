@@ -64,7 +64,7 @@ def market_outcomes(model, clinic_years: pd.DataFrame) -> dict[str, float | None
         out["selection_effort_mean"] = float(last["selection_effort"].mean())
     else:
         out["risk_selection_index"] = out["selection_effort_mean"] = None
-    entrants = [c for c in model.clinics if c.opened_month is not None]
+    entrants = [c for c in model.clinics if c.entrant]
     if entrants:
         index = area_cni_index(model)
         out["entrant_area_cni_index"] = float(np.mean([index[c.area] for c in entrants]))

@@ -30,6 +30,7 @@ from sim.behaviour.treatment import believed_need, benefit, choose_quantity, cho
 from sim.clinic import Clinic, DigitalProvider
 from sim.geography import Geography, load_region
 from sim.hospital import DELIVERY, ELECTIVE, EMERGENCY_CARE, SPECIALTIES, TRAUMA, Cases, Hospital
+from sim.last_resort import Duty, duty_at_year_end
 from sim.ledger import CATEGORIES, Ledger
 from sim.market import area_value, choose_entry_area, list_cost_index, selection_efforts
 from sim.needs import CLINIC, DIGITAL, EMERGENCY, Episodes, arrive, episode_rate_per_month
@@ -471,12 +472,13 @@ class CareMarket(mesa.Model):
         self.top10_cost_share.append(self._top10_cost_share())
         revenue, result = self.ledger.year_to_date()
         cover = self.region.cover_deficits(result)
-        closing = self._closing(revenue, result)
+        closing, duty = self._closing(revenue, result)
         self._record_clinic_years(self.month, revenue, result, cover, closing)
         self.region.revise(self.year, revenue, result)
         self.region.start_year()
         for p in self.providers:
             p.equity += result[p.index] + cover[p.index]
+        self._open_units(duty)
         self._close(closing)
         self._enter()
         self._choose_efforts()
@@ -486,18 +488,31 @@ class CareMarket(mesa.Model):
         cost = np.sort(self.population.cost_year)[::-1]
         return float(cost[: max(len(cost) // 10, 1)].sum() / max(cost.sum(), 1e-9))
 
-    def _closing(self, revenue: np.ndarray, result: np.ndarray) -> list:
-        """The providers that close at the year's end (each decides by its losses), but never the last open clinic:
-        the region keeps the largest of them open, its last-resort duty [sistahandsansvar]."""
+    def _closing(self, revenue: np.ndarray, result: np.ndarray) -> tuple[list, Duty]:
+        """The providers that close at the year's end (each decides by its losses), less those the region keeps open
+        under its last-resort duty [sistahandsansvar] (sim.last_resort); and what else the duty asks."""
         covered = self.region.rulebook.public_deficits_covered
         closing = [
             p
             for p in self.providers
-            if p.open and p.close_year(result[p.index], revenue[p.index], covered=covered and p.owner == "public", month=self.month)
+            if p.open and p.close_year(result[p.index], revenue[p.index], covered=(covered and p.owner == "public") or p.last_resort, month=self.month)
         ]
-        if closing and not any(c.open and c not in closing for c in self.clinics):
-            closing.remove(max(closing, key=lambda c: self.list_sizes[c.index]))
-        return closing
+        duty = duty_at_year_end(self, closing)
+        for clinic in duty.kept:
+            closing.remove(clinic)
+            clinic.take_over()
+        return closing, duty
+
+    def _open_units(self, duty: Duty) -> None:
+        """The region opens the units its last-resort duty asks for, on potential providers' sites while any is left,
+        staffed for the visits of the clinics they replace (``areas_beyond_reach`` reports an area left without one)."""
+        waiting = [c for c in self.clinics if not c.ever_open]
+        for clinic, (area, visits) in zip(waiting, duty.new_units):
+            clinic.enter(area, f"{self.geography.area_names[area]} (region unit)", self.month)
+            clinic.take_over()
+            clinic.plan_staffing(visits, self.streams, self.year + 1, adapt_fully=True)
+        if duty.new_units and waiting:
+            self.region.refresh_nearby()
 
     def _close(self, closing: list) -> None:
         """Close the clinics that exit; the region lists their residents elsewhere."""
@@ -517,7 +532,7 @@ class CareMarket(mesa.Model):
             area = choose_entry_area(self, areas)
             if area is None:
                 return
-            name = f"{self.geography.area_names[area]} (entrant {sum(c.opened_month is not None for c in self.clinics) + 1})"
+            name = f"{self.geography.area_names[area]} (entrant {sum(c.entrant for c in self.clinics) + 1})"
             clinic.enter(area, name, self.month)
             clinic.plan_staffing(0.0, self.streams, self.year + 1, adapt_fully=True)
             self.region.refresh_nearby()
@@ -580,7 +595,8 @@ class CareMarket(mesa.Model):
             "margin": result / revenue if revenue > 0 else np.nan,
             "equity_sek": p.equity + result + cover,
             "result_per_listed_sek": result / listed if listed > 0 else np.nan,
-            "entrant": p.opened_month is not None,
+            "entrant": p.entrant,
+            "last_resort": bool(p.last_resort),
             "selection_effort": p.selection_effort,
             "capitation_level": self.region.revision.level,
         }

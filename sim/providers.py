@@ -38,6 +38,7 @@ class ProviderTable:
             setattr(self, name, np.zeros(n))
         self.area = np.full(n, -1, dtype=np.int64)  # the area a clinic stands in (-1: none yet, or digital)
         self.open = np.zeros(n, dtype=bool)
+        self.last_resort = np.zeros(n, dtype=bool)  # the region runs it under its last-resort duty (sim.last_resort)
         self.owner = np.full(n, "", dtype=object)  # public, private or digital
         self.physicians = np.ones(n, dtype=np.int64)  # permanent GP posts (at least one slot)
         self.altruism = np.zeros((n, 1))  # each post's physician's altruism a, in the first ``physicians`` columns

@@ -115,9 +115,11 @@ class Region(mesa.Agent):
         self.revision.decide(year, access, spending, margin)
 
     def cover_deficits(self, result: np.ndarray) -> np.ndarray:
-        """Cover the year's deficits of the region's own clinics, if the rulebook says so; SEK per provider."""
-        public = self.model.providers_table.is_owner("public")
-        cover = np.where(public & self.rulebook.public_deficits_covered, np.maximum(-result, 0), 0.0)
+        """Cover the year's deficits of the region's own clinics, if the rulebook says so, and always of the units it runs
+        under its last-resort duty; SEK per provider."""
+        table = self.model.providers_table
+        covered = (table.is_owner("public") & self.rulebook.public_deficits_covered) | table.last_resort
+        cover = np.where(covered, np.maximum(-result, 0), 0.0)
         self.model.ledger.pay("deficit_cover", Payment(provider_sek=cover))
         return cover
 
@@ -198,12 +200,21 @@ class Region(mesa.Agent):
                 if active:
                     chosen = self._choose(todo, month, room)
                 else:
-                    chosen = nearest_clinic(pop, todo, self.nearby, model.clinic_area, model.streams, None if room is None else room >= 1)
+                    chosen = nearest_clinic(pop, todo, self.nearby, model.clinic_area, model.streams, self._open_to_non_choosers(room))
                 fits = np.ones(len(todo), dtype=bool) if room is None else self._within_caps(todo, chosen, room, month)
                 pop.clinic[todo[fits]] = chosen[fits]
                 todo = todo[~fits]
             if len(todo):
                 pop.clinic[todo] = nearest_clinic(pop, todo, self.nearby, model.clinic_area, model.streams)
+
+    def _open_to_non_choosers(self, room: np.ndarray | None) -> np.ndarray | None:
+        """Which providers may take residents who choose none (None: any): those with room, and under
+        ``last_resort.non_choosers: own_units`` only the region's own."""
+        own = self.model.providers_table.is_owner("public") if self.rulebook.last_resort.non_choosers == "own_units" else None
+        with_room = None if room is None else room >= 1
+        if own is None or with_room is None:
+            return own if with_room is None else with_room
+        return own & with_room
 
     def reconsider(self, month: int, u: np.ndarray) -> int:
         """Residents whose keyed uniform ``u`` falls below the reconsidering rate weigh their clinic, within the

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sim.follow import Follower
+from sim.last_resort import LAST_RESORT_OUTCOMES, outcomes as last_resort_outcomes
 from sim.ledger import income_items
 from sim.market_outcomes import MARKET_OUTCOMES, market_outcomes
 from sim.model import CareMarket
@@ -86,6 +87,7 @@ EXTRA_OUTCOMES = (
     "residents_final",
     "hhi_final",
     *MARKET_OUTCOMES,
+    *LAST_RESORT_OUTCOMES,
     *(outcome.name for rule in rule_classes() for outcome in rule.outcomes),
     *(outcome.name for outcome in ListSizeRisk.outcomes),
 )
@@ -175,6 +177,7 @@ def summarise(model: CareMarket, whole: pd.DataFrame, clinic_years: pd.DataFrame
         "residents_final": len(model.population),
         "hhi_final": _number(hhi(model.list_sizes[[c.index for c in model.clinics if c.open]])),
         **market_outcomes(model, clinic_years),
+        **last_resort_outcomes(model, clinic_years),
         **{name: value for rule in model.region.rules for name, value in rule.summary(clinic_years).items()},
         **list_size.summary(model.region.rules),
     }

@@ -704,6 +704,30 @@ class Listing(Section):
     )
 
 
+class LastResort(Section):
+    """The region's last-resort duty [sistahandsansvar]: it must offer primary care to its residents (HSL), so where no
+    provider stays it keeps or opens a unit of its own and bears its deficits (the Jämtland review, 002 section 5.8)."""
+
+    max_km: float | None = Field(
+        None,
+        gt=0,
+        le=500,
+        description="Longest road distance from an area's centre to an open clinic the region accepts, km: where clinics closing would leave an area "
+        "farther, the region keeps the nearest closing clinic of its own open, or opens a unit of its own in the area (empty: no distance rule, "
+        "the region only keeps one clinic open).",
+    )
+    own_unit_per_local_area: bool = Field(
+        False,
+        description="A region-run unit in every local care area [närvårdsområde] the region preset names (Jämtland's political decision, 002 section 5.8, READ): "
+        "the last one of a local area is kept open, or a new one opened, whatever its deficits.",
+    )
+    non_choosers: Literal["nearest", "own_units"] = Field(
+        "nearest",
+        description="Residents who choose no clinic are listed with the nearest open clinic [närhetsprincipen], or only with the region's own "
+        "(own_units: the Competition Authority's reading that the non-choice alternative may go to the region's own units only, 002 section 5.5, READ).",
+    )
+
+
 class Requirements(Section):
     """Volume requirements of the physiotherapy care choice (rulebooks.md 6): a clinic short of them loses part of its list-based payment at year end."""
 
@@ -760,6 +784,7 @@ class Rulebook(Section):
     )
     establishment: Establishment = Establishment()
     listing: Listing = Listing()
+    last_resort: LastResort = LastResort()
     requirements: Requirements = Requirements()
     revision: Revision = Revision()
 
