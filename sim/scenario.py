@@ -502,11 +502,24 @@ class DrugBudget(Rule):
 
 
 class Sparsity(Rule):
-    """Sparsity supplement [glesbygdsersättning] from the listed residents' distance to the hospital."""
+    """Sparsity supplement [glesbygdsersättning]: by the listed residents' distance to the hospital (Jämtland 2020), or
+    by the size of each centre's catchment (the 2021 majority's proposal), from the same pot."""
 
+    basis: Literal["distance", "catchment"] = Field(
+        "distance",
+        description="distance: per listed resident by their road distance to the hospital (Jämtland 2020, READ); catchment: per centre, by the "
+        "residents of its geographic catchment [upptagningsområde], to carry small centres' fixed costs (the 2021 majority's proposal, 002 "
+        "section 6.1, READ), paying out what the distance rule would pay that year (budget neutral, assumption).",
+    )
     bands_km: list[NonNeg] = Field([40.0, 100.0], description="Lower bounds, km of road to the hospital, of the supplement's bands (assumption; NOT FOUND in the domain files).")
     sek_per_listed: list[NonNeg] = Field(
         [300.0, 700.0], description="Supplement per listed resident per year in each band, SEK (assumption; NOT FOUND)."
+    )
+    catchment_below: list[Annotated[int, Field(gt=0)]] = Field(
+        [2500, 5000], description="Under basis catchment: upper bounds of the catchment bands, residents of the full region (assumption; NOT FOUND: above 5,000 are the town's centres, which carry their fixed costs on their lists)."
+    )
+    catchment_weights: list[NonNeg] = Field(
+        [2.0, 1.0], description="Under basis catchment: each band's share of the pot per centre, relative (a centre above the last bound gets none; assumption)."
     )
 
     @model_validator(mode="after")
@@ -515,6 +528,10 @@ class Sparsity(Rule):
             raise ValueError("bands_km and sek_per_listed must have the same length")
         if list(self.bands_km) != sorted(self.bands_km):
             raise ValueError("bands_km must be increasing")
+        if len(self.catchment_below) != len(self.catchment_weights):
+            raise ValueError("catchment_below and catchment_weights must have the same length")
+        if list(self.catchment_below) != sorted(self.catchment_below):
+            raise ValueError("catchment_below must be increasing")
         return self
 
 

@@ -95,3 +95,16 @@ def test_without_the_rule_nothing_of_it_appears():
     result = run(small("jamtland-2020", months=12))
     assert "clinic_income_share_grant" not in result.summary and "income_grant_sek" not in result.clinic_years
     assert "a toy grant" not in _summary_table(result.summary, result.rules)
+
+
+def test_sparsity_by_catchment_pays_the_same_pot_to_the_small_centres():
+    """The 2021 majority's sparsity supplement: by each centre's catchment, from what the distance rule would pay."""
+    by_distance = run(small("jamtland-2020", months=12)).clinic_years
+    by_catchment = run(small("jamtland-2020", months=12, **{"rulebook.sparsity.basis": "catchment"})).clinic_years
+    total = lambda years: years["income_sparsity_sek"].sum()  # noqa: E731
+    assert total(by_catchment) == pytest.approx(total(by_distance), rel=0.02)  # budget neutral
+    paid = by_catchment.set_index("clinic")["income_sparsity_sek"]
+    assert paid["Gäddede hälsocentral"] > paid["Svenstavik hälsocentral"] > 0  # the smallest catchments get most
+    assert paid["Z-gränd hälsocentral"] == 0 and paid["Frösö hälsocentral"] == 0  # the town's centres none
+    per_listed = by_distance.set_index("clinic")["income_sparsity_sek"] / by_distance.set_index("clinic")["listed"]
+    assert per_listed["Z-gränd hälsocentral"] < 10 < per_listed["Gäddede hälsocentral"]  # the distance rule: by the listed residents' homes
