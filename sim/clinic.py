@@ -43,6 +43,7 @@ class Clinic(mesa.Agent):
     wait_days = Column()
     access_3day = Column()
     selection_effort = Column()
+    listing_share = Column()
     gp_fte = Column()
     permanent_fte = Column()
     result_weight = Column()
@@ -98,6 +99,7 @@ class Clinic(mesa.Agent):
         self.start_year()
         self.equity = 0.0  # accumulated result, SEK
         self.margin = 0.0  # last year's result over revenue
+        self.listing_share = 0.0  # last year's revenue from the payment per listed resident [vårdpeng], over all its revenue
         self.loss_years = 0
         self.closed_month: int | None = None
 
@@ -164,12 +166,15 @@ class Clinic(mesa.Agent):
     def target_utilisation(self, visits_per_year: float, weigh_access_pay: bool) -> float:
         """The utilisation to staff for: the norm moved by last year's margin, or less where buying access pays.
 
-        A surplus buys staff (a lower utilisation, shorter waits), a loss sheds them. With ``weigh_access_pay`` the
+        A surplus buys staff (a lower utilisation, shorter waits), a loss sheds them; a change of the capitation level
+        the clinic knows is coming (``Region.revision.planned_change``) moves the margin it plans on by that change of
+        its listing payment. With ``weigh_access_pay`` the
         clinic asks its region what the rulebook pays it for a 3-day share (SEK per year, ``Region.access_reward``)
         and adds slack while the pay for the access bought exceeds its staff cost.
         """
         s = self.market.staffing
-        norm = float(np.clip(s.target_utilisation * (1 - s.margin_response * self.margin), UTILISATION_RANGE[0], UTILISATION_RANGE[1]))
+        margin = self.margin + self.model.region.revision.planned_change() * self.listing_share  # a known change of the payment counts
+        norm = float(np.clip(s.target_utilisation * (1 - s.margin_response * margin), UTILISATION_RANGE[0], UTILISATION_RANGE[1]))
         grid = np.linspace(UTILISATION_RANGE[0], norm, 31)
         fte = visits_per_year / (self.market.staffing.units_per_team_per_year * grid)
         pay = self.model.region.access_reward(self.index, self.expected_access(grid)) if weigh_access_pay else 0.0

@@ -26,6 +26,7 @@ MARKET_OUTCOMES = (
     "private_share_bottom_income",
     "private_listing_income_gap",
     "capitation_level_final",
+    "income_change_sd",
 )
 
 
@@ -76,4 +77,17 @@ def market_outcomes(model, clinic_years: pd.DataFrame) -> dict[str, float | None
     gap = None if out["private_share_top_income"] is None or out["private_share_bottom_income"] is None else out["private_share_top_income"] - out["private_share_bottom_income"]
     out["private_listing_income_gap"] = gap
     out["capitation_level_final"] = model.region.revision.level
+    out["income_change_sd"] = income_change_sd(clinic_years)
     return out
+
+
+def income_change_sd(clinic_years: pd.DataFrame) -> float | None:
+    """How predictable a clinic's income is: the standard deviation over clinic-years of the relative change of its
+    revenue per listed resident from its previous full year (clinics, not the digital provider, listing in both)."""
+    if not len(clinic_years):
+        return None
+    full = clinic_years[(clinic_years["owner"] != "digital") & (clinic_years["months"] == 12) & (clinic_years["listed"] > 0)]
+    per_listed = full.assign(sek=full["revenue_sek"] / full["listed"]).pivot_table(index="index", columns="year", values="sek")
+    change = (per_listed / per_listed.shift(1, axis=1) - 1).to_numpy().ravel()
+    change = change[np.isfinite(change)]
+    return float(np.std(change, ddof=1)) if len(change) > 1 else None

@@ -31,7 +31,7 @@ class ProviderTable:
     """One array per provider attribute (SEK, days, full-time equivalents, shares), a row per provider."""
 
     FLOATS = ("wait_days", "access_3day", "selection_effort", "gp_fte", "permanent_fte", "result_weight", "load", "served_share",
-              "demand_year", "waited_year", "assessed_year")
+              "demand_year", "waited_year", "assessed_year", "listing_share")
 
     def __init__(self, n: int):
         for name in self.FLOATS:

@@ -759,17 +759,43 @@ class Requirements(Section):
     )
 
 
-class Revision(Section):
-    """The yearly rulebook revision (rulebooks.md 8): the region moves the capitation level toward its targets after a decision lag, heeding providers.
+#: the steps a proposal passes before a revised rulebook is decided (004: the physiotherapy care choice's revision process, READ)
+REVISION_STEPS = ("compilation", "preparation", "unions", "management", "health_board", "regional_board", "assembly")
 
-    Each year the region compares the 3-day access share with its target and its spending
-    per resident with its budget; providers report their mean margin in the dialogue
-    forum. The decision (a relative change of capitation, within a step limit) takes
-    effect ``lag_years`` later.
+
+class Revision(Section):
+    """The rulebook revision (rulebooks.md 8): the region moves the capitation level toward its targets, through its decision steps, heeding providers.
+
+    At each year's end the region compares the 3-day access share with its target and its
+    spending per resident with its budget; providers report their mean margin in the
+    dialogue forum. A proposal (a relative change of capitation, within a step limit) then
+    passes the decision steps (``steps_months``) and takes effect at the start of the first
+    year after they end.
     """
 
-    enabled: bool = Field(False, description="The region revises its rulebook each year.")
-    lag_years: int = Field(1, ge=1, le=5, description="Years from the indicators to the decision taking effect (proposals, negotiation, up to four bodies deciding; rulebooks.md 8).")
+    enabled: bool = Field(False, description="The region revises its rulebook.")
+    trigger: Literal["yearly", "when_needed"] = Field(
+        "yearly",
+        description="yearly: a revision every year; when_needed: only when the indicators call for a change of at least need_threshold "
+        "(004: 'revision when needed, not a yearly rulebook', READ).",
+    )
+    need_threshold: Share = Field(0.02, description="Under trigger when_needed, the smallest relative change of capitation the indicators must call for before the region revises (assumption).")
+    steps_months: dict[Literal[REVISION_STEPS], Annotated[int, Field(ge=0, le=24)]] = Field(
+        {"compilation": 2, "preparation": 3, "unions": 1, "management": 1, "health_board": 1, "regional_board": 1, "assembly": 1},
+        description="Months each decision step takes: compilation of the proposals, preparation with experts and stakeholders (providers among them), "
+        "consultation with the unions, the health-care management, the health board (HSN), the regional board (RS), the assembly (RF) (the steps READ "
+        "from 004; the months an assumption). A decision takes effect at the start of the first year after its last step.",
+    )
+    providers_consulted: bool = Field(
+        True,
+        description="Providers' voice enters the proposal: their mean loss margin, heard in the dialogue forum, pushes capitation up (provider_weight). "
+        "False: they are informed once the region has decided (providers ask to be in early, 001, READ).",
+    )
+    payment_known_before_planning: bool = Field(
+        False,
+        description="The coming year's payment is decided before clinics plan the year's staff (an earlier budget decision, 'a return to June', 004, READ): "
+        "a clinic then plans for the margin the new level gives it; otherwise it plans on last year's margin and meets the new level when it is paid.",
+    )
     access_target: Share = Field(0.85, description="Target share assessed within 3 days (the national queue bonus threshold, rulebooks.md 1, READ).")
     access_weight: float = Field(1.0, ge=0, le=10, description="Relative change of capitation per unit of access shortfall (assumption).")
     budget_sek_per_resident: float | None = Field(
