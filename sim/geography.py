@@ -116,6 +116,12 @@ class Geography:
     local_area: np.ndarray  # each area's local care area [närvårdsområde], an index into local_area_names; -1 where the preset names none
     local_area_names: list[str]
 
+    def road_km_to(self, clinic_area: np.ndarray, area: np.ndarray, providers: np.ndarray) -> np.ndarray:
+        """Road km between area centres ``area`` and the areas of ``providers`` (``clinic_area[providers]``; the two
+        broadcast together), by one gather from the areas x providers distances."""
+        n = len(clinic_area)
+        return self.road_km[:, clinic_area].ravel()[area.astype(np.intp) * n + providers]
+
     @property
     def hospital_km(self) -> np.ndarray:
         """Road distance from each area's centre to the hospital, km."""

@@ -134,9 +134,7 @@ class Population:
 
     def distance_to_listed(self, clinic_area: np.ndarray, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Road km from residents ``rows`` (all by default) to their listed clinic."""
-        area_to_provider = self.geography.road_km[:, clinic_area]  # areas x providers: one gather per resident below
-        n = len(clinic_area)
-        return area_to_provider.ravel()[self.area[rows].astype(np.intp) * n + self.clinic[rows] % n] + self.home_km[rows]
+        return self.geography.road_km_to(clinic_area, self.area[rows], self.clinic[rows] % len(clinic_area)) + self.home_km[rows]
 
     # ------------------------------------------------------------------ monthly
 

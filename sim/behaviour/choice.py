@@ -19,13 +19,6 @@ CHOICE_SET = 10  # residents consider the 10 clinics nearest home, and their own
 CHUNK = 65_536  # residents weighed at a time, to bound memory
 
 
-def road_km_to(road_km: np.ndarray, clinic_area: np.ndarray, area: np.ndarray, providers: np.ndarray) -> np.ndarray:
-    """Road km from each resident's home area (``area``) to each of their ``providers`` (residents x candidates), by
-    one gather from the areas x providers distances."""
-    n = len(clinic_area)
-    return road_km[:, clinic_area].ravel()[area.astype(np.intp)[:, None] * n + providers]
-
-
 def nearby_clinics(road_km: np.ndarray, clinic_area: np.ndarray, open_: np.ndarray, system: np.ndarray | None = None) -> np.ndarray:
     """For each area, the open clinics nearest its centre, nearest first (areas x k; -1 pads).
 
@@ -56,7 +49,7 @@ def nearest_clinic(
     if allowed is not None:
         room = valid & allowed[np.maximum(candidates, 0)]
         valid = np.where(room.any(axis=1, keepdims=True), room, valid)
-    km = np.where(valid, road_km_to(pop.geography.road_km, clinic_area, pop.area[rows], np.maximum(candidates, 0)), np.inf)
+    km = np.where(valid, pop.geography.road_km_to(clinic_area, pop.area[rows][:, None], np.maximum(candidates, 0)), np.inf)
     order = np.argsort(km, axis=1, kind="stable")
     candidates = np.take_along_axis(candidates, order, axis=1)
     km = np.take_along_axis(km, order, axis=1)
@@ -100,7 +93,7 @@ def _choose_clinic(
     candidates = np.concatenate([candidates, np.where(already | (current < 0), -1, current)[:, None]], axis=1)
     valid = candidates >= 0
     safe = np.where(valid, candidates, 0)
-    km = road_km_to(pop.geography.road_km, clinic_area, pop.area[rows], safe) + pop.home_km[rows, None]
+    km = pop.geography.road_km_to(clinic_area, pop.area[rows][:, None], safe) + pop.home_km[rows, None]
     stay = safe == current[:, None]
     usual_share = pop.usual_visits_18m[rows] / np.maximum(pop.visits_18m[rows], 1)
     utility = (
