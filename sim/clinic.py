@@ -168,9 +168,9 @@ class Clinic(mesa.Agent):
 
         A surplus buys staff (a lower utilisation, shorter waits), a loss sheds them; a change of the capitation level
         the clinic knows is coming (``Region.revision.planned_change``) moves the margin it plans on by that change of
-        its listing payment. With ``weigh_access_pay`` the
-        clinic asks its region what the rulebook pays it for a 3-day share (SEK per year, ``Region.access_reward``)
-        and adds slack while the pay for the access bought exceeds its staff cost.
+        its listing payment. With ``weigh_access_pay`` the clinic asks its region what the rulebook pays it for a
+        3-day share (SEK per year, ``Region.access_reward``) and adds slack while the pay for the access bought
+        exceeds its staff cost.
         """
         s = self.market.staffing
         margin = self.margin + self.model.region.revision.planned_change() * self.listing_share  # a known change of the payment counts

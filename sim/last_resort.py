@@ -33,7 +33,7 @@ def duty_at_year_end(model, closing: list) -> Duty:
     """The duty at a year's end, given the clinics that would close (``closing``)."""
     rules = model.params.rulebook.last_resort
     geo, table = model.geography, model.providers_table
-    staying = table.open & ~table.is_owner("digital")
+    staying = table.open_clinics()
     staying[[c.index for c in closing]] = False
     public = table.is_owner("public")
     local_area = np.where(table.area >= 0, geo.local_area[np.maximum(table.area, 0)], -1)
@@ -88,7 +88,7 @@ def outcomes(model, clinic_years: pd.DataFrame) -> dict[str, float | None]:
     resident_years = float((clinic_years["listed"] * clinic_years["months"] / 12).sum()) if len(clinic_years) else 0.0
     max_km = model.params.rulebook.last_resort.max_km
     table = model.providers_table
-    sites = table.area[table.open & ~table.is_owner("digital")]
+    sites = table.area[table.open_clinics()]
     return {
         "last_resort_units": int(rows["index"].nunique()) if len(rows) else 0,
         "last_resort_cost_per_capita_sek": float(rows["deficit_cover_sek"].sum() / resident_years) if resident_years else None,

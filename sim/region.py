@@ -54,8 +54,8 @@ class Region(mesa.Agent):
 
     def listing_payment(self):
         """The rule that pays per listed resident [vårdpeng]: pooled patient fees return through it, volume
-        requirements deduct from it."""
-        return next(rule for rule in self.rules if rule.listing_payment)
+        requirements deduct from it (None where the region's rules have none)."""
+        return next((rule for rule in self.rules if rule.listing_payment), None)
 
     def access_reward(self, clinic: int, shares: np.ndarray) -> np.ndarray:
         """SEK per year the rulebook would pay a clinic at each of the ``shares`` assessed within 3 days."""

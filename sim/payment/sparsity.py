@@ -57,7 +57,7 @@ def catchments(market) -> np.ndarray:
     residents of the areas whose nearest open clinic stands in its area. Clinics in one area share its catchment as a
     market, not as a grant: a second centre in a town does not make either small."""
     geo, table = market.geography, market.providers_table
-    clinics = np.flatnonzero(table.open & ~table.is_owner("digital"))
+    clinics = np.flatnonzero(table.open_clinics())
     out = np.zeros(market.n_providers)
     if not len(clinics):
         return out
