@@ -15,17 +15,17 @@ import numpy as np
 
 from sim.behaviour.treatment import draw_a
 from sim.geography import AREA_TYPES
+from sim.labour import fixed_vacancy, staffed_fte
 from sim.providers import GUARANTEE_DAYS, Column, assessed_within_guarantee, expected_wait_days
 from sim.scenario import Behaviour, Market
 
 UTILISATION_RANGE = (0.70, 1.00)  # a clinic staffs for a utilisation within these bounds
 
 
-def team_cost_per_year(staffing, area_type: str) -> float:
-    """SEK per year of one GP team (a GP FTE and its nurses) in a kind of area: the posts that cannot be
-    filled permanently there are hired at a premium."""
-    vacancy = getattr(staffing.vacancy_share, area_type)
-    gp = staffing.gp_salary_sek_per_year * (1 - vacancy + vacancy * staffing.hired_gp_cost_factor)
+def team_cost_per_year(staffing, hired_share):
+    """SEK per year of one GP team (a GP FTE and its nurses) whose GP posts are filled by hired doctors at
+    ``hired_share``, at a premium."""
+    gp = staffing.gp_salary_sek_per_year * (1 - hired_share + hired_share * staffing.hired_gp_cost_factor)
     return gp + staffing.nurses_per_gp * staffing.nurse_salary_sek_per_year
 
 
@@ -44,7 +44,9 @@ class Clinic(mesa.Agent):
     access_3day = Column()
     selection_effort = Column()
     listing_share = Column()
-    gp_fte = Column()
+    margin = Column()  # last year's result over revenue
+    posts_fte = Column()  # GP posts planned (sim.labour)
+    gp_fte = Column()  # GPs at work: permanent and hired
     permanent_fte = Column()
     result_weight = Column()
     load = Column()  # utilisation the queue remembers
@@ -52,6 +54,10 @@ class Clinic(mesa.Agent):
     demand_year = Column()  # visits demanded this year
     waited_year = Column()  # visits demanded x the expected wait they met, days
     assessed_year = Column()  # visits demanded x the share assessed within 3 days
+    posts_year = Column()  # FTE-months of GP posts this year (sim.labour)
+    permanent_year = Column()  # FTE-months of permanent GPs
+    hired_year = Column()  # FTE-months of hired doctors
+    hires_year = Column()  # GP FTE recruited this year
 
     @property
     def a_usual(self) -> np.ndarray | None:
@@ -89,7 +95,7 @@ class Clinic(mesa.Agent):
         self.opened_month: int | None = None  # when an entrant opened (None: open from the start, or never opened)
         self.last_resort = False  # the region runs it under its last-resort duty (sim.last_resort)
         self.selection_effort = 0.0  # risk-selection effort in [0, 1] (sim.market)
-        self.gp_fte = self.min_gp_fte
+        self.posts_fte = self.gp_fte = self.min_gp_fte
         self.permanent_fte = self.min_gp_fte
         self.a_usual = None  # altruism of the permanent GPs, one per post
         self.wait_days = market.access.min_wait_days
@@ -110,7 +116,8 @@ class Clinic(mesa.Agent):
         self.name = name
         self.open = True
         self.opened_month = month
-        self.gp_fte = self.permanent_fte = self.min_gp_fte
+        self.posts_fte = self.gp_fte = self.min_gp_fte
+        self.permanent_fte = 0.0  # a new clinic recruits its permanent GPs (sim.labour)
         self.a_usual = None
 
     def take_over(self) -> None:
@@ -137,6 +144,7 @@ class Clinic(mesa.Agent):
         self.demand_year = 0.0  # visits demanded this year
         self.waited_year = 0.0  # visits demanded x the expected wait they met, days
         self.assessed_year = 0.0  # visits demanded x the share assessed within 3 days
+        self.posts_year = self.permanent_year = self.hired_year = self.hires_year = 0.0  # the labour market's tallies (sim.labour)
 
     @property
     def mean_wait_days(self) -> float:
@@ -154,10 +162,13 @@ class Clinic(mesa.Agent):
     def hired_fte(self) -> float:
         return self.gp_fte - self.permanent_fte
 
-
     def cost_per_fte(self) -> float:
-        """SEK per year of one GP team here: permanent and hired GPs in this area's mix, with nurses."""
-        return team_cost_per_year(self.market.staffing, self.area_type)
+        """SEK per year of one GP team here: permanent and hired GPs in this area's fixed mix or, where clinics recruit,
+        in the clinic's own, with nurses."""
+        s = self.market.staffing
+        own = self.model.labour.recruiting or self.model.labour.cap_share is not None
+        hired = self.hired_fte / self.gp_fte if own and self.gp_fte > 0 else fixed_vacancy(s, self.area_type)
+        return team_cost_per_year(s, hired)
 
     def expected_access(self, utilisation: np.ndarray) -> np.ndarray:
         """Share assessed within 3 days at steady utilisations."""
@@ -198,19 +209,22 @@ class Clinic(mesa.Agent):
         """Staff for the visits expected next year at the chosen utilisation, and at least ``floor_fte`` (a list cap per
         GP obliges a clinic to staff for the residents it already lists).
 
-        Staff moves at most ``max_change_per_year`` a year (recruiting takes time) unless
-        ``adapt_fully`` (a new clinic, or the warm-up); the share of posts that cannot be
-        filled permanently in this kind of area is hired. Permanent GPs turn over; each new
-        one brings their own altruism.
+        Posts move at most ``max_change_per_year`` a year unless ``adapt_fully`` (a new clinic,
+        or the warm-up). Where clinics recruit (sim.labour) the permanent GPs are those it has
+        recruited, fewer if the posts shrink; otherwise this kind of area's fixed share of posts
+        cannot be filled permanently. Hired doctors fill the rest, up to the region's cap.
+        Permanent GPs turn over; each new one brings their own altruism.
         """
         s = self.market.staffing
+        labour = self.model.labour
         utilisation = self.target_utilisation(visits_per_year, weigh_access_pay)
         wanted = max(self.min_gp_fte, floor_fte, visits_per_year / (s.units_per_team_per_year * utilisation))
         if not adapt_fully:
-            wanted = min(max(wanted, self.gp_fte * (1 - s.max_change_per_year)), self.gp_fte * (1 + s.max_change_per_year))
+            wanted = min(max(wanted, self.posts_fte * (1 - s.max_change_per_year)), self.posts_fte * (1 + s.max_change_per_year))
             wanted = max(wanted, self.min_gp_fte)
-        self.gp_fte = wanted
-        self.permanent_fte = wanted * (1 - getattr(s.vacancy_share, self.area_type))
+        self.posts_fte = wanted
+        self.permanent_fte = min(self.permanent_fte, wanted) if labour.recruiting else wanted * (1 - fixed_vacancy(s, self.area_type))
+        self.gp_fte = float(staffed_fte(wanted, self.permanent_fte, labour.hire_cap(self.model.providers_table)[self.index]))
         slots = max(1, math.ceil(self.permanent_fte))
         ids = self.index * 1024 + np.arange(slots)
         fresh = draw_a(streams.uniform("physicians", ids, year), self.behaviour.altruism)
@@ -218,7 +232,7 @@ class Clinic(mesa.Agent):
             self.a_usual = fresh
             return
         kept = np.resize(self.a_usual, slots)
-        replaced = streams.uniform("turnover", ids, year) < s.team_turnover_per_year
+        replaced = streams.uniform("turnover", ids, year) < labour.turnover_per_year(self.model.providers_table)[self.index]
         replaced[len(self.a_usual):] = True
         self.a_usual = np.where(replaced, fresh, kept)
 

@@ -36,6 +36,7 @@ class AreaSpec(_Strict):
     deprivation: float = Field(1.0, gt=0, le=5)
     elderly: float = Field(1.0, gt=0, le=5)
     local_area: str | None = None  # the local care area [närvårdsområde] it belongs to, where the preset names them
+    labour_border: bool = False  # a labour market across the border competes for its GPs (Norway, for western Jämtland)
 
 
 class ClinicSpec(_Strict):
@@ -115,6 +116,14 @@ class Geography:
     copies: int  # copies of the preset's clinics (1 unless the region is scaled above its preset)
     local_area: np.ndarray  # each area's local care area [närvårdsområde], an index into local_area_names; -1 where the preset names none
     local_area_names: list[str]
+    labour_border: np.ndarray  # bool per area: a labour market across the border competes for its GPs
+
+    @property
+    def labour_area(self) -> np.ndarray:
+        """Each area's labour area, where its clinics recruit GPs: its local care area where the preset names one
+        (doctors commute within a municipality), else the area itself; indices 0 .. n_labour_areas - 1."""
+        own = len(self.local_area_names) + np.arange(len(self.area_names))
+        return np.where(self.local_area >= 0, self.local_area, own)
 
     def road_km_to(self, clinic_area: np.ndarray, area: np.ndarray, providers: np.ndarray) -> np.ndarray:
         """Road km between area centres ``area`` and the areas of ``providers`` (``clinic_area[providers]``; the two
@@ -173,6 +182,7 @@ class Geography:
             copies=copies,
             local_area=np.array([local_names.index(a.local_area) if a.local_area is not None else -1 for a in spec.areas], dtype=np.int16),
             local_area_names=local_names,
+            labour_border=np.array([a.labour_border for a in spec.areas]),
         )
 
 

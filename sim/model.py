@@ -30,6 +30,7 @@ from sim.behaviour.treatment import believed_need, benefit, choose_quantity, cho
 from sim.clinic import Clinic, DigitalProvider
 from sim.geography import Geography, load_region
 from sim.hospital import DELIVERY, ELECTIVE, EMERGENCY_CARE, SPECIALTIES, TRAUMA, Cases, Hospital
+from sim.labour import LabourMarket, clinic_year as labour_year
 from sim.last_resort import Duty, duty_at_year_end
 from sim.ledger import CATEGORIES, Ledger
 from sim.market import area_value, choose_entry_area, list_cost_index, selection_efforts
@@ -79,6 +80,7 @@ class CareMarket(mesa.Model):
         potential = p.market.entry.potential_entrants * self.geography.copies
         national = p.market.digital.enabled and not p.market.digital.listing_required
         self.providers_table = ProviderTable(len(self.geography.clinic_names) + potential + national)
+        self.labour = LabourMarket(self.geography, p.market.staffing, p.rulebook)
         self.clinics = [
             Clinic(self, i, name, int(area), owner, p.market, p.behaviour, floor)
             for i, (name, area, owner, floor) in enumerate(
@@ -108,6 +110,7 @@ class CareMarket(mesa.Model):
         for clinic in self.clinics:
             if clinic.open:
                 clinic.plan_staffing(expected[clinic.index], self.streams, 0, adapt_fully=True)
+        self.labour.settle(self.providers_table, self.open_clinics)
         self._choose_efforts()
         usual_share = self.providers_table.usual_share(p.behaviour.continuity)[pop.clinic]
         pop.seed_history(per_resident, usual_share, self.streams.generator("visit history"))
@@ -155,6 +158,7 @@ class CareMarket(mesa.Model):
         year_end = month % 12 == 11
         self.list_sizes = np.bincount(pop.clinic, minlength=self.n_providers).astype(np.float64)
         self.ledger.start_month(self._list_cells)
+        self.labour.step(self.providers_table)
         pop.recover()
         u_needs, u_hospital, u_reconsider = self.streams.uniforms("resident month", pop.pid, month, parts=3)
         ep = arrive(pop, self.params.population.needs, self.streams, month, u_needs)
@@ -589,6 +593,8 @@ class CareMarket(mesa.Model):
             "listed": listed,
             "gp_fte": p.gp_fte,
             "hired_share": p.hired_fte / p.gp_fte if p.gp_fte > 0 else 0.0,
+            **labour_year(self.providers_table, p.index),
+            "usual_gp_share": float(self.providers_table.usual_share(self.params.behaviour.continuity)[p.index]),
             "visits_demanded": p.demand_year,
             "wait_days": p.mean_wait_days,
             "access_3day": p.mean_access_3day,

@@ -28,10 +28,15 @@ def assessed_within_guarantee(wait_days):
 
 
 class ProviderTable:
-    """One array per provider attribute (SEK, days, full-time equivalents, shares), a row per provider."""
+    """One array per provider attribute (SEK, days, full-time equivalents, shares), a row per provider.
 
-    FLOATS = ("wait_days", "access_3day", "selection_effort", "gp_fte", "permanent_fte", "result_weight", "load", "served_share",
-              "demand_year", "waited_year", "assessed_year", "listing_share")
+    ``posts_fte`` are the GP posts a clinic plans, ``permanent_fte`` those held by its own GPs, ``gp_fte`` the GPs at
+    work (permanent plus hired, sim.labour); ``margin`` is last year's result over revenue; ``posts_year``,
+    ``permanent_year`` and ``hired_year`` add up this year's FTE-months, ``hires_year`` the GP FTE recruited.
+    """
+
+    FLOATS = ("wait_days", "access_3day", "selection_effort", "posts_fte", "gp_fte", "permanent_fte", "result_weight", "load", "served_share",
+              "demand_year", "waited_year", "assessed_year", "listing_share", "margin", "posts_year", "permanent_year", "hired_year", "hires_year")
 
     def __init__(self, n: int):
         for name in self.FLOATS:

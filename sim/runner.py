@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sim.follow import Follower
+from sim.labour import LABOUR_OUTCOMES, outcomes as labour_outcomes
 from sim.last_resort import LAST_RESORT_OUTCOMES, outcomes as last_resort_outcomes
 from sim.ledger import income_items
 from sim.market_outcomes import MARKET_OUTCOMES, market_outcomes
@@ -79,6 +80,7 @@ EXTRA_OUTCOMES = (
     "clinics_final",
     "clinic_exits",
     "hired_gp_share",
+    *LABOUR_OUTCOMES,
     "switching_per_year",
     "top10_cost_share",
     "named_doctor_share",
@@ -169,6 +171,7 @@ def summarise(model: CareMarket, whole: pd.DataFrame, clinic_years: pd.DataFrame
         "clinics_final": int(sum(c.open for c in model.clinics)),
         "clinic_exits": len(model.exits),
         "hired_gp_share": _number(sum(c.hired_fte for c in model.clinics if c.open) / max(sum(c.gp_fte for c in model.clinics if c.open), 1e-9)),
+        **{name: _number(value) for name, value in labour_outcomes(model.params.market.staffing, clinic_years, total["resident_months"] / 12).items()},
         "switching_per_year": _number(model.switches / max(total["resident_months"] / 12, 1)),
         "top10_cost_share": _number(np.mean(model.top10_cost_share)) if model.top10_cost_share else None,
         "named_doctor_share": _number(model.population.named_doctor().mean()),

@@ -165,6 +165,56 @@ class VacancyShare(Section):
     sparse: Share = Field(0.57, description="Sparsely populated areas [glesbygd] (READ).")
 
 
+class SeekersPerArea(Section):
+    """GPs seeking a permanent post in a labour area, FTE per month per 10,000 of its residents, by the type of its
+    areas (FIT: ``python -m sim.validation.labour_fit`` sets them so that, on the default region under today's
+    rulebook, about 20 % of GP posts are without a permanent GP region-wide, RJH about 2018 'around 20 %' hired, and
+    sparse areas have 57/35 the towns' share, Vårdanalys 2018; gp-labour-market.md 0 and 2, READ (secondary))."""
+
+    town: NonNeg = Field(0.0706, description="Town areas (FIT).")
+    rural: NonNeg = Field(0.0637, description="Rural areas near a town (FIT, one rate with sparse areas: nothing tells the two apart).")
+    sparse: NonNeg = Field(0.0637, description="Sparsely populated areas [glesbygd] (FIT, with rural).")
+
+
+class Recruitment(Section):
+    """Doctors as a labour market [läkarförsörjning] (sim/labour.py): clinics recruit permanent GPs from their labour
+    area's flow of job seekers, competing for them, over months and years; hired doctors [stafettläkare] fill the posts
+    recruitment leaves, at ``hired_gp_cost_factor``. Off: each kind of area has the fixed ``vacancy_share``."""
+
+    enabled: bool = Field(False, description="Clinics recruit from a labour market; false keeps the fixed vacancy shares by area type.")
+    seekers_per_10k_per_month: SeekersPerArea = SeekersPerArea()
+    turnover_per_year: Share = Field(
+        0.175,
+        description="Share of permanent GPs who leave each year at a public clinic at normal workload, off the border (READ: 15-20 % a year for permanent district GPs, "
+        "Blekinge and Västmanland, and 20-40 % a practice counting temporary doctors, Ellegård, Anell & Kjellsson 2025; gp-labour-market.md 3.4). A new GP brings a new altruism draw.",
+    )
+    private_turnover_factor: float = Field(
+        0.8, ge=0, le=2, description="Turnover at a private clinic relative to a public one (the direction READ: lower in private practices, Ellegård et al. 2025; the size an assumption)."
+    )
+    workload_turnover: float = Field(
+        2.0,
+        ge=0,
+        le=10,
+        description="Relative rise of turnover per unit of the queue's load above 1 (the direction READ: turnover higher with high workload, Ellegård et al. 2025; "
+        "about ten GPs quit Jämtland's 2013 stop on hired doctors; the size an assumption).",
+    )
+    border_turnover_factor: float = Field(
+        1.5,
+        ge=1,
+        le=5,
+        description="Turnover in areas where a labour market across the border competes for GPs (Norway, whose GPs earn about 1.8-2 times a Swedish GP's salary, "
+        "DERIVED, gp-labour-market.md 4; no Jämtland flows found: the size an assumption).",
+    )
+    small_clinic_fte: float = Field(2.0, ge=0, le=20, description="A clinic with fewer GP posts than this recruits as a small one (assumption).")
+    small_clinic_attraction: Share = Field(
+        0.5, description="A small clinic's attraction to a job seeker relative to a larger one (the direction READ: sparse centres find it harder to recruit, Vårdanalys 2018; the size an assumption)."
+    )
+    loss_attraction: Share = Field(
+        0.5,
+        description="A clinic that lost money last year attracts job seekers at this share (the direction READ: centres struggling with hired-staff costs recruit worse, KKV 2015; the size an assumption).",
+    )
+
+
 class Staffing(Section):
     """Clinics staff in GP teams: one GP FTE with its nurses."""
 
@@ -201,11 +251,12 @@ class Staffing(Section):
         0.15, ge=0, le=1, description="Largest relative change of a clinic's staff from one year to the next (assumption)."
     )
     team_turnover_per_year: float = Field(
-        0.1, ge=0, le=1, description="Share of permanent GPs replaced each year; a new GP brings a new altruism draw (assumption)."
+        0.1, ge=0, le=1, description="Share of permanent GPs replaced each year under the fixed vacancy shares; a new GP brings a new altruism draw (assumption; recruitment.turnover_per_year replaces it when clinics recruit)."
     )
     min_gp_fte: float = Field(
         1.0, ge=0, le=10, description="Smallest GP staffing of a clinic, FTE (a specialist in general medicine on staff, rulebooks.md 1)."
     )
+    recruitment: Recruitment = Recruitment()
 
 
 class Costs(Section):
@@ -824,6 +875,11 @@ class Rulebook(Section):
     public_deficits_covered: bool = Field(
         True,
         description="The region covers its own clinics' yearly deficits (Jämtland 2020, READ); if not, a public clinic that keeps losing money closes like a private one.",
+    )
+    hired_doctors_cap_share: Share | None = Field(
+        None,
+        description="Largest share of a region-run centre's GP posts it may fill with hired doctors; posts beyond it stay empty, and its capacity with them "
+        "(0: a stop on hired doctors, as Jämtland's from 1 June 2013, gp-labour-market.md 3.5, READ (secondary); empty: no cap).",
     )
     establishment: Establishment = Establishment()
     listing: Listing = Listing()
