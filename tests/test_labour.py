@@ -8,7 +8,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import small
-from sim.labour import LabourMarket
 from sim.model import CareMarket
 from sim.providers import ProviderTable
 from sim.runner import run
