@@ -22,6 +22,7 @@ OTHER_CATEGORY = {
     "lab_radiology": "primary",
     "patient_transport": "primary",
     "patient_fees": "primary",
+    "physiotherapy": "primary",
     "drugs": "drugs",
     "hospital": "hospital",
     "hospital_result": "hospital",

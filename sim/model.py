@@ -36,6 +36,7 @@ from sim.ledger import CATEGORIES, Ledger
 from sim.market import area_value, choose_entry_area, list_cost_index, selection_efforts
 from sim.needs import CLINIC, DIGITAL, EMERGENCY, Episodes, arrive, episode_rate_per_month
 from sim.outcomes import Outcomes
+from sim.physiotherapy import Physiotherapy
 from sim.population import N_CELLS, newcomers, synthesise
 from sim.providers import ProviderTable
 from sim.region import Region
@@ -81,6 +82,8 @@ class CareMarket(mesa.Model):
         national = p.market.digital.enabled and not p.market.digital.listing_required
         self.providers_table = ProviderTable(len(self.geography.clinic_names) + potential + national)
         self.labour = LabourMarket(self.geography, p.market.staffing, p.rulebook)
+        physio = p.market.physiotherapy
+        self.physiotherapy = Physiotherapy(self.geography, physio, p.rulebook.physiotherapy, p.market.staffing, p.market.exit, p.market.entry) if physio.enabled else None
         self.clinics = [
             Clinic(self, i, name, int(area), owner, p.market, p.behaviour, floor)
             for i, (name, area, owner, floor) in enumerate(
@@ -172,6 +175,8 @@ class CareMarket(mesa.Model):
         self.region.pay_month(ep)
         chronic = self._chronic_drugs_sek()
         self._book_costs(ep, costs, chronic)
+        if self.physiotherapy:
+            self._physiotherapy(month)
         hospital_own_cost = self._pay_hospital(cases)
         self._use_of_care(ep, cases, costs, chronic)
         losses = self._health_and_visits(ep)
@@ -212,6 +217,8 @@ class CareMarket(mesa.Model):
         self.switches = 0
         self.flows = dict.fromkeys(self.flows, 0)
         self.top10_cost_share = []
+        if self.physiotherapy:
+            self.physiotherapy.reporting = True
 
     def _list_cells(self) -> np.ndarray:
         """Share of each provider's listed residents in each equity cell (providers x cells)."""
@@ -337,6 +344,17 @@ class CareMarket(mesa.Model):
             ledger.provider_cost("drugs", np.bincount(pop.clinic, weights=chronic, minlength=n))
         else:
             ledger.region_cost("drugs", np.bincount(pop.cell, weights=chronic, minlength=N_CELLS))
+
+    def _physiotherapy(self, month: int) -> None:
+        """The month's physiotherapy (sim.physiotherapy): the region pays its providers, spread over the cells of the
+        residents treated; a health centre cost-responsible for the national tariff pays its listed residents' visits."""
+        pop = self.population
+        m = self.physiotherapy.step(pop, self.streams, month)
+        cells = pop.cell[m.row]
+        weights = m.visits / m.visits.sum() * m.region_sek if m.visits.sum() > 0 else np.zeros(len(m.row))
+        self.ledger.region_cost("physiotherapy", np.bincount(cells, weights=weights, minlength=N_CELLS))
+        if m.centre_sek.any():
+            self.ledger.provider_cost("physiotherapy_tariff", np.bincount(m.clinic[m.centre_sek > 0], weights=m.centre_sek[m.centre_sek > 0], minlength=self.n_providers))
 
     def _chronic_drugs_sek(self) -> np.ndarray:
         """Each resident's chronic drugs this month, SEK (float32)."""
@@ -473,6 +491,10 @@ class CareMarket(mesa.Model):
         """Year-end settlement, each provider's result, and exits of those that keep losing money; then entry and
         next year's selection efforts."""
         self.region.settle_rules()
+        if self.physiotherapy:  # the deductions for volume requirements not met come back to the region
+            withheld = self.physiotherapy.settle_year(adapt_fully=not self.reporting)
+            counts = self.population.cell_counts
+            self.ledger.region_cost("physiotherapy", -withheld * counts / max(counts.sum(), 1))
         self.top10_cost_share.append(self._top10_cost_share())
         revenue, result = self.ledger.year_to_date()
         listing = self.region.listing_payment()

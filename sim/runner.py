@@ -17,6 +17,7 @@ from sim.last_resort import LAST_RESORT_OUTCOMES, outcomes as last_resort_outcom
 from sim.ledger import income_items
 from sim.market_outcomes import MARKET_OUTCOMES, market_outcomes
 from sim.model import CareMarket
+from sim.physiotherapy import PHYSIO_OUTCOMES
 from sim.payment import rule_classes
 from sim.risk import ListSizeRisk
 from sim.scenario import Scenario, load_scenario
@@ -81,6 +82,7 @@ EXTRA_OUTCOMES = (
     "clinic_exits",
     "hired_gp_share",
     *LABOUR_OUTCOMES,
+    *PHYSIO_OUTCOMES,
     "switching_per_year",
     "top10_cost_share",
     "named_doctor_share",
@@ -172,6 +174,7 @@ def summarise(model: CareMarket, whole: pd.DataFrame, clinic_years: pd.DataFrame
         "clinic_exits": len(model.exits),
         "hired_gp_share": _number(sum(c.hired_fte for c in model.clinics if c.open) / max(sum(c.gp_fte for c in model.clinics if c.open), 1e-9)),
         **{name: _number(value) for name, value in labour_outcomes(model.params.market.staffing, clinic_years, total["resident_months"] / 12).items()},
+        **{name: _number(value) for name, value in (model.physiotherapy.outcomes(total["resident_months"] / 12) if model.physiotherapy else dict.fromkeys(PHYSIO_OUTCOMES, np.nan)).items()},
         "switching_per_year": _number(model.switches / max(total["resident_months"] / 12, 1)),
         "top10_cost_share": _number(np.mean(model.top10_cost_share)) if model.top10_cost_share else None,
         "named_doctor_share": _number(model.population.named_doctor().mean()),

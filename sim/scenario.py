@@ -484,6 +484,39 @@ class Hospital(Section):
         return self
 
 
+class PhysiotherapyMarket(Section):
+    """Physiotherapy providers beside the health centres (sim/physiotherapy.py): residents choose one per episode of
+    care, not by listing; care-choice providers are paid by the region's physiotherapy rulebook, those under the
+    national tariff [LOF] per visit. Most figures are assumptions: the sources (004, rulebooks.md 6) give the rules, not
+    the volumes, and docs/market.md's physiotherapy experiment varies the behavioural ones."""
+
+    enabled: bool = Field(False, description="Residents' physiotherapy episodes are simulated with their own providers.")
+    episodes_per_resident_per_year: float = Field(
+        0.12, ge=0, le=2, description="Episodes of physiotherapy need per resident per year, twice that from age 65 (assumption: about 1 in 8 residents a year, RECALLED)."
+    )
+    visits_needed_per_episode: float = Field(4.0, gt=0, le=50, description="Visits an episode needs on average (assumption); each episode's need is lognormal around it (spread 0.5).")
+    visits_per_fte_per_year: float = Field(1_400, gt=0, le=10_000, description="Visits one physiotherapist FTE gives a year at full load (assumption: about 7 a day).")
+    salary_sek_per_fte_per_year: float = Field(700_000, ge=0, description="Fully loaded cost of a physiotherapist FTE, SEK per year (assumption).")
+    fixed_sek_per_year: float = Field(250_000, ge=0, description="A provider's premises and running cost, SEK per year at the full region's scale (assumption).")
+    tariff_providers_per_town_area: float = Field(
+        0.3, ge=0, le=5, description="Providers under the national tariff [LOF] per town area at the start, each of one FTE (assumption: they are few and in towns); they neither enter nor exit."
+    )
+    distance_per_10km: float = Field(0.4, ge=0, le=5, description="Disutility per 10 km to a provider in the choice of one for an episode (assumption).")
+    wait_per_day: float = Field(0.03, ge=0, le=5, description="Disutility per day of expected wait in that choice (assumption).")
+    no_show_share: Share = Field(0.08, description="Share of booked visits missed or cancelled late without a fee (assumption).")
+    no_show_share_with_fee: Share = Field(0.05, description="The same where the rulebook charges a fee for them (assumption: a fee cuts missed visits by about a third).")
+    volume_response: float = Field(
+        0.25,
+        ge=0,
+        le=2,
+        description="Relative rise of the visits a provider gives per episode when all its pay is per visit (borrowed from GPs: 15-31 % fewer visits without fee-for-service, "
+        "evidence.md E8, READ, applied to physiotherapists as an assumption); in proportion to the share of its pay per visit.",
+    )
+    requirement_response: Share = Field(
+        0.1, description="How far a provider short of a volume requirement moves its visits per episode in a year: up for a visits requirement, down for a unique-patients one (assumption)."
+    )
+
+
 class Market(Section):
     """The providers: clinics' staffing, costs, queues, entry, exit and risk selection; the digital provider; the hospital."""
 
@@ -495,6 +528,7 @@ class Market(Section):
     selection: Selection = Selection()
     digital: Digital = Digital()
     hospital: Hospital = Hospital()
+    physiotherapy: PhysiotherapyMarket = PhysiotherapyMarket()
 
 
 # ---------------------------------------------------------------------------- rulebook
@@ -857,6 +891,34 @@ class Revision(Section):
     max_step: Share = Field(0.05, description="Largest relative change of capitation in one revision (assumption).")
 
 
+class PhysiotherapyRules(Section):
+    """The physiotherapy care choice's rulebook [vårdval fysioterapi] (004, rulebooks.md 6): how the region pays
+    physiotherapy providers, the volume requirements, the fee for missed visits and where new providers may open."""
+
+    fixed_sek_per_fte_per_year: float = Field(
+        900_000, ge=0, description="Fixed payment per physiotherapist FTE a provider staffs, SEK per year (004's 2024 payment: 'a very high degree of predictability', no goal-related pay, READ; the level an assumption)."
+    )
+    per_visit_sek: float = Field(0, ge=0, le=5_000, description="Variable payment per visit given, SEK (004's revision: 'a fixed payment complemented by a variable one', READ; empty in 2024).")
+    tariff_sek_per_visit: float = Field(
+        450, ge=0, le=5_000, description="What a provider under the national tariff [LOF] is paid per visit, SEK (assumption: the national tariff's level is not in the sources)."
+    )
+    tariff_paid_by_centres: bool = Field(
+        False,
+        description="Health centres pay for their listed residents' visits to providers under the national tariff (Jämtland 2020's cost responsibility for LOF, rulebooks.md 1, READ); false: a central budget pays them (the 2021 majority, rulebooks.md 2).",
+    )
+    min_visits_per_fte: float | None = Field(
+        1_100, ge=0, le=10_000, description="Performance requirement [prestationskrav]: visits per FTE per year below which the deduction applies (004, READ; the level an assumption; empty: none)."
+    )
+    min_unique_patients_per_fte: float | None = Field(
+        None, ge=0, le=5_000, description="Unique patients per FTE per year below which the deduction applies (004's revision, READ; empty: none)."
+    )
+    deduction_share: Share = Field(0.1, description="Share of the year's fixed payment withheld at full shortfall of a requirement, linear in the shortfall (assumption).")
+    no_show_fee_sek: float = Field(0, ge=0, le=2_000, description="Fee a patient pays for a missed or late-cancelled visit, SEK, kept by the provider (004's revision, READ; 0: none).")
+    max_fte_per_10000: float | None = Field(
+        None, ge=0, le=100, description="No new provider where physiotherapist FTE within 10 km already exceed this many per 10,000 residents within 10 km (004's revision: limit establishment where supply is relatively high, READ; empty: no limit)."
+    )
+
+
 class Rulebook(Section):
     """The region's rulebook [förfrågningsunderlag]: how it pays clinics, what patients pay, who carries which costs."""
 
@@ -886,6 +948,7 @@ class Rulebook(Section):
     last_resort: LastResort = LastResort()
     requirements: Requirements = Requirements()
     revision: Revision = Revision()
+    physiotherapy: PhysiotherapyRules = PhysiotherapyRules()
 
 
 # ---------------------------------------------------------------------------- behaviour

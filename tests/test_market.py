@@ -128,7 +128,7 @@ def test_risk_adjustment_weakens_selection():
     assert effort(**{"rulebook.capitation.morbidity_share": 0.5}) < effort()
 
 
-@pytest.mark.parametrize("name", ["majority-2021", "opposition-2021", "digi-physical-2019", "physiotherapy-2025", "dala-model", "stockholm-urban", "yearly-revision", "digital-fee-2016"])
+@pytest.mark.parametrize("name", ["majority-2021", "opposition-2021", "digi-physical-2019", "centre-volume-requirements", "dala-model", "stockholm-urban", "yearly-revision", "digital-fee-2016"])
 def test_every_rulebook_runs(name):
     model = CareMarket(small(name, months=12))
     model.run()
