@@ -23,6 +23,7 @@ OTHER_CATEGORY = {
     "patient_transport": "primary",
     "patient_fees": "primary",
     "physiotherapy": "primary",
+    "foot_care": "primary",
     "drugs": "drugs",
     "hospital": "hospital",
     "hospital_result": "hospital",

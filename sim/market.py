@@ -46,6 +46,11 @@ def staff_cost_per_visit(model) -> np.ndarray:
     return team_cost_by_area_type(model) / (s.units_per_team_per_year * s.target_utilisation)
 
 
+def foot_care_eligible(pop) -> np.ndarray:
+    """Residents who get medical foot care: aged 65 or more with a chronic condition (a proxy for diabetes and feet at risk)."""
+    return (pop.age >= 65) & (pop.conditions >= 1)
+
+
 def resident_value(model) -> ResidentValue:
     """What each resident is worth to a clinic near home under the rulebook (kept until the population changes).
 
@@ -74,6 +79,8 @@ def resident_value(model) -> ResidentValue:
         items = c.lab_sek_per_unit * float(r.lab_radiology) + c.drugs_sek_per_unit * float(r.drugs)
         per_visit_cost = staff_cost_per_visit(model)[pop.area_type] + items + r.patient_transport * c.transport_sek_per_km * pop.home_km
         cost = visits * per_visit_cost + c.overhead_sek_per_listed + float(r.drugs) * c.chronic_drugs_sek_per_condition * pop.conditions.astype(np.float64)
+        if r.foot_care and c.foot_care_sek_per_eligible_per_year:
+            cost = cost + c.foot_care_sek_per_eligible_per_year * foot_care_eligible(pop)
         return ResidentValue(revenue=list_based + visits * per_visit, cost=cost, visits=visits)
 
     return pop.derived("resident value", compute)

@@ -33,7 +33,7 @@ from sim.hospital import DELIVERY, ELECTIVE, EMERGENCY_CARE, SPECIALTIES, TRAUMA
 from sim.labour import LabourMarket, clinic_year as labour_year
 from sim.last_resort import Duty, duty_at_year_end
 from sim.ledger import CATEGORIES, Ledger
-from sim.market import area_value, choose_entry_area, list_cost_index, selection_efforts
+from sim.market import area_value, choose_entry_area, foot_care_eligible, list_cost_index, selection_efforts
 from sim.needs import CLINIC, DIGITAL, EMERGENCY, Episodes, arrive, episode_rate_per_month
 from sim.outcomes import Outcomes
 from sim.physiotherapy import Physiotherapy
@@ -344,6 +344,13 @@ class CareMarket(mesa.Model):
             ledger.provider_cost("drugs", np.bincount(pop.clinic, weights=chronic, minlength=n))
         else:
             ledger.region_cost("drugs", np.bincount(pop.cell, weights=chronic, minlength=N_CELLS))
+        foot = c.foot_care_sek_per_eligible_per_year / 12
+        if foot:
+            eligible = foot_care_eligible(pop)
+            if self.params.rulebook.cost_responsibility.foot_care:
+                ledger.provider_cost("foot_care", np.bincount(pop.clinic[eligible], minlength=n) * foot)
+            else:
+                ledger.region_cost("foot_care", np.bincount(pop.cell[eligible], minlength=N_CELLS) * foot)
 
     def _physiotherapy(self, month: int) -> None:
         """The month's physiotherapy (sim.physiotherapy): the region pays its providers, spread over the cells of the
@@ -354,7 +361,10 @@ class CareMarket(mesa.Model):
         weights = m.visits / m.visits.sum() * m.region_sek if m.visits.sum() > 0 else np.zeros(len(m.row))
         self.ledger.region_cost("physiotherapy", np.bincount(cells, weights=weights, minlength=N_CELLS))
         if m.centre_sek.any():
-            self.ledger.provider_cost("physiotherapy_tariff", np.bincount(m.clinic[m.centre_sek > 0], weights=m.centre_sek[m.centre_sek > 0], minlength=self.n_providers))
+            paying = m.centre_sek > 0
+            by_clinic = np.bincount(m.clinic[paying], weights=m.centre_sek[paying], minlength=self.n_providers)
+            self.ledger.provider_cost("physiotherapy_tariff", by_clinic)
+            self.physiotherapy.record_centres(by_clinic, self.list_sizes)
 
     def _chronic_drugs_sek(self) -> np.ndarray:
         """Each resident's chronic drugs this month, SEK (float32)."""

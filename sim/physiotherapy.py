@@ -43,6 +43,7 @@ PHYSIO_OUTCOMES = (
     "physio_no_show_share",
     "physio_cost_per_capita_sek",
     "physio_tariff_paid_by_centres_per_capita_sek",
+    "physio_tariff_per_listed_cv",
     "physio_deductions_share",
     "physio_income_change_sd",
     "physio_margin_mean",
@@ -81,31 +82,35 @@ class Physiotherapy:
         self.entry_threshold = entry_rule.profit_threshold
         n_areas = len(geography.area_names)
         town = geography.area_type == 0
-        choice_area = np.repeat(np.arange(n_areas), MAX_PROVIDERS_PER_AREA)
-        tariff_count = np.floor(params.tariff_providers_per_town_area * town.sum() + 0.5).astype(int)
-        tariff_area = np.flatnonzero(town)[np.argsort(-geography.residents[town])][:tariff_count] if tariff_count else np.zeros(0, int)
-        self.area = np.concatenate([choice_area, tariff_area]).astype(np.intp)
-        self.tariff = np.concatenate([np.zeros(len(choice_area), bool), np.ones(len(tariff_area), bool)])
-        n = len(self.area)
-        # a care-choice provider at the start in each local care area's largest area and in every town area
-        first = np.zeros(n_areas, bool)
-        local = geography.local_area
-        for k in np.unique(local[local >= 0]):
+        scale = geography.clinic_scale
+        # the start: a care-choice provider in each local care area's largest area and in every town area; a provider
+        # under the national tariff in each local care area's largest area, sized by the local area's residents
+        local = np.where(geography.local_area >= 0, geography.local_area, len(geography.local_area_names) + np.arange(n_areas))
+        largest = np.zeros(n_areas, bool)
+        for k in np.unique(local):
             members = np.flatnonzero(local == k)
-            first[members[np.argmax(geography.residents[members])]] = True
-        first |= town | (local < 0)
+            largest[members[np.argmax(geography.residents[members])]] = True
+        tariff_area = np.flatnonzero(largest)
+        self.area = np.concatenate([np.repeat(np.arange(n_areas), MAX_PROVIDERS_PER_AREA), tariff_area]).astype(np.intp)
+        self.tariff = np.arange(len(self.area)) >= n_areas * MAX_PROVIDERS_PER_AREA
+        n = len(self.area)
         self.open = self.tariff.copy()
-        self.open[np.flatnonzero(~self.tariff)[::MAX_PROVIDERS_PER_AREA][first]] = True
+        self.open[np.flatnonzero(~self.tariff)[::MAX_PROVIDERS_PER_AREA][largest | town]] = True
         self.entrant = np.zeros(n, bool)
         self.closed = np.zeros(n, bool)
-        scale = geography.clinic_scale
-        self.fte = np.where(self.tariff, scale, 0.0)  # a tariff provider is one physiotherapist
+        residents_of_local = np.bincount(local, weights=geography.residents)
+        self.fte = np.zeros(n)
+        self.fte[self.tariff] = params.tariff_fte_per_10000 * residents_of_local[local[tariff_area]] / 10_000
         self.intensity = np.ones(n)  # visits per episode relative to the need
-        # care-choice providers staffed at the start for the visits their nearest residents are expected to book
-        older = np.array([geography.age_shares["65-79"] + geography.age_shares["80+"]]).item()
-        booked = params.episodes_per_resident_per_year * (1 + older) * params.visits_needed_per_episode * (1 + params.volume_response * self.pay_share_per_visit())
-        visits = np.bincount(self._nearest_open(), weights=geography.residents, minlength=n) * booked
-        self.fte = np.where(self.open & ~self.tariff, np.maximum(visits / (params.visits_per_fte_per_year * TARGET_LOAD), MIN_FTE * scale), self.fte)
+        # care-choice providers staffed at the start for the visits the tariff's providers leave, by their nearest residents
+        older = geography.age_shares["65-79"] + geography.age_shares["80+"]
+        per_resident = params.episodes_per_resident_per_year * (1 + older) * params.visits_needed_per_episode * (1 + params.volume_response * self.pay_share_per_visit())
+        tariff_capacity = self.fte[self.tariff].sum() * params.visits_per_fte_per_year * TARGET_LOAD
+        left = max(per_resident[~self.tariff].mean() * geography.residents.sum() - tariff_capacity, 0.0) / max(geography.residents.sum(), 1)
+        care_open = self.open & ~self.tariff
+        km = np.where(care_open[None, :], geography.road_km[:, self.area], np.inf)
+        visits = np.bincount(np.argmin(km, axis=1), weights=geography.residents, minlength=n) * left
+        self.fte = np.where(care_open, np.maximum(visits / (params.visits_per_fte_per_year * TARGET_LOAD), MIN_FTE * scale), self.fte)
         self.load = np.full(n, TARGET_LOAD)
         self.wait_days = np.full(n, 1.0)
         self.loss_years = np.zeros(n, int)
@@ -117,6 +122,7 @@ class Physiotherapy:
         self._start_year()
         self.totals = dict.fromkeys(("episodes", "visits", "needed", "unmet", "over", "booked", "missed", "km", "wait", "region_sek", "centres_sek", "deductions_sek", "fixed_sek"), 0.0)
         self.reporting = False
+        self.centre_tariff_sek = self.centre_listed_months = None  # per health centre, over the reported months
 
     # ------------------------------------------------------------------ the month
 
@@ -177,7 +183,10 @@ class Physiotherapy:
         self.unique_year += np.bincount(provider[first], minlength=n)
         tariff_sek = np.where(self.tariff[provider], r.tariff_sek_per_visit * given, 0.0)
         clinic = pop.clinic[who]
-        by_centres = np.where(r.tariff_paid_by_centres & (clinic >= 0), tariff_sek, 0.0)  # the listed centre pays
+        paid_by_centre = (clinic >= 0) & (r.tariff_paid_by != "region")
+        if r.tariff_paid_by == "centres_outside_town":
+            paid_by_centre &= pop.area_type[who] != 0
+        by_centres = np.where(paid_by_centre, tariff_sek, 0.0)  # the listed centre pays
         region_sek = float((fixed + per_visit).sum() - by_centres.sum())
         if self.reporting:
             t = self.totals
@@ -204,6 +213,12 @@ class Physiotherapy:
         is_first = np.zeros(len(key), bool)
         is_first[first] = True
         return fresh & is_first
+
+    def record_centres(self, by_clinic: np.ndarray, listed: np.ndarray) -> None:
+        """Add a month of what each health centre paid for the national tariff, and its list, to the reported tallies."""
+        if self.reporting:
+            self.centre_tariff_sek = by_clinic + (self.centre_tariff_sek if self.centre_tariff_sek is not None else 0.0)
+            self.centre_listed_months = listed + (self.centre_listed_months if self.centre_listed_months is not None else 0.0)
 
     # ------------------------------------------------------------------ the year's end
 
@@ -307,6 +322,7 @@ class Physiotherapy:
             "physio_no_show_share": t["missed"] / max(t["booked"], 1e-9),
             "physio_cost_per_capita_sek": (t["region_sek"] + t["centres_sek"]) * per_capita,
             "physio_tariff_paid_by_centres_per_capita_sek": t["centres_sek"] * per_capita,
+            "physio_tariff_per_listed_cv": self._tariff_spread(),
             "physio_deductions_share": t["deductions_sek"] / max(t["fixed_sek"], 1e-9),
             "physio_income_change_sd": float(np.std(self.income_changes)) if len(self.income_changes) > 1 else np.nan,
             "physio_margin_mean": float(np.mean(self.margins)) if self.margins else np.nan,
@@ -318,6 +334,16 @@ class Physiotherapy:
         for k, name in enumerate(("town", "rural", "sparse")):
             result[f"physio_fte_per_10000_{name}"] = fte_by_type[k] / max(residents_by_type[k], 1e-9) * 10_000
         return result
+
+
+    def _tariff_spread(self) -> float:
+        """How unevenly the national tariff's cost falls on the health centres: the coefficient of variation over centres
+        of what each paid per listed resident (empty where none paid)."""
+        if self.centre_tariff_sek is None:
+            return np.nan
+        listed = self.centre_listed_months > 0
+        per_listed = self.centre_tariff_sek[listed] / self.centre_listed_months[listed]
+        return float(per_listed.std() / per_listed.mean()) if per_listed.mean() > 0 else np.nan
 
 
 class _PhysioQueue:

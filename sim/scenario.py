@@ -277,6 +277,13 @@ class Costs(Section):
     chronic_drugs_sek_per_condition: float = Field(
         1_450, ge=0, description="Yearly drug cost per chronic condition, SEK per year (assumption; with the per-visit cost it brings drug cost near the drug budget of 1,272 SEK at weight 1.0, rulebooks.md 1)."
     )
+    foot_care_sek_per_eligible_per_year: float = Field(
+        0,
+        ge=0,
+        le=20_000,
+        description="Medical foot care per resident aged 65 or more with a chronic condition (a proxy for diabetes and feet at risk), SEK per year "
+        "(0: left out, as in the default scenarios; physiotherapy-2024 prices it at 400, an assumption: no Swedish figure found).",
+    )
     transport_sek_per_km: float = Field(
         2.0, ge=0, description="Patient transport cost per visit and km of the patient's distance to the clinic, averaged over all visits (assumption)."
     )
@@ -498,8 +505,12 @@ class PhysiotherapyMarket(Section):
     visits_per_fte_per_year: float = Field(1_400, gt=0, le=10_000, description="Visits one physiotherapist FTE gives a year at full load (assumption: about 7 a day).")
     salary_sek_per_fte_per_year: float = Field(700_000, ge=0, description="Fully loaded cost of a physiotherapist FTE, SEK per year (assumption).")
     fixed_sek_per_year: float = Field(250_000, ge=0, description="A provider's premises and running cost, SEK per year at the full region's scale (assumption).")
-    tariff_providers_per_town_area: float = Field(
-        0.3, ge=0, le=5, description="Providers under the national tariff [LOF] per town area at the start, each of one FTE (assumption: they are few and in towns); they neither enter nor exit."
+    tariff_fte_per_10000: float = Field(
+        2.3,
+        ge=0,
+        le=50,
+        description="Physiotherapists under the national tariff [LOF] per 10,000 residents, one provider in each local care area sized by its residents; they neither enter "
+        "nor exit (DERIVED: 'nearly 30 physiotherapists' with agreements with Region Jämtland Härjedalen, 000, READ, over 131,155 residents, one FTE each, an assumption).",
     )
     distance_per_10km: float = Field(0.4, ge=0, le=5, description="Disutility per 10 km to a provider in the choice of one for an episode (assumption).")
     wait_per_day: float = Field(0.03, ge=0, le=5, description="Disutility per day of expected wait in that choice (assumption).")
@@ -697,6 +708,7 @@ class CostResponsibility(Section):
     drugs: bool = Field(True, description="General drugs for listed residents (Jämtland 2020, READ).")
     lab_radiology: bool = Field(True, description="Laboratory and radiology (Jämtland 2020, READ).")
     patient_transport: bool = Field(True, description="Patient transport to and from the centre (Jämtland 2020, READ).")
+    foot_care: bool = Field(True, description="Medical foot care [medicinsk fotvård] for listed residents (Jämtland 2020, READ; the 2021 majority moves it to a central budget, rulebooks.md 2); costs only where market.costs prices it.")
 
 
 class Fines(Section):
@@ -902,9 +914,11 @@ class PhysiotherapyRules(Section):
     tariff_sek_per_visit: float = Field(
         450, ge=0, le=5_000, description="What a provider under the national tariff [LOF] is paid per visit, SEK (assumption: the national tariff's level is not in the sources)."
     )
-    tariff_paid_by_centres: bool = Field(
-        False,
-        description="Health centres pay for their listed residents' visits to providers under the national tariff (Jämtland 2020's cost responsibility for LOF, rulebooks.md 1, READ); false: a central budget pays them (the 2021 majority, rulebooks.md 2).",
+    tariff_paid_by: Literal["centres", "centres_outside_town", "region"] = Field(
+        "region",
+        description="Who pays for residents' visits to providers under the national tariff [LOF]: centres, the health centre the resident lists with "
+        "(Jämtland 2020's cost responsibility, rulebooks.md 1, READ); centres_outside_town, as centres but a central budget pays for residents of the town areas "
+        "(the 2021 opposition's town system without physiotherapy cost responsibility, rulebooks.md 3); region, a central budget (the 2021 majority, rulebooks.md 2).",
     )
     min_visits_per_fte: float | None = Field(
         1_100, ge=0, le=10_000, description="Performance requirement [prestationskrav]: visits per FTE per year below which the deduction applies (004, READ; the level an assumption; empty: none)."

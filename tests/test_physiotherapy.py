@@ -25,7 +25,7 @@ def physio(**values):
 
 
 def test_the_region_pays_for_physiotherapy_what_its_providers_are_paid_and_the_centres_are_left_alone():
-    central = {"rulebook.physiotherapy.tariff_paid_by_centres": False}
+    central = {"rulebook.physiotherapy.tariff_paid_by": "region", "market.costs.foot_care_sek_per_eligible_per_year": 0}
     with_physio = run(small("physiotherapy-2024", **central))
     without = run(small("physiotherapy-2024", **central, **{"market.physiotherapy.enabled": False}))
     s, w = with_physio.summary, without.summary
@@ -37,9 +37,27 @@ def test_the_region_pays_for_physiotherapy_what_its_providers_are_paid_and_the_c
 
 def test_centres_cost_responsible_for_the_national_tariff_pay_their_residents_visits_there():
     responsible = physio()
-    central = physio(**{"rulebook.physiotherapy.tariff_paid_by_centres": False})
-    assert responsible["physio_tariff_paid_by_centres_per_capita_sek"] > 0 and central["physio_tariff_paid_by_centres_per_capita_sek"] == 0
-    assert responsible["clinic_result_per_listed_sek"] < central["clinic_result_per_listed_sek"]
+    central = physio(**{"rulebook.physiotherapy.tariff_paid_by": "region"})
+    town_apart = physio(**{"rulebook.physiotherapy.tariff_paid_by": "centres_outside_town"})
+    paid = lambda s: s["physio_tariff_paid_by_centres_per_capita_sek"]  # noqa: E731
+    assert paid(responsible) > paid(town_apart) > 0 and paid(central) == 0
+    moved = central["cost_primary_per_capita_sek"] - responsible["cost_primary_per_capita_sek"]  # what the region pays itself instead
+    assert abs(moved - paid(responsible)) < 0.2 * paid(responsible)
+    assert responsible["physio_tariff_per_listed_cv"] > 0 and central["physio_tariff_per_listed_cv"] is None
+
+
+def test_foot_care_is_paid_by_the_listing_centre_or_centrally_to_the_krona():
+    from sim.market import foot_care_eligible
+    from sim.model import CareMarket
+
+    for responsible in (True, False):
+        model = CareMarket(small("physiotherapy-2024", **{"rulebook.cost_responsibility.foot_care": responsible}))
+        eligible = foot_care_eligible(model.population) & (model.population.clinic >= 0)
+        model.ledger.close_month = lambda: None  # keep the month's books open to read them
+        model.step()
+        month = eligible.sum() * 400 / 12
+        centres, region = model.ledger.cost["foot_care"].sum(), model.ledger.region.get("foot_care", 0.0)
+        assert np.isclose(centres if responsible else region, month) and (region if responsible else centres) == 0
 
 
 def test_pay_per_visit_raises_visits_per_episode_and_a_fee_cuts_missed_visits():
