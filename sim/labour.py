@@ -43,6 +43,11 @@ def fixed_vacancy(staffing, area_type: str) -> float:
     return getattr(staffing.vacancy_share, area_type)
 
 
+def fixed_vacancies(staffing) -> np.ndarray:
+    """``fixed_vacancy`` by area type (AREA_TYPES order)."""
+    return np.array([fixed_vacancy(staffing, t) for t in AREA_TYPES])
+
+
 def staffed_fte(posts, permanent, cap):
     """GP FTE at work: the permanent GPs plus hired doctors in the posts left, at most ``cap`` x posts of them."""
     return np.where(posts - permanent <= cap * posts, posts, permanent + cap * posts)
@@ -127,7 +132,7 @@ class LabourMarket:
     def expected_hired_share(self, table) -> np.ndarray:
         """Share of a clinic's posts an entrant expects to fill with hired doctors, by area type (AREA_TYPES order):
         the fixed shares, or, where clinics recruit, what the open clinics of that kind of area hire now."""
-        fixed = np.array([fixed_vacancy(self.staffing, t) for t in AREA_TYPES])
+        fixed = fixed_vacancies(self.staffing)
         if not self.recruiting:
             return fixed
         clinics = table.open_clinics()

@@ -40,10 +40,15 @@ def team_cost_by_area_type(model) -> np.ndarray:
     return team_cost_per_year(model.params.market.staffing, model.labour.expected_hired_share(model.providers_table))
 
 
-def staff_cost_per_visit(model) -> np.ndarray:
-    """Staff cost of a visit by area type (AREA_TYPES order), SEK: a team's cost at the area's hired mix over the visits it gives at the staffing norm."""
-    s = model.params.market.staffing
-    return team_cost_by_area_type(model) / (s.units_per_team_per_year * s.target_utilisation)
+def staff_cost_per_visit(staffing, hired_share) -> np.ndarray:
+    """Staff cost of a visit, SEK: a team's cost at a hired mix (by area type, AREA_TYPES order) over the visits it gives
+    at the staffing norm."""
+    return team_cost_per_year(staffing, hired_share) / (staffing.units_per_team_per_year * staffing.target_utilisation)
+
+
+def expected_staff_cost_per_visit(model) -> np.ndarray:
+    """Staff cost of a visit by area type, SEK, at the hired mix a clinic there expects."""
+    return staff_cost_per_visit(model.params.market.staffing, model.labour.expected_hired_share(model.providers_table))
 
 
 def foot_care_eligible(pop) -> np.ndarray:
@@ -77,7 +82,7 @@ def resident_value(model) -> ResidentValue:
             list_based = list_based + capitation * float((visits * fees).sum()) / max(float(capitation.sum()), 1e-9)
         c, r = p.market.costs, p.rulebook.cost_responsibility
         items = c.lab_sek_per_unit * float(r.lab_radiology) + c.drugs_sek_per_unit * float(r.drugs)
-        per_visit_cost = staff_cost_per_visit(model)[pop.area_type] + items + r.patient_transport * c.transport_sek_per_km * pop.home_km
+        per_visit_cost = expected_staff_cost_per_visit(model)[pop.area_type] + items + r.patient_transport * c.transport_sek_per_km * pop.home_km
         cost = visits * per_visit_cost + c.overhead_sek_per_listed + float(r.drugs) * c.chronic_drugs_sek_per_condition * pop.conditions.astype(np.float64)
         if r.foot_care and c.foot_care_sek_per_eligible_per_year:
             cost = cost + c.foot_care_sek_per_eligible_per_year * foot_care_eligible(pop)
@@ -111,7 +116,7 @@ def area_value(model) -> AreaValue:
     prospects that does not depend on where the other clinics stand, so one sum serves a year's entry decisions."""
     pop = model.population
     value = resident_value(model)
-    per_visit = staff_cost_per_visit(model)
+    per_visit = expected_staff_cost_per_visit(model)
     by_area = lambda w: np.bincount(pop.area, weights=w * pop.active_chooser, minlength=len(model.geography.area_names))  # noqa: E731
     visits = by_area(value.visits)
     return AreaValue(by_area(np.ones(len(pop))), by_area(value.revenue), visits, by_area(value.cost) - by_area(value.visits * per_visit[pop.area_type]))
@@ -147,7 +152,7 @@ def entry_prospects(model, areas: AreaValue | None = None) -> dict[str, np.ndarr
     visits = share.T @ areas.visits
     # cost at the entrant's own staffing (its area's hired mix, at least its minimum staff) and the distance its list travels
     c, r = p.market.costs, p.rulebook.cost_responsibility
-    staff = visits * staff_cost_per_visit(model)[geo.area_type]
+    staff = visits * expected_staff_cost_per_visit(model)[geo.area_type]
     min_staff = p.market.staffing.min_gp_fte * geo.clinic_scale * team_cost_by_area_type(model)[geo.area_type]
     transport = r.patient_transport * c.transport_sek_per_km * (share * km_new * areas.visits[:, None]).sum(axis=0)
     other = share.T @ areas.other_cost + transport

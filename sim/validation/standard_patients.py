@@ -24,6 +24,7 @@ import pandas as pd
 
 from sim.behaviour.treatment import altruism_weights, benefit, choose_quantity, draw_a, efficient_quantity, valuation
 from sim.geography import AREA_TYPES
+from sim.labour import fixed_vacancies
 from sim.market import staff_cost_per_visit
 from sim.payment.fee_for_service import FeeForService
 from sim.scenario import Scenario, load_scenario
@@ -51,7 +52,7 @@ class Lab:
     def from_scenario(cls, scenario: Scenario) -> Lab:
         m = scenario.market
         carried = scenario.rulebook.cost_responsibility
-        cost = staff_cost_per_visit(m)[AREA_TYPES.index("town")] + carried.lab_radiology * m.costs.lab_sek_per_unit + carried.drugs * m.costs.drugs_sek_per_unit
+        cost = staff_cost_per_visit(m.staffing, fixed_vacancies(m.staffing))[AREA_TYPES.index("town")] + carried.lab_radiology * m.costs.lab_sek_per_unit + carried.drugs * m.costs.drugs_sek_per_unit
         fees = load_scenario("fee-for-service").rulebook.fee_for_service
         return cls(fee_sek=FeeForService(fees).fee_per_visit(m.staffing), cost_sek=float(cost), value_sek=scenario.behaviour.treatment.value_sek_per_unit, scenario=scenario)
 
