@@ -37,6 +37,16 @@ SUMMARY_ROWS = (
     ("clinic_margin_mean", "Clinic margin, mean over clinic-years", "pct"),
     ("clinic_result_per_listed_sek", "Clinic result per listed resident per year, SEK", "sek"),
 )
+#: rows printed only where the run has them: clinics recruiting (sim.labour), physiotherapy (sim.physiotherapy)
+OPTIONAL_ROWS = (
+    ("months_to_fill_vacancy", "GP posts without a permanent GP", "vacancy_share", "pct"),
+    ("months_to_fill_vacancy", "  months a vacancy waits for one", "months_to_fill_vacancy", "num"),
+    ("months_to_fill_vacancy", "Paid for hired GPs per resident per year, SEK", "hired_gp_cost_per_capita_sek", "sek"),
+    ("physio_visits_per_1000", "Physiotherapy visits per 1,000 per year", "physio_visits_per_1000", "num"),
+    ("physio_visits_per_1000", "  need not met", "physio_unmet_need_rate", "pct"),
+    ("physio_visits_per_1000", "  visits beyond need", "physio_overprovision_rate", "pct"),
+    ("physio_visits_per_1000", "  cost per resident per year, SEK", "physio_cost_per_capita_sek", "sek"),
+)
 PATIENT_FEES_LABEL = "patients' fees"  # the ledger's own income item (sim.ledger.income_items)
 
 
@@ -56,10 +66,11 @@ def _summary_table(summary: dict, rules) -> str:
     """The printed summary of a run whose region applied the payment rule classes ``rules``."""
     revenue = [(f"clinic_income_share_{rule.item}", rule.label) for rule in rules] + [("clinic_income_share_patient_fees", PATIENT_FEES_LABEL)]
     own = [(o.name, o.label, o.kind) for rule in rules for o in rule.outcomes if o.label]
-    width = max(len(label) for _, label, _ in (*SUMMARY_ROWS, *own, *((key, f"{REVENUE_FROM} {label}", "") for key, label in revenue)))
+    width = max(len(label) for _, label, _ in (*SUMMARY_ROWS, *own, *((key, f"{REVENUE_FROM} {label}", "") for key, label in revenue), *((k, label, "") for k, label, _, _ in OPTIONAL_ROWS)))
     paid = [(key, label) for key, label in revenue if summary.get(key)]
+    optional = [(key, label, kind) for present, label, key, kind in OPTIONAL_ROWS if summary.get(present) is not None]
     rows = [*SUMMARY_ROWS, *((key, f"{REVENUE_FROM if i == 0 else ' ' * len(REVENUE_FROM)} {label}", "pct") for i, (key, label) in enumerate(paid)),
-            ("clinics_final", "Clinics open at the end", "int"), *((key, label, kind) for key, label, kind in own if summary.get(key) is not None)]
+            ("clinics_final", "Clinics open at the end", "int"), *((key, label, kind) for key, label, kind in own if summary.get(key) is not None), *optional]
     return "\n".join(f"{label:<{width}}  {_format(summary.get(key), kind):>10}" for key, label, kind in rows)
 
 
