@@ -119,9 +119,10 @@ class Geography:
     labour_border: np.ndarray  # bool per area: a labour market across the border competes for its GPs
 
     @property
-    def labour_area(self) -> np.ndarray:
-        """Each area's labour area, where its clinics recruit GPs: its local care area where the preset names one
-        (doctors commute within a municipality), else the area itself; indices 0 .. n_labour_areas - 1."""
+    def local_or_own_area(self) -> np.ndarray:
+        """Each area's local care area where the preset names one, else the area itself, as indices 0 .. n - 1 (the
+        local care areas first): where clinics recruit GPs (sim.labour) and where physiotherapy providers stand at the
+        start (sim.physiotherapy)."""
         own = len(self.local_area_names) + np.arange(len(self.area_names))
         return np.where(self.local_area >= 0, self.local_area, own)
 

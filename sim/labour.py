@@ -61,7 +61,7 @@ class LabourMarket:
         self.recruitment = staffing.recruitment
         self.cap_share = rulebook.hired_doctors_cap_share
         rate = np.array([getattr(self.recruitment.seekers_per_10k_per_month, t) for t in AREA_TYPES])
-        self.of_area = geography.labour_area
+        self.of_area = geography.local_or_own_area  # the labour area: doctors commute within a municipality
         self.n_areas = int(self.of_area.max()) + 1
         self.seekers_per_month = np.bincount(self.of_area, weights=rate[geography.area_type] * geography.residents / 10_000, minlength=self.n_areas)
         self.border = geography.labour_border

@@ -85,7 +85,7 @@ class Physiotherapy:
         scale = geography.clinic_scale
         # the start: a care-choice provider in each local care area's largest area and in every town area; a provider
         # under the national tariff in each local care area's largest area, sized by the local area's residents
-        local = np.where(geography.local_area >= 0, geography.local_area, len(geography.local_area_names) + np.arange(n_areas))
+        local = geography.local_or_own_area
         largest = np.zeros(n_areas, bool)
         for k in np.unique(local):
             members = np.flatnonzero(local == k)
@@ -96,7 +96,6 @@ class Physiotherapy:
         n = len(self.area)
         self.open = self.tariff.copy()
         self.open[np.flatnonzero(~self.tariff)[::MAX_PROVIDERS_PER_AREA][largest | town]] = True
-        self.entrant = np.zeros(n, bool)
         self.closed = np.zeros(n, bool)
         residents_of_local = np.bincount(local, weights=geography.residents)
         self.fte = np.zeros(n)
@@ -296,7 +295,6 @@ class Physiotherapy:
             return
         k = int(free[candidates[0]][0])
         self.open[k] = True
-        self.entrant[k] = True
         self.fte[k] = max(np.median(self.fte[care]) / 2, MIN_FTE * self.fixed_scale)
         self.entries += 1 if self.reporting else 0
 
