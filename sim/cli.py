@@ -1,4 +1,4 @@
-"""The command line: ``run``, ``sweep``, ``compare``, ``sensitivity``, ``ranking``, ``discover``, ``report``, ``validate``, ``calibrate``, ``scenarios``, ``parameters``.
+"""The command line: ``run``, ``sweep``, ``compare``, ``sensitivity``, ``ranking``, ``regions``, ``discover``, ``report``, ``validate``, ``calibrate``, ``scenarios``, ``parameters``.
 
 A user's mistake (a bad file, field or value) is one sentence on stderr and exit code 2,
 with nothing written.
@@ -232,6 +232,15 @@ def cmd_ranking(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_regions(args: argparse.Namespace) -> int:
+    from sim.regional import by_region
+
+    table, maps = by_region(Path(args.results))
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    print(f"\nWritten: {args.results}/by-region.csv, by-region.md, figures/map_*.png ({len(maps)} maps)")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from sim.report import report
 
@@ -327,11 +336,12 @@ def build_parser() -> argparse.ArgumentParser:
         ("compare", cmd_compare, "paired differences of a sweep's variants from a baseline, with 95 %% confidence intervals"),
         ("sensitivity", cmd_sensitivity, "Sobol or Morris sensitivity indices of a sweep (SALib)"),
         ("ranking", cmd_ranking, "whether the ranking of a sweep's scenarios holds at every point of its sampled design"),
+        ("regions", cmd_regions, "a sweep over Sweden's region presets by region: a table and a tile map per outcome"),
         ("report", cmd_report, "one self-contained HTML page of a sweep: experiment, comparison, figures, failures, provenance"),
     ):
         verb = commands.add_parser(name, help=text)
         verb.add_argument("results", help="the sweep's folder (its --out)")
-        if name not in ("sensitivity", "ranking"):
+        if name not in ("sensitivity", "ranking", "regions"):
             verb.add_argument(
                 "--baseline",
                 help="the variant to compare with (default: where the experiment varies 'scenario', the base scenario's variant; else its first variant). comparison.csv, .md and the forest plots are written for this baseline, replacing an earlier comparison",

@@ -73,7 +73,9 @@ class CareMarket(mesa.Model):
         self.observers = list(observers)
         self.month = 0
         p = scenario
-        self.geography = Geography.from_spec(load_region(p.population.region), p.population.residents)
+        spec = load_region(p.population.region)
+        size = p.population.residents or (max(1000, round(p.population.sample_share * spec.residents)) if p.population.sample_share else None)
+        self.geography = Geography.from_spec(spec, size)
         self.population = synthesise(self.geography, p.population, self.streams)
         pop = self.population
         pop.active_chooser[:] = self.streams.uniform("active chooser", pop.pid, 0) < p.behaviour.choice.active_share

@@ -349,3 +349,41 @@ def calibration_plot(misses: pd.DataFrame, path: Path) -> Path:
     ax.legend(fontsize=8, loc="lower right")
     fig.suptitle("Calibration to Swedish figures (sweden.md)")
     return _save(fig, path)
+
+
+#: a tile cartogram of Sweden's 21 regions: county code -> (column, row), north at the top
+SWEDEN_TILES = {
+    "25": (3, 0), "24": (2, 1), "23": (1, 2), "22": (2, 2), "20": (1, 3), "21": (2, 3),
+    "17": (0, 4), "18": (1, 4), "19": (2, 4), "03": (3, 4),
+    "14": (0, 5), "05": (1, 5), "04": (2, 5), "01": (3, 5),
+    "13": (0, 6), "06": (1, 6), "08": (2, 6), "09": (3, 6),
+    "12": (0, 7), "07": (1, 7), "10": (2, 7),
+}
+
+
+def sweden_map(values: pd.Series, names: pd.Series, label: str, title: str, path: Path, percent: bool = False) -> Path:
+    """A tile map of Sweden, one square per region (county code, ``SWEDEN_TILES``), coloured by ``values`` (by code);
+    regions without a value are grey. No boundary data is shipped, so the tiles keep the regions' places, not shapes."""
+    fig, ax = plt.subplots(figsize=(5.2, 8.2))
+    finite = values.dropna()
+    low, high = (finite.min(), finite.max()) if len(finite) else (0.0, 1.0)
+    cmap = plt.get_cmap("viridis")
+    show = (lambda v: f"{100 * v:.1f} %") if percent else (lambda v: f"{v:,.0f}" if abs(v) >= 100 else f"{v:.2f}")
+    for code, (col, row) in SWEDEN_TILES.items():
+        value = values.get(code, np.nan)
+        shade = cmap((value - low) / (high - low) if high > low else 0.5) if np.isfinite(value) else "lightgrey"
+        ax.add_patch(plt.Rectangle((col, -row), 0.95, 0.95, color=shade))
+        text = "white" if np.isfinite(value) and (value - low) / max(high - low, 1e-12) < 0.6 else "black"
+        ax.text(col + 0.475, -row + 0.62, textwrap.fill(str(names.get(code, code)), 12), ha="center", va="center", fontsize=7, color=text)
+        ax.text(col + 0.475, -row + 0.25, show(value) if np.isfinite(value) else "none", ha="center", va="center", fontsize=8, weight="bold", color=text)
+    ax.set_xlim(-0.1, 4.05)
+    ax.set_ylim(-7.1, 1.05)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    scale = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(low, high))
+    bar = fig.colorbar(scale, ax=ax, fraction=0.04, pad=0.02)
+    bar.set_label(label)
+    if percent:
+        bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{100 * x:.1f} %"))
+    ax.set_title(textwrap.fill(title, 48), fontsize=10)
+    return _save(fig, path)

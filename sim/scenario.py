@@ -148,10 +148,23 @@ class Population(Section):
     residents: int | None = Field(
         None, ge=1000, le=20_000_000, description="Scale the region to this many residents; empty keeps the preset's own. Above the preset, areas get copies of their clinics; below it, the run is a sample: every clinic stays, its fixed cost, minimum staffing and fines scaled by the sampling fraction."
     )
+    sample_share: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        description="Run a sample of this share of the preset's residents instead of a number (as residents does below the preset), so that "
+        "regions of different sizes keep lists of the same relative size (e.g. 0.1 of every region); empty: residents decides.",
+    )
     demography: Demography = Demography()
     morbidity: Morbidity = Morbidity()
     needs: Needs = Needs()
     health: Health = Health()
+
+    @model_validator(mode="after")
+    def _one_size(self) -> Population:
+        if self.residents is not None and self.sample_share is not None:
+            raise ValueError("give residents or sample_share, not both")
+        return self
 
 
 # ---------------------------------------------------------------------------- market

@@ -48,3 +48,25 @@ def test_a_regions_private_share_is_its_sourced_one(code, share):
 def test_a_national_preset_runs_as_any_region():
     result = run(small("jamtland-2020", months=12, **{"population.region": str(next(p for p in PRESETS if p.name.startswith("se-12-")))}))
     assert result.summary["visits_per_capita"] > 1 and result.summary["clinics_final"] > 0
+
+
+def test_a_sweep_over_the_regions_is_told_by_region_as_a_table_and_a_map(tmp_path):
+    from sim.errors import UserError
+    from sim.experiment import load_experiment
+    from sim.regional import by_region
+    from sim.sweep import sweep
+
+    base = REGIONS.parents[1] / "scenarios" / "jamtland-2020.yaml"
+    path = tmp_path / "regions.yaml"
+    path.write_text(f"name: regions\nbase: {base}\nfixed: {{months: 6, warmup_months: 0, population.residents: 3000}}\n"
+                    "factors:\n  population.region: [se-09-gotland, jamtland]\nreplications: 2\noutcomes: [access_3day_share, visits_per_capita]\n", encoding="utf-8")
+    sweep(load_experiment(path), tmp_path / "out", workers=1)
+    table, maps = by_region(tmp_path / "out")
+    assert list(table["code"]) == ["09", "23"] and list(table["replications"]) == [2, 2]
+    assert (table["access_3day_share"].between(0, 1)).all() and (tmp_path / "out" / "by-region.md").is_file()
+    assert [m.name for m in maps] == ["map_access_3day_share.png", "map_visits_per_capita.png"] and all(m.stat().st_size > 10_000 for m in maps)
+    other = tmp_path / "other.yaml"
+    other.write_text(f"name: other\nbase: {base}\nfixed: {{months: 6, warmup_months: 0, population.residents: 3000}}\nfactors:\n  population.region: [stockholm]\nreplications: 1\noutcomes: [visits_per_capita]\n", encoding="utf-8")
+    sweep(load_experiment(other), tmp_path / "other", workers=1)
+    with pytest.raises(UserError, match="not Swedish region presets"):
+        by_region(tmp_path / "other")

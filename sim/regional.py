@@ -1,0 +1,84 @@
+"""A sweep over Sweden's region presets, by region: each outcome's mean over the replications in each region, as a
+table and a tile map (``vardval regions RESULTS``).
+
+The sweep varies ``population.region`` over the presets of ``sim/regions/`` (``se-CC-name``, and the detailed
+``jamtland`` for county 23; ``experiments/sweden-regions.yaml``); each region is then a variant, and this module
+reads what the sweep wrote, never running a model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from sim.errors import UserError
+from sim.experiment import Experiment
+from sim.regions.generate import DETAILED, read_csv
+from sim.sweep import read_sweep
+
+FACTOR = "population.region"
+SHARES = ("_share", "_rate")  # outcomes drawn in per cent
+
+
+def region_code(preset: str) -> str | None:
+    """The county code of a region preset (``se-12-skane`` -> ``12``; ``jamtland`` -> ``23``), None for another region."""
+    stem = Path(str(preset)).stem
+    if stem.startswith("se-") and stem[3:5].isdigit():
+        return stem[3:5]
+    return next((code for code, name in DETAILED.items() if name == stem), None)
+
+
+def by_region(results: Path) -> tuple[pd.DataFrame, list[Path]]:
+    """The sweep's outcomes by region (a row per region: code, name, residents, then each outcome's mean over its
+    replications), written as ``by-region.csv`` and ``.md``, and a tile map per outcome in ``figures/``."""
+    from sim.plots import sweden_map
+
+    results = Path(results)
+    manifest, runs = read_sweep(results)
+    experiment = Experiment.model_validate(manifest["plan"]["experiment"])
+    if FACTOR not in runs:
+        raise UserError(f"{results}: the sweep does not vary {FACTOR}; sweep experiments/sweden-regions.yaml (or any experiment whose factor is {FACTOR} over the se-* presets).")
+    runs = runs[runs["status"] == "ok"].assign(code=runs[FACTOR].map(region_code))
+    if runs["code"].isna().any():
+        unknown = sorted(set(runs.loc[runs["code"].isna(), FACTOR]))
+        raise UserError(f"{results}: {FACTOR} takes regions that are not Swedish region presets ({', '.join(map(str, unknown))}); allowed: se-CC-name or jamtland.")
+    outcomes = [o for o in experiment.outcomes if o in runs]
+    table = runs.groupby("code")[outcomes].mean()
+    regions = pd.DataFrame(read_csv("sweden-regions.csv")).set_index("code")
+    table.insert(0, "region", regions["region"].reindex(table.index))
+    table.insert(1, "replications", runs.groupby("code").size())
+    table = table.reset_index()
+    table.to_csv(results / "by-region.csv", index=False)
+    (results / "by-region.md").write_text(markdown(table, outcomes), encoding="utf-8")
+    figures = results / "figures"
+    figures.mkdir(exist_ok=True)
+    names = regions["region"]  # every region named, with or without a value
+    maps = [
+        sweden_map(table.set_index("code")[o], names, o, f"{experiment.name}: {o}, mean over replications by region", figures / f"map_{o}.png", percent=o.endswith(SHARES))
+        for o in outcomes
+    ]
+    return table, maps
+
+
+def _cell(outcome: str, value: float) -> str:
+    if pd.isna(value):
+        return ""
+    if outcome.endswith(SHARES):
+        return f"{100 * value:.1f} %"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+def markdown(table: pd.DataFrame, outcomes: list[str]) -> str:
+    """The by-region table in Markdown: shares in per cent, SEK with thousands separators; then each outcome's range
+    over the regions."""
+    columns = ["code", "region", "replications", *outcomes]
+    lines = ["| " + " | ".join(columns) + " |", "|---|---|---:|" + "---:|" * len(outcomes)]
+    for row in table.itertuples(index=False):
+        values = row._asdict()
+        lines.append("| " + " | ".join([str(values["code"]), str(values["region"]), str(values["replications"])] + [_cell(o, values[o]) for o in outcomes]) + " |")
+    lines += ["", "| outcome | lowest region | highest region |", "|---|---:|---:|"]
+    for o in outcomes:
+        low, high = table.loc[table[o].idxmin()], table.loc[table[o].idxmax()]
+        lines.append(f"| {o} | {_cell(o, low[o])} ({low['region']}) | {_cell(o, high[o])} ({high['region']}) |")
+    return "\n".join(lines) + "\n"
