@@ -150,7 +150,7 @@ class Geography:
         total = sum(a.residents for a in spec.areas)
         target = residents or spec.residents
         scale = target / total
-        counts = _largest_remainder(np.array([a.residents for a in spec.areas], float) * scale, target)
+        counts = largest_remainder(np.array([a.residents for a in spec.areas], float) * scale, target)
         copies = max(1, round(target / spec.residents))
         lat = np.radians([a.lat for a in spec.areas])
         lon = np.radians([a.lon for a in spec.areas])
@@ -194,7 +194,7 @@ def _great_circle_km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
 
 
-def _largest_remainder(quotas: np.ndarray, total: int) -> np.ndarray:
+def largest_remainder(quotas: np.ndarray, total: int) -> np.ndarray:
     """Integers proportional to ``quotas`` that sum exactly to ``total``."""
     quotas = quotas * total / quotas.sum()
     counts = np.floor(quotas).astype(np.int64)

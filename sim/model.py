@@ -360,8 +360,11 @@ class CareMarket(mesa.Model):
         pop = self.population
         m = self.physiotherapy.step(pop, self.streams, month)
         cells = pop.cell[m.row]
-        weights = m.visits / m.visits.sum() * m.region_sek if m.visits.sum() > 0 else np.zeros(len(m.row))
-        self.ledger.region_cost("physiotherapy", np.bincount(cells, weights=weights, minlength=N_CELLS))
+        if m.visits.sum() > 0:
+            spread = np.bincount(cells, weights=m.visits, minlength=N_CELLS) / m.visits.sum()
+        else:  # a month without visits still pays the fixed payments: spread them over the residents
+            spread = pop.cell_counts / max(pop.cell_counts.sum(), 1)
+        self.ledger.region_cost("physiotherapy", spread * m.region_sek)
         if m.centre_sek.any():
             paying = m.centre_sek > 0
             by_clinic = np.bincount(m.clinic[paying], weights=m.centre_sek[paying], minlength=self.n_providers)
@@ -592,9 +595,10 @@ class CareMarket(mesa.Model):
         cost_index = list_cost_index(self)
         income = self.ledger.year_income()
         by_rule = {name: values for rule in self.region.rules for name, values in rule.clinic_year(self, settled).items()}
+        usual = self.providers_table.usual_share(self.params.behaviour.continuity)
         for p in self.providers:
             if p.open or (p.closed_month is not None and p.closed_month >= year_start):
-                row = self._clinic_year_row(p, year + 1, months + 1, revenue[p.index], result[p.index], cover[p.index], p in closing)
+                row = self._clinic_year_row(p, year + 1, months + 1, revenue[p.index], result[p.index], cover[p.index], p in closing, float(usual[p.index]))
                 row.update({f"income_{item}_sek": float(values[p.index]) for item, values in income.items()})
                 row["list_cost_index"] = float(cost_index[p.index]) if p.owner != "digital" else np.nan
                 row.update({name: float(values[p.index]) for name, values in by_rule.items()})
@@ -614,7 +618,7 @@ class CareMarket(mesa.Model):
         if months_observed == 12:
             self.agents.select(agent_type=Clinic).do("start_year")  # the digital provider too
 
-    def _clinic_year_row(self, p, year: int, months: int, revenue: float, result: float, cover: float, closes: bool) -> dict:
+    def _clinic_year_row(self, p, year: int, months: int, revenue: float, result: float, cover: float, closes: bool, usual_gp_share: float) -> dict:
         listed = self.list_sizes[p.index]
         return {
             "year": year,
@@ -628,7 +632,7 @@ class CareMarket(mesa.Model):
             "gp_fte": p.gp_fte,
             "hired_share": p.hired_fte / p.gp_fte if p.gp_fte > 0 else 0.0,
             **labour_year(self.providers_table, p.index),
-            "usual_gp_share": float(self.providers_table.usual_share(self.params.behaviour.continuity)[p.index]),
+            "usual_gp_share": usual_gp_share,
             "visits_demanded": p.demand_year,
             "wait_days": p.mean_wait_days,
             "access_3day": p.mean_access_3day,

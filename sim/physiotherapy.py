@@ -93,6 +93,7 @@ class Physiotherapy:
         tariff_area = np.flatnonzero(largest)
         self.area = np.concatenate([np.repeat(np.arange(n_areas), MAX_PROVIDERS_PER_AREA), tariff_area]).astype(np.intp)
         self.tariff = np.arange(len(self.area)) >= n_areas * MAX_PROVIDERS_PER_AREA
+        self.km = geography.road_km[:, self.area]  # road km from each area's centre to each provider's
         n = len(self.area)
         self.open = self.tariff.copy()
         self.open[np.flatnonzero(~self.tariff)[::MAX_PROVIDERS_PER_AREA][largest | town]] = True
@@ -107,8 +108,7 @@ class Physiotherapy:
         tariff_capacity = self.fte[self.tariff].sum() * params.visits_per_fte_per_year * TARGET_LOAD
         left = max(per_resident[~self.tariff].mean() * geography.residents.sum() - tariff_capacity, 0.0) / max(geography.residents.sum(), 1)
         care_open = self.open & ~self.tariff
-        km = np.where(care_open[None, :], geography.road_km[:, self.area], np.inf)
-        visits = np.bincount(np.argmin(km, axis=1), weights=geography.residents, minlength=n) * left
+        visits = np.bincount(self._nearest(care_open), weights=geography.residents, minlength=n) * left
         self.fte = np.where(care_open, np.maximum(visits / (params.visits_per_fte_per_year * TARGET_LOAD), MIN_FTE * scale), self.fte)
         self.load = np.full(n, TARGET_LOAD)
         self.wait_days = np.full(n, 1.0)
@@ -125,15 +125,13 @@ class Physiotherapy:
 
     # ------------------------------------------------------------------ the month
 
-    def _nearest_open(self) -> np.ndarray:
-        """Each area's nearest open provider."""
-        km = self.geo.road_km[:, self.area]
-        return np.argmin(np.where(self.open[None, :], km, np.inf), axis=1)
+    def _nearest(self, providers: np.ndarray) -> np.ndarray:
+        """Each area's nearest provider among ``providers`` (bool per provider)."""
+        return np.argmin(np.where(providers[None, :], self.km, np.inf), axis=1)
 
     def _choice(self) -> np.ndarray:
         """Probability that an episode from each area (rows) goes to each provider (columns): a logit in distance and wait."""
-        km = self.geo.road_km[:, self.area]
-        v = -self.p.distance_per_10km * km / 10 - self.p.wait_per_day * self.wait_days[None, :]
+        v = -self.p.distance_per_10km * self.km / 10 - self.p.wait_per_day * self.wait_days[None, :]
         v = np.where(self.open[None, :], v, -np.inf)
         v = v - v.max(axis=1, keepdims=True)
         w = np.exp(v)
@@ -196,7 +194,7 @@ class Physiotherapy:
             t["over"] += np.maximum(given - need, 0).sum()
             t["booked"] += (booked * served[provider]).sum()
             t["missed"] += missed.sum()
-            t["km"] += (self.geo.road_km[area, self.area[provider]] + pop.home_km[who]).sum()
+            t["km"] += (self.km[area, provider] + pop.home_km[who]).sum()
             t["wait"] += self.wait_days[provider].sum()
             t["region_sek"] += region_sek
             t["centres_sek"] += by_centres.sum()
@@ -284,7 +282,7 @@ class Physiotherapy:
         if margin <= self.entry_threshold:
             return
         near = self.geo.road_km <= NEAR_KM
-        wait_by_area = self.wait_days[self._nearest_open()]
+        wait_by_area = self.wait_days[self._nearest(self.open)]
         allowed = np.ones(len(self.geo.area_names), bool)
         if self.rules.max_fte_per_10000 is not None:
             fte_near = near[:, self.area] @ np.where(self.open, self.fte, 0.0)

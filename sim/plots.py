@@ -361,6 +361,16 @@ SWEDEN_TILES = {
 }
 
 
+def format_value(value: float, percent: bool) -> str:
+    """A figure as an analyst reads it: a share in per cent, SEK and counts from 100 with thousands separators, small
+    numbers to three significant digits; empty for a missing value."""
+    if value is None or not np.isfinite(value):
+        return ""
+    if percent:
+        return f"{100 * value:.1f} %"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
 def sweden_map(values: pd.Series, names: pd.Series, label: str, title: str, path: Path, percent: bool = False) -> Path:
     """A tile map of Sweden, one square per region (county code, ``SWEDEN_TILES``), coloured by ``values`` (by code);
     regions without a value are grey. No boundary data is shipped, so the tiles keep the regions' places, not shapes."""
@@ -368,14 +378,13 @@ def sweden_map(values: pd.Series, names: pd.Series, label: str, title: str, path
     finite = values.dropna()
     low, high = (finite.min(), finite.max()) if len(finite) else (0.0, 1.0)
     cmap = plt.get_cmap("viridis")
-    show = (lambda v: f"{100 * v:.1f} %") if percent else (lambda v: f"{v:,.0f}" if abs(v) >= 100 else f"{v:.2f}")
     for code, (col, row) in SWEDEN_TILES.items():
         value = values.get(code, np.nan)
         shade = cmap((value - low) / (high - low) if high > low else 0.5) if np.isfinite(value) else "lightgrey"
         ax.add_patch(plt.Rectangle((col, -row), 0.95, 0.95, color=shade))
         text = "white" if np.isfinite(value) and (value - low) / max(high - low, 1e-12) < 0.6 else "black"
         ax.text(col + 0.475, -row + 0.62, textwrap.fill(str(names.get(code, code)), 12), ha="center", va="center", fontsize=7, color=text)
-        ax.text(col + 0.475, -row + 0.25, show(value) if np.isfinite(value) else "none", ha="center", va="center", fontsize=8, weight="bold", color=text)
+        ax.text(col + 0.475, -row + 0.25, format_value(value, percent) or "none", ha="center", va="center", fontsize=8, weight="bold", color=text)
     ax.set_xlim(-0.1, 4.05)
     ax.set_ylim(-7.1, 1.05)
     ax.set_aspect("equal")

@@ -14,6 +14,7 @@ import pandas as pd
 
 from sim.errors import UserError
 from sim.experiment import Experiment
+from sim.plots import format_value, sweden_map
 from sim.regions.generate import DETAILED, read_csv
 from sim.sweep import read_sweep
 
@@ -32,8 +33,6 @@ def region_code(preset: str) -> str | None:
 def by_region(results: Path) -> tuple[pd.DataFrame, list[Path]]:
     """The sweep's outcomes by region (a row per region: code, name, residents, then each outcome's mean over its
     replications), written as ``by-region.csv`` and ``.md``, and a tile map per outcome in ``figures/``."""
-    from sim.plots import sweden_map
-
     results = Path(results)
     manifest, runs = read_sweep(results)
     experiment = Experiment.model_validate(manifest["plan"]["experiment"])
@@ -62,11 +61,7 @@ def by_region(results: Path) -> tuple[pd.DataFrame, list[Path]]:
 
 
 def _cell(outcome: str, value: float) -> str:
-    if pd.isna(value):
-        return ""
-    if outcome.endswith(SHARES):
-        return f"{100 * value:.1f} %"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+    return format_value(value, outcome.endswith(SHARES))
 
 
 def markdown(table: pd.DataFrame, outcomes: list[str]) -> str:

@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from sim.geography import largest_remainder
+
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 DETAILED = {"23": "jamtland"}  # regions with a hand-made preset of their own
@@ -147,12 +149,9 @@ def _clinics(areas: list[dict], centres: int, private_share: float) -> list[dict
         members = [i for i, a in enumerate(areas) if a["local_area"] == m]
         count[max(members, key=lambda i: people[i])] += 1
     left = centres - count.sum()
-    if left > 0:
-        quota = people / people.sum() * centres - count
-        quota = np.maximum(quota, 0)
-        extra = np.floor(quota / max(quota.sum(), 1e-9) * left).astype(int)
-        extra[np.argsort(-(quota / max(quota.sum(), 1e-9) * left - extra))[: left - extra.sum()]] += 1
-        count += extra
+    quota = np.maximum(people / people.sum() * centres - count, 0)
+    if left > 0 and quota.sum() > 0:
+        count += largest_remainder(quota, left)
     order = np.argsort(-people)  # the largest areas first
     names = []
     for i in order:
