@@ -24,9 +24,23 @@ def national():
 
 def test_there_is_a_preset_for_each_of_the_21_regions_and_they_are_what_the_generator_writes(tmp_path):
     assert len(CODES) == 21 and len(PRESETS) + len(generate.DETAILED) == 21
-    generate.main(tmp_path)
-    for written in sorted(tmp_path.glob("*.yaml")):
-        assert written.read_text(encoding="utf-8") == (REGIONS / written.name).read_text(encoding="utf-8"), f"run: python -m sim.regions.generate ({written.name})"
+    (tmp_path / "presets").mkdir(), (tmp_path / "scenarios").mkdir()
+    generate.main(tmp_path / "presets", tmp_path / "scenarios")
+    for folder, committed in (("presets", REGIONS), ("scenarios", generate.SCENARIOS)):
+        for written in sorted((tmp_path / folder).glob("*.yaml")):
+            assert written.read_text(encoding="utf-8") == (committed / written.name).read_text(encoding="utf-8"), f"run: python -m sim.regions.generate ({written.name})"
+    assert len(list((tmp_path / "scenarios").glob("region-*.yaml"))) == 21
+
+
+def test_each_regions_rulebook_is_its_sourced_one():
+    """Patient fees found for all 21 regions; Uppsala's blend of 80 % capitation and 20 % visit fees, and its CNI share
+    of 20 % (payment-models.md)."""
+    from sim.scenario import load_scenario
+
+    assert load_scenario("region-14-vastra-gotaland").rulebook.patient_fees.doctor_visit_sek == 100
+    assert load_scenario("region-23-jamtland").rulebook.patient_fees.doctor_visit_sek == 300
+    uppsala = load_scenario("region-03-uppsala").rulebook
+    assert uppsala.capitation.cni_share == 0.2 and uppsala.capitation.scale < 1 and uppsala.fee_for_service.scale == 1
 
 
 def test_the_presets_add_up_to_sweden():

@@ -18,6 +18,20 @@ from the region's own totals, and says so in its header:
 - **the hospital** stands in the seat; age shares follow the region's share aged 65 and over, split as the nation's.
 
 The Jämtland preset (``jamtland.yaml``) keeps its own detail and is not generated.
+
+It also writes **each region's own rulebook** as a scenario (``scenarios/region-CC-name.yaml``) from
+``data/payment-models.csv`` (``docs/domain/payment-models.md``): Jämtland 2020's rulebook (``jamtland-2020``) with the
+region's own figures where they are found, each labelled in the file, and Jämtland's where not:
+
+- **the patient fee** per doctor visit (found for all 21);
+- **the blend**: a capitation share c and a visit-fee share v of the centres' income move that share from capitation
+  to fees per visit, budget-neutral at the model's volumes (capitation scaled by c / 0.9, Jämtland's own share; the
+  fees at 400 : 250 SEK per doctor : nurse visit times v / 0.9 x 3,205 / 920, the fees that paid 920 SEK per resident
+  and year against a capitation of 3,205 on the Stockholm preset, ``scenarios/stockholm-urban.yaml``: DERIVED);
+  Stockholm's own fee of 115 SEK per visit where it is READ;
+- **the CNI share** of capitation, and **the morbidity (ACG) share** where the region pays by ACG (its share where
+  READ, else the 25 % that ``stockholm-urban`` assumes);
+- **goal-related pay** where its share is READ (Gävleborg's 3 %: the pay-for-performance pool at its default).
 """
 
 from __future__ import annotations
@@ -33,6 +47,7 @@ from sim.geography import largest_remainder
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
+SCENARIOS = HERE.parents[1] / "scenarios"
 DETAILED = {"23": "jamtland"}  # regions with a hand-made preset of their own
 TOWN_AREA_RESIDENTS = 10_000  # residents per town area of the seat's municipality (assumption)
 SPARSE_DENSITY = 10.0  # residents per km² outside the largest municipality below which its areas are sparse (assumption)
@@ -160,8 +175,82 @@ def _clinics(areas: list[dict], centres: int, private_share: float) -> list[dict
     return [{"name": f"{area} vårdcentral {k + 1}", "area": area, "owner": "private" if j < n_private else "public"} for j, (area, k) in enumerate(names)]
 
 
-def main(out: Path = HERE) -> None:
-    """Write every generated preset into ``out`` (the presets' own folder by default)."""
+JAMTLAND_CAPITATION_SHARE = 0.9  # of a centre's income (RECALLED, payment-models.csv)
+ACG_SHARE = 0.25  # morbidity share of capitation where a region pays by ACG and its share is not found (stockholm-urban's assumption)
+FEES_PAID_SEK = 920.0  # per resident-year by 400 : 250 SEK per doctor : nurse visit on the Stockholm preset (stockholm-urban, measured)
+CAPITATION_PAID_SEK = 3205.0  # per resident-year by Jämtland's capitation on the same run (measured)
+
+
+def rulebook(row: dict, preset_name: str) -> tuple[dict, list[str]]:
+    """A region's own rulebook as a scenario over Jämtland 2020's, from its row of ``payment-models.csv``; and the
+    figures it could not find (Jämtland's stand in)."""
+    code, region = row["code"], row["region"]
+    stand_ins, notes = [], []
+    rules: dict = {"capitation": {}, "patient_fees": {"doctor_visit_sek": number(row, "patient_fee_sek")}}
+    notes.append(f"patient fee {row['patient_fee_sek']} SEK per doctor visit ({row['patient_fee_conf']})")
+    capitation, fees = number(row, "capitation_share"), number(row, "visit_fee_share")
+    if code == "01" and capitation is not None:  # Stockholm: listing about 80 % of income, base fee 115 SEK per visit (sweden.md 5.2, READ)
+        rules["capitation"]["scale"] = 0.85
+        rules["fee_for_service"] = {"scale": 1.0, "doctor_visit_sek": 115, "nurse_visit_sek": 115}
+        notes.append("capitation cut to 85 % beside a base fee of 115 SEK per visit (READ; as blend-stockholm)")
+    elif capitation is not None and fees is not None and fees > 0:
+        fee_scale = fees / JAMTLAND_CAPITATION_SHARE * CAPITATION_PAID_SEK / FEES_PAID_SEK
+        rules["capitation"]["scale"] = round(capitation / JAMTLAND_CAPITATION_SHARE, 3)
+        rules["fee_for_service"] = {"scale": 1.0, "doctor_visit_sek": round(400 * fee_scale), "nurse_visit_sek": round(250 * fee_scale)}
+        notes.append(f"capitation {capitation:.0%} and visit fees {fees:.0%} of income ({row['capitation_share_conf']}, {row['visit_fee_share_conf']}; fees DERIVED budget-neutral)")
+    elif fees == 0:
+        notes.append(f"no visit fees ({row['visit_fee_share_conf']})")
+    else:
+        stand_ins.append("the blend (Jämtland's: capitation only)")
+    cni = number(row, "cni_share_of_capitation")
+    if cni is not None:
+        rules["capitation"]["cni_share"] = cni
+        notes.append(f"CNI {cni:.0%} of capitation ({row['cni_share_conf']})")
+    else:
+        stand_ins.append("the CNI share (Jämtland's 25 %)")
+    adjustment = row["morbidity_adjustment"]
+    if adjustment.startswith("ACG"):
+        share = 0.20 if "20 %" in adjustment else ACG_SHARE
+        rules["capitation"]["morbidity_share"] = share
+        notes.append(f"ACG {share:.0%} of capitation ({'READ' if '20 %' in adjustment else 'ACG READ, its share the assumed 25 %'})")
+    elif not adjustment:
+        stand_ins.append("the morbidity adjustment (Jämtland's: none)")
+    goal = number(row, "goal_related_share")
+    if goal:
+        rules["pay_for_performance"] = {"scale": 1.0}
+        notes.append(f"goal-related pay {goal:.0%} of income, the pool at its default 100 SEK per listed resident ({row['goal_related_share_conf']})")
+    elif goal is None:
+        stand_ins.append("goal-related pay (Jämtland's: none)")
+    rules = {k: v for k, v in rules.items() if v}
+    scenario = {
+        "name": f"region-{code}-{slug(region)}",
+        "extends": "jamtland-2020.yaml",
+        "description": f"{region}'s own care-choice rulebook ({row['year']}) on its preset {preset_name}: Jämtland 2020's rulebook with "
+        + "; ".join(notes) + (f". Jämtland's stands in for {', '.join(stand_ins)}" if stand_ins else "") + f". Sources: {row['source']}",
+        "population": {"region": preset_name},
+        "rulebook": rules,
+    }
+    return scenario, stand_ins
+
+
+def preset_name(row: dict) -> str:
+    return DETAILED.get(row["code"], f"se-{row['code']}-{slug(row['region'])}")
+
+
+def write_rulebooks(out: Path = SCENARIOS) -> None:
+    """Write each region's own rulebook scenario into ``out`` (the built-in scenarios by default)."""
+    for row in read_csv("payment-models.csv"):
+        scenario, stand_ins = rulebook(row, preset_name(row))
+        header = (f"# Generated by python -m sim.regions.generate from sim/regions/data/payment-models.csv (docs/domain/payment-models.md); do not edit by hand.\n"
+                  f"# Jämtland 2020's rulebook stands in for: {'; '.join(stand_ins) or 'nothing'}.\n")
+        path = Path(out) / f"{scenario['name']}.yaml"
+        path.write_text(header + yaml.safe_dump(scenario, allow_unicode=True, sort_keys=False, width=200), encoding="utf-8")
+        print(f"{row['code']} {row['region']}: scenarios/{path.name}" + (f" (Jämtland's {', '.join(s.split(' (')[0] for s in stand_ins)})" if stand_ins else ""))
+
+
+def main(out: Path = HERE, scenarios: Path = SCENARIOS) -> None:
+    """Write every generated preset into ``out`` (the presets' own folder by default) and each region's rulebook into
+    ``scenarios``."""
     seats = {r["code"]: r for r in read_csv("seats.csv")}
     for row in read_csv("sweden-regions.csv"):
         if row["code"] in DETAILED:
@@ -175,6 +264,7 @@ def main(out: Path = HERE) -> None:
         path.write_text(header + yaml.safe_dump(spec, allow_unicode=True, sort_keys=False, width=200), encoding="utf-8")
         print(f"{row['code']} {row['region']}: {path.name}, {spec['residents']:,} residents, {len(spec['areas'])} areas, {len(spec['clinics'])} centres"
               + (f" (stand-ins: {'; '.join(stand_ins)})" if stand_ins else ""))
+    write_rulebooks(scenarios)
 
 
 if __name__ == "__main__":
