@@ -100,11 +100,16 @@ def default_out(name: str, seed: int, overrides: dict) -> Path:
 def cmd_run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from sim.nation import is_national
     from sim.runner import run
-    from sim.scenario import load_scenario
+    from sim.scenario import load_scenario, resolve_scenario_path
     from sim.store import check_writable, write_run
 
     overrides, labels = _overrides(args)
+    if is_national(resolve_scenario_path(args.scenario)):
+        return run_national(args, overrides, labels)
+    if args.workers is not None or args.address:
+        raise UserError(f"--workers/--address: only a national run (a scenario with regions, e.g. sweden-2024) steps on several workers; {args.scenario} is one region.")
     scenario = load_scenario(args.scenario, overrides, labels)
     if args.follow < 0:
         raise UserError(f"--follow {args.follow}: give the number of residents to follow, 0 or more.")
@@ -121,6 +126,46 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(_summary_table(result.summary, result.rules))
     print(f"Results in {out}/")
     return 0
+
+
+def run_national(args: argparse.Namespace, overrides: dict, labels: dict) -> int:
+    """``vardval run`` of a national scenario: every region together, in this process or on ``--workers`` Ray actors."""
+    from tqdm import tqdm
+
+    from sim.nation import load_national, run_nation, write_national
+    from sim.store import check_writable
+
+    if args.follow:
+        raise UserError(f"--follow {args.follow}: a national run follows no residents; follow them in one region's run (e.g. vardval run region-23-jamtland --follow {args.follow}).")
+    national, scenarios = load_national(args.scenario, overrides, labels)
+    workers = args.workers or 1
+    out = Path(args.out) if args.out else default_out(national.name, national.seed, overrides)
+    check_writable(out)
+    months = national.warmup_months + national.months
+    with tqdm(total=months * len(scenarios), desc=national.name, unit="region-month", file=sys.stderr, disable=args.quiet) as bar:
+        def progress(region: str, month: int) -> None:
+            bar.set_postfix_str(f"month {month + 1}/{months}, {region}", refresh=False)
+            bar.update()
+
+        result = run_nation(national, scenarios, workers=workers, address=args.address, progress=progress)
+    write_national(result, out, source=args.scenario, overrides=overrides)
+    table = result.by_region()
+    residents = f"{int(table['residents'].iloc[-1]):,}"
+    print(f"{national.name} (seed {national.seed}, {len(scenarios)} regions, {residents} residents, {national.months} months, {workers} worker{'s' * (workers > 1)}, {result.wall_s:.1f} s)")
+    print(_national_table(table))
+    print(f"Results in {out}/ (by-region.md, flows.csv, figures/map_*.png, regions/)")
+    return 0
+
+
+def _national_table(table) -> str:
+    """The printed by-region summary of a national run."""
+    columns = (("access_3day_share", "3-day", "pct"), ("visits_per_capita", "visits", ""), ("cost_per_capita_sek", "cost SEK", "sek"),
+               ("digital_contacts_per_1000", "digital/1000", "int"), ("out_of_region_fees_per_capita_sek", "out-of-region SEK", "sek"))
+    lines = [f"{'region':<18}{'residents':>11}" + "".join(f"{label:>19}" for _, label, _ in columns)]
+    for row in table.itertuples(index=False):
+        values = row._asdict()
+        lines.append(f"{values['region'][:18]:<18}{int(values['residents']):>11,}" + "".join(f"{_format(values[o], kind):>19}" for o, _, kind in columns))
+    return "\n".join(lines)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -321,6 +366,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--set", action="append", metavar="FIELD.PATH=VALUE", help="override a scenario field, e.g. rulebook.capitation.cni_share=0.4 (repeatable)")
     run.add_argument("--follow", type=int, default=0, metavar="K", help="also write followed.parquet: the monthly story of K sampled residents")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--workers", type=int, help="a national run (e.g. sweden-2024): Ray workers stepping its regions, 1 to the number of regions (default 1: this process)")
+    run.add_argument("--address", help="a national run: join a running Ray cluster at this address instead of starting Ray here")
     run.set_defaults(handler=cmd_run)
 
     sweep = commands.add_parser("sweep", help="run an experiment: variants x replications, on Ray")

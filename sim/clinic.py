@@ -252,7 +252,10 @@ class Clinic(mesa.Agent):
 class DigitalProvider(Clinic):
     """A national digital-first provider [nätläkare]: no list, no physical care, next to no wait.
 
-    It meets whatever demand comes (ProviderTable.serve), so it plans no staff; the home region pays it per visit.
+    It meets the demand that comes (ProviderTable.serve), so it plans no staff; the home region pays it per visit. In a
+    national run (sim.nation) its capacity is shared by every region: ``capacity_share`` is the share of this month's
+    digital contacts it can take (the rest turn to the listed clinic), and ``sought`` and ``served`` count the month's
+    contacts that asked for it and that it took.
     """
 
     def __init__(self, model: mesa.Model, index: int, market: Market, behaviour: Behaviour):
@@ -261,6 +264,8 @@ class DigitalProvider(Clinic):
         self.a_usual = np.ones(1)
         self.wait_days = 0.0
         self.access_3day = 1.0
+        self.capacity_share = 1.0
+        self.sought = self.served = 0
 
     def close_year(self, result: float, revenue: float, covered: bool, month: int) -> bool:
         """It serves the whole country: one region's losses do not close it."""

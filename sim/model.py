@@ -238,12 +238,24 @@ class CareMarket(mesa.Model):
         km_to_clinic = pop.distance_to_listed(self.clinic_area, ep.row)
         digital_offered = self.params.market.digital.enabled
         ep.channel = choose_channel(ep, pop, self.wait_days[clinic], km_to_clinic, self.params.behaviour.seeking, digital_offered)
+        if self.digital is not None:
+            self._ration_digital(ep)
         adds = (ep.channel == DIGITAL) & (ep.u["digital_adds"] < self.params.market.digital.added_share)
         ep.digital_first = adds
         ep.channel = np.where(adds, CLINIC, ep.channel).astype(ep.channel.dtype)
         digital = clinic if self.digital_at_clinics else (self.digital.index if self.digital else -1)
         ep.provider = np.where(ep.channel == CLINIC, clinic, np.where(ep.channel == DIGITAL, digital, -1)).astype(np.int32)
         return km_to_clinic
+
+    def _ration_digital(self, ep: Episodes) -> None:
+        """The national digital provider takes its ``capacity_share`` of the contacts that seek it (each by its own
+        draw); the others turn to their listed clinic."""
+        seeking = ep.channel == DIGITAL
+        self.digital.sought = int(seeking.sum())
+        if self.digital.capacity_share < 1:
+            turned = seeking & (self.streams.uniform("digital capacity", ep.pid, self.month, slot=ep.k) >= self.digital.capacity_share)
+            ep.channel[turned] = CLINIC
+        self.digital.served = int((ep.channel == DIGITAL).sum())
 
     def _physicians(self, ep: Episodes) -> None:
         """Who treats each episode: the resident's usual GP, or another (a colleague or a hired GP)."""

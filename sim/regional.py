@@ -15,19 +15,11 @@ import pandas as pd
 from sim.errors import UserError
 from sim.experiment import Experiment
 from sim.plots import format_value, sweden_map
-from sim.regions.generate import DETAILED, read_csv
+from sim.regions.generate import read_csv, region_code
 from sim.sweep import read_sweep
 
 FACTOR = "population.region"
 SHARES = ("_share", "_rate")  # outcomes drawn in per cent
-
-
-def region_code(preset: str) -> str | None:
-    """The county code of a region preset (``se-12-skane`` -> ``12``; ``jamtland`` -> ``23``), None for another region."""
-    stem = Path(str(preset)).stem
-    if stem.startswith("se-") and stem[3:5].isdigit():
-        return stem[3:5]
-    return next((code for code, name in DETAILED.items() if name == stem), None)
 
 
 def by_region(results: Path) -> tuple[pd.DataFrame, list[Path]]:
@@ -50,29 +42,32 @@ def by_region(results: Path) -> tuple[pd.DataFrame, list[Path]]:
     table = table.reset_index()
     table.to_csv(results / "by-region.csv", index=False)
     (results / "by-region.md").write_text(markdown(table, outcomes), encoding="utf-8")
-    figures = results / "figures"
+    return table, draw_maps(table, outcomes, f"{experiment.name}: {{}}, mean over replications by region", results / "figures")
+
+
+def draw_maps(table: pd.DataFrame, outcomes: list[str], title: str, figures: Path) -> list[Path]:
+    """A tile map of Sweden per outcome of a by-region table (a row per region code), ``figures/map_OUTCOME.png``;
+    ``title`` with {} for the outcome. Every region is named, with or without a value."""
     figures.mkdir(exist_ok=True)
-    names = regions["region"]  # every region named, with or without a value
-    maps = [
-        sweden_map(table.set_index("code")[o], names, o, f"{experiment.name}: {o}, mean over replications by region", figures / f"map_{o}.png", percent=o.endswith(SHARES))
-        for o in outcomes
-    ]
-    return table, maps
+    names = pd.DataFrame(read_csv("sweden-regions.csv")).set_index("code")["region"]
+    values = table[table["code"].astype(str) != ""].set_index("code")
+    return [sweden_map(values[o], names, o, title.format(o), figures / f"map_{o}.png", percent=o.endswith(SHARES)) for o in outcomes]
 
 
 def _cell(outcome: str, value: float) -> str:
     return format_value(value, outcome.endswith(SHARES))
 
 
-def markdown(table: pd.DataFrame, outcomes: list[str]) -> str:
-    """The by-region table in Markdown: shares in per cent, SEK with thousands separators; then each outcome's range
-    over the regions."""
-    columns = ["code", "region", "replications", *outcomes]
+def markdown(table: pd.DataFrame, outcomes: list[str], count: str = "replications") -> str:
+    """The by-region table in Markdown (``count``: the column told beside each region's name): shares in per cent, SEK
+    with thousands separators; then each outcome's range over the regions (rows with a code)."""
+    columns = ["code", "region", count, *outcomes]
     lines = ["| " + " | ".join(columns) + " |", "|---|---|---:|" + "---:|" * len(outcomes)]
     for row in table.itertuples(index=False):
         values = row._asdict()
-        lines.append("| " + " | ".join([str(values["code"]), str(values["region"]), str(values["replications"])] + [_cell(o, values[o]) for o in outcomes]) + " |")
+        lines.append("| " + " | ".join([str(values["code"]), str(values["region"]), f"{values[count]:,}"] + [_cell(o, values[o]) for o in outcomes]) + " |")
     lines += ["", "| outcome | lowest region | highest region |", "|---|---:|---:|"]
+    table = table[table["code"].astype(str) != ""]
     for o in outcomes:
         low, high = table.loc[table[o].idxmin()], table.loc[table[o].idxmax()]
         lines.append(f"| {o} | {_cell(o, low[o])} ({low['region']}) | {_cell(o, high[o])} ({high['region']}) |")

@@ -116,6 +116,58 @@ class RunResult:
     rules: tuple = ()  # the payment rule classes the region applied (their items, labels and outcomes describe the summary)
 
 
+@dataclass
+class Simulation:
+    """A scenario's market being stepped, with what observes it: started by ``start``, read by ``finish``."""
+
+    model: CareMarket
+    list_size: ListSizeRisk
+    follower: Follower | None
+    started: datetime
+    clock: float
+    source: str = ""
+
+
+def start(scenario: Scenario | str | Path, *, follow: int = 0, rules: tuple | None = None, observers: tuple = ()) -> Simulation:
+    """Build a scenario's market (an object, a file or a built-in name), observed by the list-size risk, ``follow``
+    followed residents and ``observers``; ``rules``: the payment rule classes the region applies (default: every rule,
+    sim.payment.rule_classes)."""
+    source = ""
+    if not isinstance(scenario, Scenario):
+        source = str(scenario)
+        scenario = load_scenario(scenario)
+    started = datetime.now(timezone.utc)
+    clock = time.perf_counter()
+    follower = Follower(follow) if follow else None
+    list_size = ListSizeRisk()
+    model = CareMarket(scenario, observers=(list_size, *((follower,) if follower else ()), *observers), rules=rules)
+    return Simulation(model, list_size, follower, started, clock, source)
+
+
+def finish(simulation: Simulation) -> RunResult:
+    """The results of a market stepped to its end."""
+    model = simulation.model
+    model.close_partial_year()
+    monthly, yearly = model.outcomes.tables()
+    whole = model.outcomes.whole_run()
+    clinic_years = pd.DataFrame(model.clinic_years)
+    summary = summarise(model, whole, clinic_years, simulation.list_size)
+    return RunResult(
+        scenario=model.params,
+        monthly=monthly,
+        yearly=yearly,
+        clinic_years=clinic_years,
+        summary=summary,
+        followed=simulation.follower.table() if simulation.follower else None,
+        started=simulation.started.isoformat(timespec="seconds"),
+        finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        wall_s=time.perf_counter() - simulation.clock,
+        source=simulation.source,
+        by_group=whole,
+        rules=tuple(type(rule) for rule in model.region.rules),
+    )
+
+
 def run(
     scenario: Scenario | str | Path,
     *,
@@ -125,35 +177,9 @@ def run(
 ) -> RunResult:
     """Run a scenario (an object, a file or a built-in name) and return its results; ``rules``: the payment rule
     classes the region applies (default: every rule, sim.payment.rule_classes)."""
-    source = ""
-    if not isinstance(scenario, Scenario):
-        source = str(scenario)
-        scenario = load_scenario(scenario)
-    started = datetime.now(timezone.utc)
-    clock = time.perf_counter()
-    follower = Follower(follow) if follow else None
-    list_size = ListSizeRisk()
-    model = CareMarket(scenario, observers=(list_size, follower) if follower else (list_size,), rules=rules)
-    model.run(progress=progress)
-    model.close_partial_year()
-    monthly, yearly = model.outcomes.tables()
-    whole = model.outcomes.whole_run()
-    clinic_years = pd.DataFrame(model.clinic_years)
-    summary = summarise(model, whole, clinic_years, list_size)
-    return RunResult(
-        scenario=scenario,
-        monthly=monthly,
-        yearly=yearly,
-        clinic_years=clinic_years,
-        summary=summary,
-        followed=follower.table() if follower else None,
-        started=started.isoformat(timespec="seconds"),
-        finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        wall_s=time.perf_counter() - clock,
-        source=source,
-        by_group=whole,
-        rules=tuple(type(rule) for rule in model.region.rules),
-    )
+    simulation = start(scenario, follow=follow, rules=rules)
+    simulation.model.run(progress=progress)
+    return finish(simulation)
 
 
 def summarise(model: CareMarket, whole: pd.DataFrame, clinic_years: pd.DataFrame, list_size: ListSizeRisk) -> dict[str, Any]:

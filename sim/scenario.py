@@ -1337,6 +1337,7 @@ def builtin_scenarios() -> list[tuple[str, str]]:
     """(name, description) of every built-in scenario."""
     found = []
     for path in sorted(builtin_dir("scenarios").glob("*.yaml")):
-        scenario = load_scenario(path)
-        found.append((path.stem, " ".join(scenario.description.split())))
+        raw = read_yaml(path)
+        description = raw.get("description", "") if "regions" in raw else load_scenario(path).description  # a national run (sim.nation)
+        found.append((path.stem, " ".join(description.split())))
     return found

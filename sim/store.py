@@ -18,8 +18,9 @@ import shutil
 import subprocess
 import tempfile
 from importlib.metadata import PackageNotFoundError, version
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from sim.errors import UserError
 from sim.runner import HEADLINE, RunResult
@@ -106,11 +107,10 @@ def check_writable(out: Path, marker: str = RUN_MARKER) -> None:
         raise UserError(f"--out {out}: cannot be written ({error.strerror}).") from None
 
 
-def write_run(result: RunResult, out: Path, figures: bool = True) -> Path:
-    """Write a run directory, all at once: into a temporary sibling, then renamed into place
-    (replacing an earlier run there), so a reader never sees a half-written or mixed run."""
-    from sim.plots import run_figures
-
+@contextmanager
+def staged(out: Path) -> Iterator[Path]:
+    """A folder to write a result into, all at once: a temporary sibling of ``out``, renamed into place (replacing an
+    earlier result there) when the block ends, removed if it fails, so a reader never sees a half-written or mixed one."""
     out = Path(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -118,15 +118,7 @@ def write_run(result: RunResult, out: Path, figures: bool = True) -> Path:
     except OSError as error:
         raise UserError(f"--out {out}: cannot be written ({error.strerror}).") from None
     try:
-        (staging / "summary.json").write_text(json.dumps(summary_document(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        result.monthly.to_parquet(staging / "monthly.parquet", index=False)
-        result.yearly.to_parquet(staging / "yearly.parquet", index=False)
-        result.clinic_years.to_parquet(staging / "clinic_years.parquet", index=False)
-        if result.followed is not None:
-            result.followed.to_parquet(staging / "followed.parquet", index=False)
-        if figures:
-            run_figures(result, staging / "figures")
-        (staging / RUN_MARKER).write_text(json.dumps(manifest(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        yield staging
         if out.exists():
             retired = staging.with_name(staging.name + ".old")
             out.rename(retired)
@@ -137,4 +129,20 @@ def write_run(result: RunResult, out: Path, figures: bool = True) -> Path:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return out
+
+
+def write_run(result: RunResult, out: Path, figures: bool = True) -> Path:
+    """Write a run directory, all at once (``staged``)."""
+    from sim.plots import run_figures
+
+    with staged(out) as staging:
+        (staging / "summary.json").write_text(json.dumps(summary_document(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        result.monthly.to_parquet(staging / "monthly.parquet", index=False)
+        result.yearly.to_parquet(staging / "yearly.parquet", index=False)
+        result.clinic_years.to_parquet(staging / "clinic_years.parquet", index=False)
+        if result.followed is not None:
+            result.followed.to_parquet(staging / "followed.parquet", index=False)
+        if figures:
+            run_figures(result, staging / "figures")
+        (staging / RUN_MARKER).write_text(json.dumps(manifest(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return Path(out)

@@ -233,6 +233,14 @@ def rulebook(row: dict, preset_name: str) -> tuple[dict, list[str]]:
     return scenario, stand_ins
 
 
+def region_code(preset: str) -> str | None:
+    """The county code of a region preset (``se-12-skane`` -> ``12``; ``jamtland`` -> ``23``), None for another region."""
+    stem = Path(str(preset)).stem
+    if stem.startswith("se-") and stem[3:5].isdigit():
+        return stem[3:5]
+    return next((code for code, name in DETAILED.items() if name == stem), None)
+
+
 def preset_name(row: dict) -> str:
     return DETAILED.get(row["code"], f"se-{row['code']}-{slug(row['region'])}")
 

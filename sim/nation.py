@@ -1,0 +1,418 @@
+"""Sweden in one run: a set of regions stepped month by month together, meeting in the national digital market.
+
+Each region is its own market (``sim.model.CareMarket``) under its own rulebook (``scenarios/region-CC-name.yaml``):
+its residents, centres, hospital and money stay its own. The regions meet where care crosses a border: the national
+digital-first provider [nätläkare] is registered in a host region, takes contacts from residents of every region up
+to its capacity, and bills each home region at that region's out-of-region fee [utomlänsersättning], which the host
+region passes on (SOU 2019:42: regions' purchases from each other doubled with digital care). Each month, in order:
+
+1. every region steps under the share of its digital contacts the provider can take this month (``capacity_share``:
+   its capacity over last month's national demand, the same share for every region);
+2. the month's contacts, fees and costs are gathered, by region (``MonthReport``), into the flows table and next
+   month's share (``DigitalMarket``).
+
+The regions share nothing else, so they may step on separate Ray workers (actors, ``workers`` > 1) with the same
+results: each region's random streams are seeded from the national seed and the region's name, whatever worker holds
+it, and the exchange sums the regions in the run's order.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim.errors import UserError, describe_validation
+from sim.outcomes import SUMS, add_rates
+from sim.payment.out_of_region import OutOfRegionFee
+from sim.runner import HEADLINE, RunResult, Simulation, finish, start
+from sim.scenario import Scenario, load_scenario, read_yaml, resolve_scenario_path
+
+PROVIDER = "national digital provider"  # the payee of the host region's pass-through in the flows table
+ITEM = "out-of-region fee for digital contacts"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NationalDigital(_Strict):
+    """The national digital-first providers, seen as one: where they are registered and what they can take."""
+
+    host: str = Field(
+        "region-06-jonkoping",
+        description="The region scenario the national digital providers are registered in, which bills the others and passes their fees on "
+        "(Jönköping: its out-of-region fee set the national level, sweden.md 7, READ; the providers' registration there is RECALLED).",
+    )
+    capacity_contacts_per_1000_per_month: float | None = Field(
+        None,
+        gt=0,
+        le=1_000,
+        description="Digital contacts per 1,000 residents of the run that the national providers can take in a month; the rest turn to their listed clinic "
+        "(empty: every contact, as in one region's run; the providers' capacity is NOT FOUND: the 2019 volume, about 127,000 contacts a month or 12 per 1,000, "
+        "sweden.md 7, READ, is what they gave, not what they could).",
+    )
+
+
+class NationalScenario(_Strict):
+    """A national run: which regions, for how long, on how many of their residents, under which common fields."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", description="Short name, used for output folders.")
+    description: str = Field("", description="What the run represents.")
+    seed: int = Field(1, ge=0, le=2**63 - 1, description="National seed; each region's streams are seeded from it and the region's name.")
+    months: int = Field(120, ge=1, le=1200, description="Months simulated and reported in every region.")
+    warmup_months: int = Field(12, ge=0, le=120, multiple_of=12, description="Months of warm-up in every region before reporting starts (whole years).")
+    sample_share: float | None = Field(
+        None, gt=0, le=1, description="Share of every region's residents simulated (every centre kept, its fixed costs scaled; empty: all 10.5 million)."
+    )
+    regions: list[str] = Field(min_length=1, description="The region scenarios in the run (each a scenario file or built-in name, e.g. region-01-stockholm).")
+    common: dict[str, Any] = Field(
+        {}, description="Scenario fields set in every region, by dotted path (national principles, e.g. rulebook.patient_fees.doctor_visit_sek: 100)."
+    )
+    digital: NationalDigital = NationalDigital()
+
+    @model_validator(mode="after")
+    def _host_in_run(self) -> NationalScenario:
+        if len(set(self.regions)) < len(self.regions):
+            raise ValueError(f"a region appears twice: {next(r for r in self.regions if self.regions.count(r) > 1)}")
+        if self.digital.host not in self.regions:
+            raise ValueError(f"the host region {self.digital.host} is not in the run's regions")
+        return self
+
+
+def is_national(path: Path) -> bool:
+    """A scenario file that holds regions (a national run) rather than one region."""
+    return "regions" in read_yaml(path)
+
+
+def load_national(name_or_path: str | Path, overrides: dict[str, Any] | None = None, labels: dict[str, str] | None = None) -> tuple[NationalScenario, list[Scenario]]:
+    """A national scenario and each region's scenario as the run steps it: the region's file with the national
+    ``common`` fields, then ``overrides`` (fields of the national scenario, or dotted region fields set in every region),
+    its own seed and the national months, warm-up and sample share."""
+    path = resolve_scenario_path(name_or_path)
+    raw = read_yaml(path)
+    overrides = dict(overrides or {})
+    own = {key: overrides.pop(key) for key in list(overrides) if key.split(".")[0] in NationalScenario.model_fields and key != "common"}
+    for key, value in own.items():
+        *parents, leaf = key.split(".")
+        tree = raw
+        for part in parents:
+            tree = tree.setdefault(part, {})
+        tree[leaf] = value
+    try:
+        national = NationalScenario.model_validate(raw)
+    except ValidationError as exc:
+        culprit = next((labels or {}).get(k, f"--set {k}") for k in own if exc.errors()[0]["loc"][: len(k.split("."))] == tuple(k.split(".")))if own else None
+        raise UserError(describe_validation(culprit or str(path), exc, model=NationalScenario)) from None
+    region_labels = {k: f"{path}: {k}" for k in ("months", "warmup_months", "population.sample_share")} | {k: f"{path}: common.{k}" for k in national.common}
+    region_labels |= {k: (labels or {}).get(k, f"--set {k}") for k in overrides}
+    scenarios = []
+    for region in national.regions:
+        try:
+            region_path = resolve_scenario_path(region, relative_to=path)
+        except UserError:
+            raise UserError(f"{path}: regions: '{region}' is not a scenario; allowed: a region scenario such as region-01-stockholm (see 'vardval scenarios').") from None
+        if is_national(region_path):
+            raise UserError(f"{path}: regions: '{region}' is itself a national run; name region scenarios (region-CC-name).")
+        fields = {**national.common, **overrides, "seed": region_seed(national.seed, region), "months": national.months, "warmup_months": national.warmup_months}
+        if national.sample_share is not None:
+            fields["population.sample_share"] = national.sample_share
+        scenarios.append(load_scenario(region_path, fields, region_labels))
+    return national, scenarios
+
+
+def region_seed(seed: int, region: str) -> int:
+    """The seed of a region's streams in a national run: from the national seed and the region's name, so that a region
+    draws the same wherever it is stepped and whichever regions run beside it."""
+    return int(np.random.SeedSequence([seed, zlib.crc32(region.encode())]).generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
+# ---------------------------------------------------------------------------- the regions, stepped
+
+
+@dataclass
+class MonthReport:
+    """What a region's month gave the national market: digital contacts sought and taken (episodes), and, once
+    reporting, the out-of-region fees it paid the national provider and what the provider's care for it cost, SEK."""
+
+    region: str
+    reporting: bool
+    sought: int
+    served: int
+    fee_sek: float
+    cost_sek: float
+    residents: int
+
+
+class DigitalAccount:
+    """Observes a region's reported months: the out-of-region fees it paid the national provider this month and what
+    the provider's care for its residents cost, SEK (read from the month's books before they close)."""
+
+    def __init__(self):
+        self.fee_sek = self.cost_sek = 0.0
+
+    def observe(self, model, ep, fees, cases) -> None:
+        i = model.digital.index if model.digital is not None else None
+        books = model.ledger
+        self.fee_sek = float(books.revenue[OutOfRegionFee.item][i]) if i is not None and OutOfRegionFee.item in books.revenue else 0.0
+        self.cost_sek = float(sum(values[i] for values in books.cost.values())) if i is not None else 0.0
+
+
+class Regions:
+    """Some regions' markets, stepped together (one group per Ray actor, or all in this process)."""
+
+    def __init__(self, scenarios: list[Scenario], names: list[str]):
+        self.names = names
+        self.accounts = [DigitalAccount() for _ in scenarios]
+        self.runs: list[Simulation] = [start(s, observers=(account,)) for s, account in zip(scenarios, self.accounts)]
+
+    def step(self, capacity_share: float) -> list[MonthReport]:
+        """One month in every region, the national provider taking ``capacity_share`` of the contacts that seek it."""
+        reports = []
+        for name, simulation, account in zip(self.names, self.runs, self.accounts):
+            model = simulation.model
+            digital = model.digital
+            if digital is not None:
+                digital.capacity_share = capacity_share
+            reporting = model.reporting
+            account.fee_sek = account.cost_sek = 0.0
+            model.step()
+            reports.append(MonthReport(name, reporting, digital.sought if digital else 0, digital.served if digital else 0, account.fee_sek, account.cost_sek, len(model.population)))
+        return reports
+
+    def finish(self) -> list[RunResult]:
+        return [finish(simulation) for simulation in self.runs]
+
+
+# ---------------------------------------------------------------------------- the national digital market
+
+
+@dataclass
+class DigitalMarket:
+    """The national digital provider's month: its capacity against every region's demand, and who paid whom."""
+
+    host: str
+    capacity_per_1000: float | None
+    share: float = 1.0  # of the contacts seeking it the provider takes this month
+    months: list[dict] = field(default_factory=list)  # one row per region and reported month
+
+    def exchange(self, month: int, reports: list[MonthReport]) -> float:
+        """Gather a month's reports (in the run's order of regions); return the share the provider can take next month:
+        its capacity over this month's national demand, at most all."""
+        for r in reports:
+            if r.reporting:
+                self.months.append({"month": month, "region": r.region, "sought": r.sought, "served": r.served, "capacity_share": self.share, "fee_sek": r.fee_sek, "cost_sek": r.cost_sek})
+        sought = sum(r.sought for r in reports)
+        if self.capacity_per_1000 is None or sought == 0:
+            self.share = 1.0
+        else:
+            self.share = min(1.0, self.capacity_per_1000 * sum(r.residents for r in reports) / 1000 / sought)
+        return self.share
+
+    def flows(self, reporting_from: int) -> pd.DataFrame:
+        """Who paid whom for whose care, SEK by reported year: each home region pays the host region its residents'
+        out-of-region fees, and the host passes every fee on to the provider (its own residents' too)."""
+        columns = ["year", "payer", "payee", "residents_of", "item", "sek"]
+        if not self.months:
+            return pd.DataFrame(columns=columns)
+        months = pd.DataFrame(self.months).assign(year=lambda m: (m["month"] - reporting_from) // 12 + 1)
+        fees = months.groupby(["year", "region"], sort=False)["fee_sek"].sum().reset_index()
+        rows = []
+        for row in fees.itertuples(index=False):
+            if row.region != self.host:
+                rows.append((row.year, row.region, self.host, row.region, ITEM, row.fee_sek))
+            rows.append((row.year, self.host, PROVIDER, row.region, ITEM, row.fee_sek))
+        return pd.DataFrame(rows, columns=columns)
+
+
+# ---------------------------------------------------------------------------- a national run
+
+
+@dataclass
+class NationalResult:
+    """Every region's results, the flows between them and the national digital provider's months."""
+
+    national: NationalScenario
+    regions: list[RunResult]  # in the order of national.regions
+    flows: pd.DataFrame
+    digital_months: pd.DataFrame
+    workers: int
+    started: str
+    finished: str
+    wall_s: float
+
+    def by_region(self) -> pd.DataFrame:
+        """One row per region and one for the run in total: residents, every headline outcome (the total's computed from
+        the regions' summed counts, not averaged), digital contacts per 1,000 residents and the out-of-region fees each
+        region paid other regions per resident, SEK per year."""
+        totals = [r.by_group[r.by_group["group_by"] == "total"].iloc[0] for r in self.regions]
+        sums = pd.DataFrame([t[list(SUMS)] for t in totals])
+        national = add_rates(sums.sum().to_frame().T)
+        rows = []
+        paid = self.flows[self.flows["payee"] != PROVIDER].groupby("payer")["sek"].sum()
+        for name, result, total in zip(self.national.regions, self.regions, totals):
+            rows.append(self._row(name, result.scenario.population.region, total, result.summary, paid.get(name, 0.0)))
+        overall = {"clinics_initial": sum(r.summary["clinics_initial"] for r in self.regions), "clinics_final": sum(r.summary["clinics_final"] for r in self.regions),
+                   "residents_final": sum(r.summary["residents_final"] for r in self.regions)}
+        rows.append(self._row("total", "", national.iloc[0], overall, paid.sum()))
+        return pd.DataFrame(rows)
+
+    @staticmethod
+    def _row(name: str, preset: str, total: pd.Series, summary: dict, paid_sek: float) -> dict:
+        from sim.regions.generate import read_csv, region_code
+
+        code = region_code(preset) if preset else ""
+        label = {r["code"]: r["region"] for r in read_csv("sweden-regions.csv")}.get(code, name) if preset else "Sweden (the run)"
+        years = total["resident_months"] / 12
+        return {
+            "code": code or "",
+            "region": label,
+            "scenario": name,
+            "residents": summary["residents_final"],
+            **{o: float(total[o]) for o in HEADLINE if o in total},
+            "clinics_initial": summary["clinics_initial"],
+            "clinics_final": summary["clinics_final"],
+            "digital_contacts_per_1000": 1000 * float(total["digital_visits"]) / max(years, 1e-9),
+            "out_of_region_fees_per_capita_sek": paid_sek / max(years, 1e-9),
+        }
+
+
+def run_nation(
+    national: NationalScenario, scenarios: list[Scenario], workers: int = 1, address: str | None = None, progress: Callable[[str, int], None] | None = None
+) -> NationalResult:
+    """Step every region month by month, exchanging the national digital market's month between them; on ``workers``
+    Ray actors (each a group of regions, joined to the cluster at ``address`` if given) or in this process.
+    ``progress(region, month)`` after each region's month (on Ray: after each month, for every region)."""
+    names = national.regions
+    if not 1 <= workers <= len(names):
+        raise UserError(f"--workers {workers}: a national run steps each region on one worker; give 1 to {len(names)} (the run's regions).")
+    if address and workers == 1:
+        raise UserError(f"--address {address}: a national run on a cluster needs --workers of 2 or more.")
+    started = datetime.now(timezone.utc)
+    clock = time.perf_counter()
+    groups = [list(range(k, len(names), workers)) for k in range(workers)]  # regions dealt out in turn
+    market = DigitalMarket(national.digital.host, national.digital.capacity_contacts_per_1000_per_month)
+    total = scenarios[0].warmup_months + scenarios[0].months
+    with _Steppers(groups, scenarios, names, address) as steppers:
+        for month in range(total):
+            reports = steppers.step(market.share, month, progress)
+            market.exchange(month, reports)
+        results = steppers.finish()
+    return NationalResult(
+        national=national,
+        regions=results,
+        flows=market.flows(reporting_from=scenarios[0].warmup_months),
+        digital_months=pd.DataFrame(market.months),
+        workers=workers,
+        started=started.isoformat(timespec="seconds"),
+        finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        wall_s=time.perf_counter() - clock,
+    )
+
+
+class _Steppers:
+    """The groups of regions: one ``Regions`` in this process, or one Ray actor each (Ray started for the run, or
+    joined at ``address``, and shut down after it if this run started it)."""
+
+    def __init__(self, groups: list[list[int]], scenarios: list[Scenario], names: list[str], address: str | None):
+        self.groups, self.scenarios, self.names, self.address = groups, scenarios, names, address
+        self.ray = len(groups) > 1
+        self._started = False
+
+    def __enter__(self) -> _Steppers:
+        members = [([self.scenarios[i] for i in g], [self.names[i] for i in g]) for g in self.groups]
+        if not self.ray:
+            self.local = Regions(*members[0])
+            return self
+        import ray
+
+        from sim.executor import start_ray
+
+        if not ray.is_initialized():
+            start_ray(len(self.groups), self.address)
+            self._started = True
+        actor = ray.remote(num_cpus=1)(Regions)
+        self.actors = [actor.remote(*m) for m in members]
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._started:
+            import ray
+
+            ray.shutdown()
+
+    def _in_order(self, per_group: list[list]) -> list:
+        ordered: list = [None] * len(self.names)
+        for group, values in zip(self.groups, per_group):
+            for i, value in zip(group, values):
+                ordered[i] = value
+        return ordered
+
+    def step(self, share: float, month: int, progress) -> list[MonthReport]:
+        if not self.ray:
+            reports = self.local.step(share)
+            for name in self.names if progress else ():
+                progress(name, month)
+            return reports
+        import ray
+
+        reports = self._in_order(ray.get([a.step.remote(share) for a in self.actors]))
+        for name in self.names if progress else ():
+            progress(name, month)
+        return reports
+
+    def finish(self) -> list[RunResult]:
+        if not self.ray:
+            return self.local.finish()
+        import ray
+
+        return self._in_order(ray.get([a.finish.remote() for a in self.actors]))
+
+
+#: the outcomes the by-region Markdown table and the maps of a national run show
+MAPPED = (
+    "access_3day_share",
+    "visits_per_capita",
+    "cost_per_capita_sek",
+    "continuity_index",
+    "undertreatment_rate",
+    "digital_contacts_per_1000",
+    "out_of_region_fees_per_capita_sek",
+)
+
+
+def write_national(result: NationalResult, out: Path, source: str = "", overrides: dict | None = None) -> Path:
+    """Write a national run's folder, all at once (staged beside it, then renamed into place): manifest.json,
+    by-region.csv and .md (every region and the run's total), flows.csv (who paid whom for whose care, SEK a year),
+    digital_months.csv (the national provider's months by region), each region's own run folder in regions/, and a
+    tile map of Sweden per outcome in figures/."""
+    import json
+
+    from sim.regional import draw_maps, markdown
+    from sim.store import RUN_MARKER, provenance, staged, write_run
+
+    out = Path(out)
+    with staged(out) as staging:
+        for name, region in zip(result.national.regions, result.regions):
+            write_run(region, staging / "regions" / name, figures=False)
+        table = result.by_region()
+        table.to_csv(staging / "by-region.csv", index=False)
+        (staging / "by-region.md").write_text(markdown(table, list(MAPPED), count="residents"), encoding="utf-8")
+        result.flows.to_csv(staging / "flows.csv", index=False)
+        result.digital_months.to_csv(staging / "digital_months.csv", index=False)
+        draw_maps(table, list(MAPPED), f"{result.national.name}: {{}} by region", staging / "figures")
+        manifest = {
+            "national": result.national.name, "source": source, "overrides": overrides or {}, "seed": result.national.seed,
+            "region_seeds": {name: r.scenario.seed for name, r in zip(result.national.regions, result.regions)},
+            "workers": result.workers, **provenance(), "started": result.started, "finished": result.finished, "wall_s": round(result.wall_s, 3),
+            "resolved_national": result.national.model_dump(mode="json"),
+        }
+        (staging / RUN_MARKER).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return out
