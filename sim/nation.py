@@ -37,6 +37,8 @@ from sim.scenario import Scenario, load_scenario, read_yaml, resolve_scenario_pa
 
 PROVIDER = "national digital provider"  # the payee of the host region's pass-through in the flows table
 ITEM = "out-of-region fee for digital contacts"
+FEES_ITEM = "patient fees for digital contacts"
+RESIDENTS = "residents"  # the payer of patient fees in the flows table
 
 
 class _Strict(BaseModel):
@@ -140,29 +142,37 @@ def region_seed(seed: int, region: str) -> int:
 @dataclass
 class MonthReport:
     """What a region's month gave the national market: digital contacts sought and taken (episodes), and, once
-    reporting, the out-of-region fees it paid the national provider and what the provider's care for it cost, SEK."""
+    reporting, the out-of-region fees it paid the national provider, the patient fees its residents paid the provider,
+    and what the provider's care for them cost, SEK."""
 
     region: str
     reporting: bool
     sought: int
     served: int
     fee_sek: float
+    patient_fees_sek: float
     cost_sek: float
     residents: int
 
 
 class DigitalAccount:
-    """Observes a region's reported months: the out-of-region fees it paid the national provider this month and what
-    the provider's care for its residents cost, SEK (read from the month's books before they close)."""
+    """Observes a region's reported months: the out-of-region fees it paid the national provider this month, the
+    patient fees its residents paid it and what the provider's care for them cost, SEK (read from the month's books
+    before they close)."""
 
     def __init__(self):
-        self.fee_sek = self.cost_sek = 0.0
+        self.clear()
+
+    def clear(self) -> None:
+        self.fee_sek = self.patient_fees_sek = self.cost_sek = 0.0
 
     def observe(self, model, ep, fees, cases) -> None:
-        i = model.digital.index if model.digital is not None else None
-        books = model.ledger
-        self.fee_sek = float(books.revenue[OutOfRegionFee.item][i]) if i is not None and OutOfRegionFee.item in books.revenue else 0.0
-        self.cost_sek = float(sum(values[i] for values in books.cost.values())) if i is not None else 0.0
+        if model.digital is None:
+            return
+        i, books = model.digital.index, model.ledger
+        self.fee_sek = float(books.revenue[OutOfRegionFee.item][i]) if OutOfRegionFee.item in books.revenue else 0.0
+        self.patient_fees_sek = float(books.revenue["patient_fees"][i]) if "patient_fees" in books.revenue else 0.0
+        self.cost_sek = float(sum(values[i] for values in books.cost.values()))
 
 
 class Regions:
@@ -182,9 +192,9 @@ class Regions:
             if digital is not None:
                 digital.capacity_share = capacity_share
             reporting = model.reporting
-            account.fee_sek = account.cost_sek = 0.0
+            account.clear()
             model.step()
-            reports.append(MonthReport(name, reporting, digital.sought if digital else 0, digital.served if digital else 0, account.fee_sek, account.cost_sek, len(model.population)))
+            reports.append(MonthReport(name, reporting, digital.sought if digital else 0, digital.served if digital else 0, account.fee_sek, account.patient_fees_sek, account.cost_sek, len(model.population)))
         return reports
 
     def finish(self) -> list[RunResult]:
@@ -208,7 +218,7 @@ class DigitalMarket:
         its capacity over this month's national demand, at most all."""
         for r in reports:
             if r.reporting:
-                self.months.append({"month": month, "region": r.region, "sought": r.sought, "served": r.served, "capacity_share": self.share, "fee_sek": r.fee_sek, "cost_sek": r.cost_sek})
+                self.months.append({"month": month, "region": r.region, "sought": r.sought, "served": r.served, "capacity_share": self.share, "fee_sek": r.fee_sek, "patient_fees_sek": r.patient_fees_sek, "cost_sek": r.cost_sek})
         sought = sum(r.sought for r in reports)
         if self.capacity_per_1000 is None or sought == 0:
             self.share = 1.0
@@ -218,17 +228,19 @@ class DigitalMarket:
 
     def flows(self, reporting_from: int) -> pd.DataFrame:
         """Who paid whom for whose care, SEK by reported year: each home region pays the host region its residents'
-        out-of-region fees, and the host passes every fee on to the provider (its own residents' too)."""
+        out-of-region fees, and the host passes every fee on to the provider (its own residents' too); residents pay
+        the provider their patient fees."""
         columns = ["year", "payer", "payee", "residents_of", "item", "sek"]
         if not self.months:
             return pd.DataFrame(columns=columns)
         months = pd.DataFrame(self.months).assign(year=lambda m: (m["month"] - reporting_from) // 12 + 1)
-        fees = months.groupby(["year", "region"], sort=False)["fee_sek"].sum().reset_index()
+        fees = months.groupby(["year", "region"], sort=False)[["fee_sek", "patient_fees_sek"]].sum().reset_index()
         rows = []
         for row in fees.itertuples(index=False):
             if row.region != self.host:
                 rows.append((row.year, row.region, self.host, row.region, ITEM, row.fee_sek))
             rows.append((row.year, self.host, PROVIDER, row.region, ITEM, row.fee_sek))
+            rows.append((row.year, RESIDENTS, PROVIDER, row.region, FEES_ITEM, row.patient_fees_sek))
         return pd.DataFrame(rows, columns=columns)
 
 
@@ -256,7 +268,7 @@ class NationalResult:
         sums = pd.DataFrame([t[list(SUMS)] for t in totals])
         national = add_rates(sums.sum().to_frame().T)
         rows = []
-        paid = self.flows[self.flows["payee"] != PROVIDER].groupby("payer")["sek"].sum()
+        paid = self.flows[self.flows["item"] == ITEM].query("payee != @PROVIDER").groupby("payer")["sek"].sum()
         for name, result, total in zip(self.national.regions, self.regions, totals):
             rows.append(self._row(name, result.scenario.population.region, total, result.summary, paid.get(name, 0.0)))
         overall = {"clinics_initial": sum(r.summary["clinics_initial"] for r in self.regions), "clinics_final": sum(r.summary["clinics_final"] for r in self.regions),

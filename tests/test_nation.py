@@ -1,0 +1,142 @@
+"""Sweden in one run (sim.nation): regions stepped together, meeting in the national digital market; money and residents
+conserved across regions; the same tables on any number of workers; national mistakes refused in a sentence."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from sim.cli import main
+from sim.nation import ITEM, PROVIDER, RESIDENTS, load_national, region_seed, run_nation
+from sim.runner import run
+from sim.scenario import load_scenario
+
+REGIONS = ["region-06-jonkoping", "region-25-norrbotten", "region-23-jamtland"]
+HOST = "region-06-jonkoping"
+
+
+def national_file(folder, **fields):
+    """A small national scenario: three regions, a hundredth of their residents, half a year after a warm-up year."""
+    spec = {"name": "three-regions", "seed": 5, "regions": REGIONS, "sample_share": 0.01, "months": 6, "warmup_months": 12} | fields
+    path = folder / f"{spec['name']}.yaml"
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@functools.cache
+def three(tmp, capacity=None):
+    from pathlib import Path
+
+    digital = {"host": HOST} | ({"capacity_contacts_per_1000_per_month": capacity} if capacity else {})
+    national, scenarios = load_national(national_file(Path(tmp), name=f"three-{capacity}", digital=digital))
+    return national, scenarios, run_nation(national, scenarios)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("nation"))
+
+
+def test_money_is_conserved_across_regions_to_the_krona(folder):
+    """Each home region's spending on digital care is what it paid for its residents' contacts; what the others paid
+    the host, the host passed on; the provider received every region's spending and nothing else."""
+    national, _, result = three(folder)
+    flows = result.flows
+    to_provider = flows[(flows["payee"] == PROVIDER) & (flows["item"] == ITEM)]
+    assert (to_provider["payer"] == HOST).all()
+    for name, region in zip(national.regions, result.regions):
+        spent = region.monthly.loc[region.monthly["group_by"] == "total", "cost_digital_sek"].sum()
+        assert spent > 0
+        assert to_provider.loc[to_provider["residents_of"] == name, "sek"].sum() == pytest.approx(spent, abs=0.5)
+        if name != HOST:
+            paid_host = flows[(flows["payer"] == name) & (flows["payee"] == HOST)]["sek"].sum()
+            assert paid_host == pytest.approx(spent, abs=0.5)
+        provider_revenue = region.clinic_years.loc[region.clinic_years["owner"] == "digital", "revenue_sek"].sum()
+        paid_by_residents = flows[(flows["payer"] == RESIDENTS) & (flows["residents_of"] == name)]["sek"].sum()
+        assert provider_revenue == pytest.approx(spent + paid_by_residents, abs=0.5)
+    assert not (flows["payee"] == HOST).any() or (flows.loc[flows["payee"] == HOST, "payer"] != HOST).all()
+
+
+def test_residents_are_conserved_and_the_total_is_computed_from_counts(folder):
+    national, scenarios, result = three(folder)
+    table = result.by_region()
+    regions, total = table.iloc[:-1], table.iloc[-1]
+    assert total["residents"] == sum(r.summary["residents_final"] for r in result.regions) == regions["residents"].sum()
+    years = [r.by_group.query("group_by == 'total'")["resident_months"].iloc[0] for r in result.regions]
+    weighted = np.average(regions["cost_per_capita_sek"], weights=years)
+    assert total["cost_per_capita_sek"] == pytest.approx(weighted, rel=1e-9)
+    assert regions["access_3day_share"].min() <= total["access_3day_share"] <= regions["access_3day_share"].max()
+
+
+def test_a_region_in_the_national_run_is_the_region_run_alone_when_the_provider_takes_every_contact(folder):
+    """The regions meet only in the digital market: without a capacity limit a region's tables are its own run's, on its
+    national seed."""
+    national, scenarios, result = three(folder)
+    alone = run(load_scenario(REGIONS[1], {"seed": region_seed(national.seed, REGIONS[1]), "months": 6, "population.sample_share": 0.01}))
+    pd.testing.assert_frame_equal(alone.monthly, result.regions[1].monthly)
+    assert scenarios[1].seed != scenarios[2].seed
+
+
+def test_a_provider_at_capacity_turns_contacts_to_the_clinics_in_every_region(folder):
+    _, _, free = three(folder)
+    _, _, capped = three(folder, capacity=2.0)
+    months = capped.digital_months
+    assert (months["capacity_share"] < 1).all()
+    taken = months["served"].sum() / months["sought"].sum()
+    assert taken == pytest.approx(months["capacity_share"].mean(), abs=0.05)
+    for a, b in zip(free.by_region().itertuples(), capped.by_region().itertuples()):
+        assert b.digital_contacts_per_1000 < a.digital_contacts_per_1000
+
+
+def test_the_distributed_run_gives_the_same_tables(folder, shared_ray):
+    """Two Ray workers (each an actor holding some regions) against one process, with the capacity binding so that the
+    regions' months depend on each other."""
+    national, scenarios, single = three(folder, capacity=2.0)
+    distributed = run_nation(national, scenarios, workers=2)
+    pd.testing.assert_frame_equal(single.flows, distributed.flows)
+    pd.testing.assert_frame_equal(single.digital_months, distributed.digital_months)
+    for a, b in zip(single.regions, distributed.regions):
+        pd.testing.assert_frame_equal(a.monthly, b.monthly)
+        pd.testing.assert_frame_equal(a.clinic_years, b.clinic_years)
+
+
+def test_vardval_run_writes_the_national_tables_the_flows_and_the_map(tmp_path, capsys):
+    path = national_file(tmp_path, months=3)
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out", str(out), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "Sweden (the run)" in printed and "Norrbotten" in printed
+    table = pd.read_csv(out / "by-region.csv")
+    assert list(table["scenario"]) == [*REGIONS, "total"]
+    assert {"year", "payer", "payee", "residents_of", "sek"} <= set(pd.read_csv(out / "flows.csv").columns)
+    assert (out / "figures" / "map_access_3day_share.png").stat().st_size > 10_000
+    assert all((out / "regions" / name / "summary.json").is_file() for name in REGIONS)
+
+
+@pytest.mark.parametrize(
+    "fields, argv, words",
+    [
+        ({"regions": [*REGIONS, "region-99-atlantis"]}, [], "regions: 'region-99-atlantis' is not a scenario"),
+        ({"digital": {"host": "region-01-stockholm"}}, [], "host region region-01-stockholm is not in the run's regions"),
+        ({"regions": [*REGIONS, REGIONS[0]]}, [], "a region appears twice"),
+        ({"common": {"rulebook.capitation.morbidity_share": 0.9}}, [], "common.rulebook.capitation.morbidity_share"),
+        ({}, ["--workers", "4"], "--workers 4: a national run steps each region on one worker; give 1 to 3"),
+        ({}, ["--set", "sample_share=2"], "--set sample_share=2"),
+    ],
+)
+def test_national_mistakes_are_one_sentence_and_write_nothing(tmp_path, capsys, fields, argv, words):
+    path = national_file(tmp_path, **fields)
+    out = tmp_path / "never"
+    assert main(["run", str(path), "--out", str(out), "--quiet", *argv]) == 2
+    error = capsys.readouterr().err
+    assert words in error and error.count("\n") == 1
+    assert not out.exists()
+
+
+def test_workers_are_for_national_runs_only(tmp_path, capsys):
+    assert main(["run", "jamtland-2020", "--workers", "2", "--out", str(tmp_path / "never")]) == 2
+    assert "only a national run" in capsys.readouterr().err
