@@ -51,7 +51,7 @@ def outcome_columns(runs: pd.DataFrame, manifest: dict) -> list[str]:
     from sim.sweep import outcome_columns as columns_of
 
     e = manifest["plan"]["experiment"]
-    return [c for c in columns_of(e["outcomes"], e["by_group"]) if c in runs.columns]
+    return [c for c in columns_of(e["outcomes"], e["by_group"]) if c in runs.columns and runs[c].notna().any()]
 
 
 def default_baseline(manifest: dict) -> str:

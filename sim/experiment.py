@@ -48,14 +48,18 @@ from sim.population import AGE_GROUPS, CNI_QUINTILES
 from sim.geography import AREA_TYPES
 from sim.risk import LIST_SIZE_OUTCOMES
 from sim.runner import EXTRA_OUTCOMES, HEADLINE
+from sim.nation import NATIONAL_OUTCOMES, NationalScenario, is_national, read_national, region_scenarios
+from sim.regions.generate import read_csv
 from sim.scenario import Scenario, builtin_dir, load_scenario, read_yaml, resolve_scenario_path
 
 GROUPINGS = {
     "cni_quintile": [q.split(" ")[0] for q in CNI_QUINTILES],
     "age_group": list(AGE_GROUPS),
     "area_type": list(AREA_TYPES),
+    "region": [row["region"] for row in read_csv("sweden-regions.csv")],  # a national run's regions (sim.nation)
 }
-OUTCOMES = tuple(HEADLINE) + tuple(EXTRA_OUTCOMES)  # the rules' own outcomes and fundholding's by list size among the extra
+#: the rules' own outcomes and fundholding's by list size among the extra; a national run's own last
+OUTCOMES = tuple(HEADLINE) + tuple(EXTRA_OUTCOMES) + NATIONAL_OUTCOMES
 DEFAULT_OUTCOMES = (
     "undertreatment_rate",
     "overtreatment_rate",
@@ -116,7 +120,9 @@ class Experiment(_Strict):
     replications: int = Field(1, ge=1, le=10_000)
     seed: int = Field(1, ge=0)
     outcomes: list[str] = Field(default_factory=lambda: list(DEFAULT_OUTCOMES), min_length=1)
-    by_group: list[Literal["cni_quintile", "age_group", "area_type"]] = Field(default_factory=list)
+    by_group: list[Literal["cni_quintile", "age_group", "area_type", "region"]] = Field(
+        default_factory=list, description="Groups each outcome is also kept by: residents' CNI quintile, age group, area type; or, for a national base, region."
+    )
     tables: list[Literal["list_size"]] = Field(
         default_factory=list, description="Tables written beside runs.parquet when the sweep ends: list_size (list-size.csv, fundholding)."
     )
@@ -185,7 +191,7 @@ class Plan:
     source: Path
     variants: list[Variant]
     seeds: list[int]
-    scenarios: dict[int, Scenario]  # variant index -> its validated scenario (seed of replication 0)
+    scenarios: dict[int, Scenario | NationalScenario]  # variant index -> its validated scenario (seed of replication 0)
     draws: list[dict[str, float]]  # with uncertainty: parameters, each replication's posterior draw (else empty)
 
     @property
@@ -268,6 +274,13 @@ def load_experiment(path: str | Path) -> Plan:
         raise UserError(describe_validation(str(source), exc, model=Experiment)) from None
     scenario_values = experiment.factors.get("scenario", [experiment.base])
     scenario_paths = [resolve_scenario_path(str(name), relative_to=source) for name in scenario_values]
+    national = {is_national(path) for path in scenario_paths}
+    if len(national) > 1:
+        raise UserError(f"{source}: scenario: the scenarios mix national runs and single regions; compare like with like.")
+    national = national.pop()
+    if not national and ("region" in experiment.by_group or set(experiment.outcomes) & set(NATIONAL_OUTCOMES)):
+        what = "by_group: region" if "region" in experiment.by_group else f"outcome {next(o for o in experiment.outcomes if o in NATIONAL_OUTCOMES)}"
+        raise UserError(f"{source}: {what} needs a national base (a scenario with regions, e.g. sweden-2024); {scenario_paths[0].name} is one region.")
     points = design_points(experiment)
     sampled = experiment.design.method != "grid"
     variants, scenarios = [], {}
@@ -285,7 +298,11 @@ def load_experiment(path: str | Path) -> Plan:
                 labels = {p: f"{source}: fixed field '{p}'" for p in experiment.fixed}
                 labels |= {p: f"{source}: variant '{variant_name}', field '{p}'" for p in variant_values}
                 labels |= {p: f"{source}: factor '{p}' = {_short(v)}" for p, v in values.items()}
-                scenarios[index] = load_scenario(scenario_path, overrides, labels)
+                if national:
+                    scenarios[index] = read_national(scenario_path, overrides, labels)
+                    region_scenarios(scenarios[index], scenario_path, labels)  # every region's scenario is valid
+                else:
+                    scenarios[index] = load_scenario(scenario_path, overrides, labels)
                 if variant_name:
                     values = {"named_variant": variant_name, **values}
                 if "scenario" in experiment.factors:
@@ -323,7 +340,11 @@ def replication_draws(experiment: Experiment, source: Path, scenario_path: Path)
     if len(ensemble) < needed:
         raise UserError(f"{field}: {path} has {len(ensemble)} draws, fewer than the {needed} that {experiment.replications} replications need (two per draw); lower replications or sample a larger ensemble.")
     draws = [{p: float(ensemble.iloc[r // 2][p]) for p in expected} for r in range(experiment.replications)]
-    load_scenario(scenario_path, {**draws[0], **experiment.fixed}, {p: f"{path}: parameter '{p}'" for p in expected})  # the draws are valid fields and values
+    draw_labels = {p: f"{path}: parameter '{p}'" for p in expected}
+    if is_national(scenario_path):  # a national run sets the draw in every region
+        region_scenarios(read_national(scenario_path, {**draws[0], **experiment.fixed}, draw_labels), scenario_path, draw_labels)
+    else:
+        load_scenario(scenario_path, {**draws[0], **experiment.fixed}, draw_labels)  # the draws are valid fields and values
     return draws
 
 

@@ -35,6 +35,8 @@ from sim.payment.out_of_region import OutOfRegionFee
 from sim.runner import HEADLINE, RunResult, Simulation, finish, start
 from sim.scenario import Scenario, load_scenario, read_yaml, resolve_scenario_path
 
+#: outcomes a national run adds to every region's and the run's (``NationalResult.by_region``)
+NATIONAL_OUTCOMES = ("digital_contacts_per_1000", "out_of_region_fees_per_capita_sek")
 PROVIDER = "national digital provider"  # the payee of the host region's pass-through in the flows table
 ITEM = "out-of-region fee for digital contacts"
 FEES_ITEM = "patient fees for digital contacts"
@@ -95,39 +97,59 @@ def is_national(path: Path) -> bool:
 
 
 def load_national(name_or_path: str | Path, overrides: dict[str, Any] | None = None, labels: dict[str, str] | None = None) -> tuple[NationalScenario, list[Scenario]]:
-    """A national scenario and each region's scenario as the run steps it: the region's file with the national
-    ``common`` fields, then ``overrides`` (fields of the national scenario, or dotted region fields set in every region),
-    its own seed and the national months, warm-up and sample share."""
+    """A national scenario (``read_national``) and each region's scenario as the run steps it (``region_scenarios``)."""
     path = resolve_scenario_path(name_or_path)
+    national = read_national(path, overrides, labels)
+    return national, region_scenarios(national, path, labels)
+
+
+def read_national(path: Path, overrides: dict[str, Any] | None = None, labels: dict[str, str] | None = None) -> NationalScenario:
+    """A national scenario file with ``overrides``: fields of the national scenario by their path (``seed``,
+    ``sample_share``, ``digital.host``), any other dotted path a region field set in every region (into ``common``)."""
     raw = read_yaml(path)
-    overrides = dict(overrides or {})
-    own = {key: overrides.pop(key) for key in list(overrides) if key.split(".")[0] in NationalScenario.model_fields and key != "common"}
-    for key, value in own.items():
-        *parents, leaf = key.split(".")
-        tree = raw
-        for part in parents:
-            tree = tree.setdefault(part, {})
-        tree[leaf] = value
+    common = dict(raw.get("common") or {}) if isinstance(raw.get("common") or {}, dict) else raw.get("common")
+    own = {}
+    for key, value in (overrides or {}).items():
+        if key.split(".")[0] in NationalScenario.model_fields and key != "common":
+            own[key] = value
+            *parents, leaf = key.split(".")
+            tree = raw
+            for part in parents:
+                tree = tree.setdefault(part, {})
+            tree[leaf] = value
+        elif isinstance(common, dict):
+            common[key] = value
+    if isinstance(common, dict) and common:
+        raw["common"] = common
     try:
         national = NationalScenario.model_validate(raw)
     except ValidationError as exc:
-        culprit = next((labels or {}).get(k, f"--set {k}") for k in own if exc.errors()[0]["loc"][: len(k.split("."))] == tuple(k.split(".")))if own else None
+        loc = tuple(str(p) for p in exc.errors()[0]["loc"])
+        culprit = next(((labels or {}).get(k, f"--set {k}") for k in own if loc[: len(k.split("."))] == tuple(k.split("."))), None)
         raise UserError(describe_validation(culprit or str(path), exc, model=NationalScenario)) from None
-    region_labels = {k: f"{path}: {k}" for k in ("months", "warmup_months", "population.sample_share")} | {k: f"{path}: common.{k}" for k in national.common}
-    region_labels |= {k: (labels or {}).get(k, f"--set {k}") for k in overrides}
+    return national
+
+
+def region_scenarios(national: NationalScenario, path: Path | None = None, labels: dict[str, str] | None = None) -> list[Scenario]:
+    """Each region's scenario as the national run steps it: the region's file (a name resolved beside ``path``, the
+    national file, or built in) with the national ``common`` fields, its own seed and the national months, warm-up
+    and sample share. A mistake names the national file's field, or the override (``labels``) it came from."""
+    source = path or national.name
+    blame = {k: f"{source}: {k}" for k in ("months", "warmup_months", "population.sample_share")}
+    blame |= {k: (labels or {}).get(k, f"{source}: common.{k}") for k in national.common}
     scenarios = []
     for region in national.regions:
         try:
             region_path = resolve_scenario_path(region, relative_to=path)
         except UserError:
-            raise UserError(f"{path}: regions: '{region}' is not a scenario; allowed: a region scenario such as region-01-stockholm (see 'vardval scenarios').") from None
+            raise UserError(f"{source}: regions: '{region}' is not a scenario; allowed: a region scenario such as region-01-stockholm (see 'vardval scenarios').") from None
         if is_national(region_path):
-            raise UserError(f"{path}: regions: '{region}' is itself a national run; name region scenarios (region-CC-name).")
-        fields = {**national.common, **overrides, "seed": region_seed(national.seed, region), "months": national.months, "warmup_months": national.warmup_months}
+            raise UserError(f"{source}: regions: '{region}' is itself a national run; name region scenarios (region-CC-name).")
+        fields = {**national.common, "seed": region_seed(national.seed, region), "months": national.months, "warmup_months": national.warmup_months}
         if national.sample_share is not None:
             fields["population.sample_share"] = national.sample_share
-        scenarios.append(load_scenario(region_path, fields, region_labels))
-    return national, scenarios
+        scenarios.append(load_scenario(region_path, fields, blame))
+    return scenarios
 
 
 def region_seed(seed: int, region: str) -> int:
@@ -265,8 +287,7 @@ class NationalResult:
         the regions' summed counts, not averaged), digital contacts per 1,000 residents and the out-of-region fees each
         region paid other regions per resident, SEK per year."""
         totals = [r.by_group[r.by_group["group_by"] == "total"].iloc[0] for r in self.regions]
-        sums = pd.DataFrame([t[list(SUMS)] for t in totals])
-        national = add_rates(sums.sum().to_frame().T)
+        national = self.whole_run().query("group_by == 'total'").reset_index(drop=True)
         rows = []
         paid = self.flows[self.flows["item"] == ITEM].query("payee != @PROVIDER").groupby("payer")["sek"].sum()
         for name, result, total in zip(self.national.regions, self.regions, totals):
@@ -275,6 +296,13 @@ class NationalResult:
                    "residents_final": sum(r.summary["residents_final"] for r in self.regions)}
         rows.append(self._row("total", "", national.iloc[0], overall, paid.sum()))
         return pd.DataFrame(rows)
+
+    def whole_run(self) -> pd.DataFrame:
+        """The run's outcomes over its whole length by group (each grouping of a region's run: in total, by CNI
+        quintile, age group, area type), computed from the regions' summed counts."""
+        keys = ["group_by", "group"]
+        summed = pd.concat([r.by_group[keys + list(SUMS)] for r in self.regions]).groupby(keys, sort=False).sum().reset_index()
+        return add_rates(summed)
 
     @staticmethod
     def _row(name: str, preset: str, total: pd.Series, summary: dict, paid_sek: float) -> dict:

@@ -64,7 +64,11 @@ def run_specs(plan: Plan) -> list[RunSpec]:
             values = dict(variant.values)
             if plan.draws:
                 for path, value in plan.draws[replication].items():
-                    if path not in own:
+                    if path in own:
+                        continue
+                    if "regions" in scenario:  # a national run: the draw holds in every region
+                        scenario["common"][path] = value
+                    else:
                         _set(scenario, path, value)
                 values["draw"] = replication // 2
             specs.append(RunSpec(f"v{variant.index:04d}-r{replication:04d}", variant.label, variant.index, replication, seed, values, scenario))
@@ -84,9 +88,12 @@ def outcome_columns(outcomes: list[str], by_group: list[str]) -> list[str]:
     (clinic and market figures exist only in total)."""
     from sim.runner import HEADLINE
 
+    from sim.nation import NATIONAL_OUTCOMES
+
     columns = list(outcomes)
     for grouping in by_group:
-        columns += [f"{o}[{grouping}={group}]" for o in outcomes if o in HEADLINE for group in GROUPINGS[grouping]]
+        by_region = set(HEADLINE) | set(NATIONAL_OUTCOMES)  # a national run tells every headline outcome by region
+        columns += [f"{o}[{grouping}={group}]" for o in outcomes if o in (by_region if grouping == "region" else HEADLINE) for group in GROUPINGS[grouping]]
     return columns
 
 
@@ -104,6 +111,8 @@ def execute_item(item: tuple) -> dict[str, Any]:
 
 def execute(spec: RunSpec, outcomes: list[str], by_group: list[str], run_dir: str | None) -> dict[str, Any]:
     """One run: simulate, write the run's own folder, return its row."""
+    if "regions" in spec.scenario:
+        return execute_national(spec, outcomes, by_group, run_dir)
     from sim.runner import run
     from sim.scenario import Scenario
     from sim.store import write_run
@@ -112,11 +121,38 @@ def execute(spec: RunSpec, outcomes: list[str], by_group: list[str], run_dir: st
     result = run(Scenario.model_validate(spec.scenario))
     if run_dir is not None:
         write_run(result, Path(run_dir), figures=False)
-    kept = {o: result.summary.get(o) for o in outcomes}
+    kept = {o: result.summary.get(o) for o in outcomes} | _by_group(result.by_group, outcomes, by_group)
+    kept = {k: (np.nan if v is None else float(v)) for k, v in kept.items()}
+    return _row(spec, "ok", kept, "", round(time.perf_counter() - clock, 3), outcome_columns(outcomes, by_group))
+
+
+def _by_group(whole: pd.DataFrame, outcomes: list[str], by_group: list[str]) -> dict[str, Any]:
+    """Each outcome in each group of the chosen groupings, from a run's whole-run table (the regions aside)."""
+    kept = {}
     for grouping in by_group:
-        rows = result.by_group[result.by_group["group_by"] == grouping]
+        rows = whole[whole["group_by"] == grouping]
         for label, (_, row) in zip(GROUPINGS[grouping], rows.iterrows()):
             kept |= {f"{o}[{grouping}={label}]": row[o] for o in outcomes if o in row}
+    return kept
+
+
+def execute_national(spec: RunSpec, outcomes: list[str], by_group: list[str], run_dir: str | None) -> dict[str, Any]:
+    """One national run (sim.nation) in this task's process: every region stepped together; its row keeps each outcome
+    for the run in total and, with ``by_group: [region]``, for each region."""
+    from sim.nation import NationalScenario, region_scenarios, run_nation, write_national
+
+    clock = time.perf_counter()
+    national = NationalScenario.model_validate(spec.scenario)
+    result = run_nation(national, region_scenarios(national))
+    if run_dir is not None:
+        write_national(result, Path(run_dir))
+    table = result.by_region()
+    total = table.iloc[-1]
+    kept = {o: total.get(o, np.nan) for o in outcomes} | _by_group(result.whole_run(), outcomes, [g for g in by_group if g != "region"])
+    if "region" in by_group:
+        for row in table.iloc[:-1].itertuples(index=False):
+            values = row._asdict()
+            kept |= {f"{o}[region={values['region']}]": values[o] for o in outcomes if o in values}
     kept = {k: (np.nan if v is None else float(v)) for k, v in kept.items()}
     return _row(spec, "ok", kept, "", round(time.perf_counter() - clock, 3), outcome_columns(outcomes, by_group))
 
