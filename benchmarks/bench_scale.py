@@ -1,6 +1,7 @@
-"""Scale benchmark: the default region scaled to N residents, M months.
+"""Scale benchmark: the default region scaled to N residents, M months; or Sweden, every region in one process.
 
     python benchmarks/bench_scale.py --patients 1000000 --months 12
+    python benchmarks/bench_scale.py --preset sweden --months 12     # all 21 regions, 10.5 million residents (sweden-2024)
 
 Prints one JSON line: patients, months, clinics, build_s, s_per_month, bytes_per_patient
 (peak resident memory of the process beyond what it held after imports, over N) and
@@ -55,7 +56,11 @@ def main() -> int:
     parser.add_argument("--patients", type=int, default=131_155)
     parser.add_argument("--months", type=int, default=120)
     parser.add_argument("--scenario", default="jamtland-2020")
+    parser.add_argument("--preset", choices=["sweden"], help="sweden: the national run sweden-2024 (every region's own rulebook) in this process")
+    parser.add_argument("--share", type=float, default=1.0, help="with --preset sweden: the share of every region's residents (default 1: all)")
     args = parser.parse_args()
+    if args.preset:
+        return national(args)
 
     from sim import load_scenario
     from sim.model import CareMarket
@@ -81,6 +86,44 @@ def main() -> int:
                 "minimal_s_per_month": round(minimal, 5),
                 "ratio_to_minimal": round(run_s / args.months / minimal, 1),
                 "bytes_per_patient": round((peak_mb() - baseline) * 2**20 / args.patients, 1),
+                "baseline_mb": round(baseline, 1),
+            }
+        )
+    )
+    return 0
+
+
+def national(args) -> int:
+    """Every region of sweden-2024 built and stepped in this process (sim.nation.Regions), no warm-up."""
+    from sim.nation import Regions, load_national
+
+    baseline = rss_mb_now()
+    national_run, scenarios = load_national("sweden-2024", {"months": args.months, "warmup_months": 0, "sample_share": args.share})
+    clock = time.perf_counter()
+    regions = Regions(scenarios, national_run.regions)
+    build_s = time.perf_counter() - clock
+    clock = time.perf_counter()
+    for _ in range(args.months):
+        regions.step(1.0)
+    run_s = time.perf_counter() - clock
+    patients = sum(len(r.model.population) for r in regions.runs)
+    clinics = sum(len(r.model.clinics) for r in regions.runs)
+    minimal = minimal_s_per_month(patients, clinics, max(args.months, 12))
+    print(
+        json.dumps(
+            {
+                "preset": "sweden",
+                "regions": len(regions.runs),
+                "patients": patients,
+                "months": args.months,
+                "clinics": clinics,
+                "build_s": round(build_s, 3),
+                "s_per_month": round(run_s / args.months, 5),
+                "run_s": round(run_s, 3),
+                "ten_years_s": round(run_s / args.months * 120, 1),
+                "minimal_s_per_month": round(minimal, 5),
+                "ratio_to_minimal": round(run_s / args.months / minimal, 1),
+                "bytes_per_patient": round((peak_mb() - baseline) * 2**20 / patients, 1),
                 "baseline_mb": round(baseline, 1),
             }
         )

@@ -383,7 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("compare", cmd_compare, "paired differences of a sweep's variants from a baseline, with 95 %% confidence intervals"),
         ("sensitivity", cmd_sensitivity, "Sobol or Morris sensitivity indices of a sweep (SALib)"),
         ("ranking", cmd_ranking, "whether the ranking of a sweep's scenarios holds at every point of its sampled design"),
-        ("regions", cmd_regions, "a sweep over Sweden's region presets by region: a table and a tile map per outcome"),
+        ("regions", cmd_regions, "a sweep over Sweden's region presets, or a national sweep, by region: a table and a tile map per outcome"),
         ("report", cmd_report, "one self-contained HTML page of a sweep: experiment, comparison, figures, failures, provenance"),
     ):
         verb = commands.add_parser(name, help=text)

@@ -140,3 +140,35 @@ def test_national_mistakes_are_one_sentence_and_write_nothing(tmp_path, capsys, 
 def test_workers_are_for_national_runs_only(tmp_path, capsys):
     assert main(["run", "jamtland-2020", "--workers", "2", "--out", str(tmp_path / "never")]) == 2
     assert "only a national run" in capsys.readouterr().err
+
+
+def test_a_national_experiment_sweeps_compares_and_maps_by_region(tmp_path, capsys):
+    """An experiment on a national base: each run is a national run; its outcomes kept by region are compared with
+    paired intervals and tabled and mapped by region and variant."""
+    base = national_file(tmp_path, regions=REGIONS[:2], months=2, warmup_months=0, sample_share=0.005)
+    experiment = tmp_path / "digital.yaml"
+    experiment.write_text(yaml.safe_dump({
+        "name": "digital", "base": str(base), "variants": {"fee-500": {}, "fee-1800": {"rulebook.digital_visit_fee_sek": 1800}},
+        "replications": 2, "outcomes": ["out_of_region_fees_per_capita_sek", "access_3day_share"], "by_group": ["region"],
+    }), encoding="utf-8")
+    out = tmp_path / "sweep"
+    assert main(["sweep", str(experiment), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert (runs["status"] == "ok").all()
+    fees = runs.pivot(index="replication", columns="variant", values="out_of_region_fees_per_capita_sek[region=Norrbotten]")
+    assert (fees["fee-1800"] > 3 * fees["fee-500"]).all()  # 3.6 times the fee, on the same seeds
+    assert runs["out_of_region_fees_per_capita_sek[region=Jönköping]"].eq(0).all()  # the host pays no one
+    assert main(["compare", str(out), "--baseline", "fee-500"]) == 0
+    comparison = pd.read_csv(out / "comparison.csv")
+    assert "out_of_region_fees_per_capita_sek[region=Norrbotten]" in set(comparison["outcome"])
+    assert main(["regions", str(out)]) == 0
+    table = pd.read_csv(out / "by-region.csv")
+    assert set(table["region"]) == {"Jönköping", "Norrbotten"} and set(table["variant"]) == {"fee-500", "fee-1800"}
+    assert (out / "figures" / "map_out_of_region_fees_per_capita_sek_fee-1800.png").is_file()
+
+
+def test_a_national_outcome_needs_a_national_base(tmp_path, capsys):
+    experiment = tmp_path / "wrong.yaml"
+    experiment.write_text(yaml.safe_dump({"name": "wrong", "base": "jamtland-2020", "outcomes": ["out_of_region_fees_per_capita_sek"]}), encoding="utf-8")
+    assert main(["sweep", str(experiment), "--out", str(tmp_path / "never")]) == 2
+    assert "needs a national base" in capsys.readouterr().err
