@@ -37,6 +37,8 @@ from sim.scenario import Scenario, load_scenario, read_yaml, resolve_scenario_pa
 
 #: outcomes a national run adds to every region's and the run's (``NationalResult.by_region``)
 NATIONAL_OUTCOMES = ("digital_contacts_per_1000", "out_of_region_fees_per_capita_sek")
+#: the outcomes a national run tells by region: every headline rate, the centres and its own
+BY_REGION = (*HEADLINE, "clinics_initial", "clinics_final", *NATIONAL_OUTCOMES)
 PROVIDER = "national digital provider"  # the payee of the host region's pass-through in the flows table
 ITEM = "out-of-region fee for digital contacts"
 FEES_ITEM = "patient fees for digital contacts"

@@ -85,15 +85,14 @@ def _set(tree: dict[str, Any], path: str, value: Any) -> None:
 
 def outcome_columns(outcomes: list[str], by_group: list[str]) -> list[str]:
     """The kept outcome columns: each outcome in total, then each rate by every group of the chosen groupings
-    (clinic and market figures exist only in total)."""
+    (clinic and market figures exist only in total, but for a national run's regions: sim.nation.BY_REGION)."""
     from sim.runner import HEADLINE
 
-    from sim.nation import NATIONAL_OUTCOMES
+    from sim.nation import BY_REGION
 
     columns = list(outcomes)
     for grouping in by_group:
-        by_region = set(HEADLINE) | set(NATIONAL_OUTCOMES)  # a national run tells every headline outcome by region
-        columns += [f"{o}[{grouping}={group}]" for o in outcomes if o in (by_region if grouping == "region" else HEADLINE) for group in GROUPINGS[grouping]]
+        columns += [f"{o}[{grouping}={group}]" for o in outcomes if o in (BY_REGION if grouping == "region" else HEADLINE) for group in GROUPINGS[grouping]]
     return columns
 
 
