@@ -33,7 +33,7 @@ from sim.errors import UserError, describe_validation
 from sim.outcomes import SUMS, add_rates
 from sim.payment.out_of_region import OutOfRegionFee
 from sim.runner import HEADLINE, RunResult, Simulation, finish, start
-from sim.scenario import Scenario, load_scenario, read_yaml, resolve_scenario_path
+from sim.scenario import Scenario, load_scenario, read_yaml, resolve_scenario_path, set_path
 
 #: outcomes a national run adds to every region's and the run's (``NationalResult.by_region``)
 NATIONAL_OUTCOMES = ("digital_contacts_per_1000", "out_of_region_fees_per_capita_sek")
@@ -109,26 +109,19 @@ def read_national(path: Path, overrides: dict[str, Any] | None = None, labels: d
     """A national scenario file with ``overrides``: fields of the national scenario by their path (``seed``,
     ``sample_share``, ``digital.host``), any other dotted path a region field set in every region (into ``common``)."""
     raw = read_yaml(path)
-    common = dict(raw.get("common") or {}) if isinstance(raw.get("common") or {}, dict) else raw.get("common")
-    own = {}
-    for key, value in (overrides or {}).items():
-        if key.split(".")[0] in NationalScenario.model_fields and key != "common":
-            own[key] = value
-            *parents, leaf = key.split(".")
-            tree = raw
-            for part in parents:
-                tree = tree.setdefault(part, {})
-            tree[leaf] = value
-        elif isinstance(common, dict):
-            common[key] = value
-    if isinstance(common, dict) and common:
-        raw["common"] = common
+    own = {k: v for k, v in (overrides or {}).items() if k.split(".")[0] in NationalScenario.model_fields and k != "common"}
+    labels = {k: (labels or {}).get(k, f"--set {k}") for k in overrides or {}}
+    for key, value in own.items():
+        set_path(raw, key, value, labels[key])
     try:
         national = NationalScenario.model_validate(raw)
     except ValidationError as exc:
         loc = tuple(str(p) for p in exc.errors()[0]["loc"])
-        culprit = next(((labels or {}).get(k, f"--set {k}") for k in own if loc[: len(k.split("."))] == tuple(k.split("."))), None)
+        culprit = next((labels[k] for k in own if loc[: len(k.split("."))] == tuple(k.split("."))), None)
         raise UserError(describe_validation(culprit or str(path), exc, model=NationalScenario)) from None
+    every_region = {k: v for k, v in (overrides or {}).items() if k not in own}
+    if every_region:
+        national = national.model_copy(update={"common": {**national.common, **every_region}})
     return national
 
 

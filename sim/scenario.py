@@ -1166,7 +1166,7 @@ class Scenario(Section):
         """A new scenario with dotted field paths replaced, validated like a file."""
         raw = self.model_dump(mode="json")
         for path, value in values.items():
-            _set_path(raw, path, value, source)
+            set_path(raw, path, value, source)
         return _validate(raw, source)
 
 
@@ -1204,7 +1204,7 @@ def calibrated_values() -> dict[str, Any]:
 def _nested(values: dict[str, Any]) -> dict[str, Any]:
     raw: dict[str, Any] = {}
     for path, value in values.items():
-        _set_path(raw, path, value, str(CALIBRATED_PATH))
+        set_path(raw, path, value, str(CALIBRATED_PATH))
     return raw
 
 
@@ -1278,7 +1278,8 @@ def _raw_scenario(path: Path, chain: tuple[Path, ...] = (), calibrated: bool = T
     return _merge(parent, data)
 
 
-def _set_path(raw: dict[str, Any], path: str, value: Any, source: str) -> None:
+def set_path(raw: dict[str, Any], path: str, value: Any, source: str) -> None:
+    """Set a dotted field path in a raw scenario (``source``: how the value was given, for the error)."""
     keys = path.split(".")
     node = raw
     for i, key in enumerate(keys[:-1]):
@@ -1329,7 +1330,7 @@ def load_scenario(
         return scenario
     labels = {path_: (labels or {}).get(path_, f"--set {path_}={value}") for path_, value in overrides.items()}
     for field_path, value in overrides.items():
-        _set_path(raw, field_path, value, labels[field_path])
+        set_path(raw, field_path, value, labels[field_path])
     return _validate(raw, str(path), blame=labels)
 
 

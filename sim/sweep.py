@@ -33,6 +33,7 @@ import pandas as pd
 from sim.errors import UserError
 from sim.executor import Executor
 from sim.experiment import GROUPINGS, Plan
+from sim.scenario import set_path
 
 RUNS_TABLE = "runs.parquet"
 PARTS = ".runs.parts"
@@ -69,18 +70,10 @@ def run_specs(plan: Plan) -> list[RunSpec]:
                     if "regions" in scenario:  # a national run: the draw holds in every region
                         scenario["common"][path] = value
                     else:
-                        _set(scenario, path, value)
+                        set_path(scenario, path, value, f"posterior draw {replication // 2}")
                 values["draw"] = replication // 2
             specs.append(RunSpec(f"v{variant.index:04d}-r{replication:04d}", variant.label, variant.index, replication, seed, values, scenario))
     return specs
-
-
-def _set(tree: dict[str, Any], path: str, value: Any) -> None:
-    """Set a dotted field path in a scenario's JSON."""
-    *parents, leaf = path.split(".")
-    for key in parents:
-        tree = tree[key]
-    tree[leaf] = value
 
 
 def outcome_columns(outcomes: list[str], by_group: list[str]) -> list[str]:
