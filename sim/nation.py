@@ -258,7 +258,8 @@ class DigitalMarket:
                 rows.append((row.year, row.region, self.host, row.region, ITEM, row.fee_sek))
             rows.append((row.year, self.host, PROVIDER, row.region, ITEM, row.fee_sek))
             rows.append((row.year, RESIDENTS, PROVIDER, row.region, FEES_ITEM, row.patient_fees_sek))
-        return pd.DataFrame(rows, columns=columns)
+        flows = pd.DataFrame(rows, columns=columns)
+        return flows[flows["sek"] != 0].reset_index(drop=True)  # no national provider (digital care at the listing clinic): nothing flows
 
 
 # ---------------------------------------------------------------------------- a national run
