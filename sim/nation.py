@@ -30,6 +30,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.errors import UserError, describe_validation
+from sim.geography import load_region
 from sim.outcomes import SUMS, add_rates
 from sim.payment.out_of_region import OutOfRegionFee
 from sim.runner import HEADLINE, RunResult, Simulation, finish, start
@@ -333,7 +334,7 @@ def run_nation(
         raise UserError(f"--address {address}: a national run on a cluster needs --workers of 2 or more.")
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
-    groups = [list(range(k, len(names), workers)) for k in range(workers)]  # regions dealt out in turn
+    groups = balanced_groups([load_region(s.population.region).residents for s in scenarios], workers)
     market = DigitalMarket(national.digital.host, national.digital.capacity_contacts_per_1000_per_month)
     total = scenarios[0].warmup_months + scenarios[0].months
     with _Steppers(groups, scenarios, names, address) as steppers:
@@ -351,6 +352,18 @@ def run_nation(
         finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         wall_s=time.perf_counter() - clock,
     )
+
+
+def balanced_groups(sizes: list[int], workers: int) -> list[list[int]]:
+    """The regions (by index) dealt to ``workers`` groups of about equal residents: the largest first, each to the
+    group with the fewest so far (a month takes as long as its largest group). Each group keeps the run's order."""
+    groups: list[list[int]] = [[] for _ in range(workers)]
+    load = [0] * workers
+    for i in sorted(range(len(sizes)), key=lambda i: (-sizes[i], i)):
+        k = load.index(min(load))
+        groups[k].append(i)
+        load[k] += sizes[i]
+    return [sorted(g) for g in groups]
 
 
 class _Steppers:
