@@ -1,6 +1,7 @@
 """Seconds per phase of the month: where a run spends its time.
 
     python benchmarks/bench_phases.py --patients 131155 --months 24
+    python benchmarks/bench_phases.py --preset sweden --share 0.1 --months 12   # every region of sweden-2024, no warm-up
 
 Wraps each phase ``CareMarket.step`` calls (the methods below, and the region's and the hospital's) with a timer,
 runs the scenario, and prints one JSON line: the seconds each phase took in all, its share of the month, and the
@@ -42,6 +43,8 @@ def main() -> int:
     parser.add_argument("--patients", type=int, default=131_155)
     parser.add_argument("--months", type=int, default=24)
     parser.add_argument("--scenario", default="jamtland-2020")
+    parser.add_argument("--preset", choices=["sweden"], help="sweden: the national run sweden-2024, every region in this process")
+    parser.add_argument("--share", type=float, default=0.1, help="with --preset sweden: the share of every region's residents")
     args = parser.parse_args()
 
     import sim.model as model_module
@@ -60,15 +63,22 @@ def main() -> int:
             model_module.arrive = timed(seconds, "arrive", model_module.arrive)
         else:
             setattr(owners[owner], method, timed(seconds, method, getattr(owners[owner], method)))
-    scenario = load_scenario(args.scenario, {"population.residents": args.patients, "months": args.months})
-    market = CareMarket(scenario)
+    if args.preset:
+        from sim.nation import Regions, load_national
+
+        national, scenarios = load_national("sweden-2024", {"months": args.months, "warmup_months": 0, "sample_share": args.share})
+        regions = Regions(scenarios, national.regions)
+        step, patients = lambda: regions.step(1.0), sum(len(r.model.population) for r in regions.runs)
+    else:
+        market = CareMarket(load_scenario(args.scenario, {"population.residents": args.patients, "months": args.months, "warmup_months": 0}))
+        step, patients = market.step, len(market.population)
     seconds.clear()  # building the model is not a month
     clock = time.perf_counter()
-    market.run()
+    for _ in range(args.months):
+        step()
     total = time.perf_counter() - clock
-    months = market.month
     phases = {name: {"s": round(s, 3), "share": round(s / total, 3)} for name, s in sorted(seconds.items(), key=lambda kv: -kv[1])}
-    print(json.dumps({"patients": args.patients, "months": months, "s_per_month": round(total / months, 4), "phases": phases}))
+    print(json.dumps({"patients": patients, "months": args.months, "s_per_month": round(total / args.months, 4), "phases": phases}))
     return 0
 
 
