@@ -172,3 +172,41 @@ def test_a_national_outcome_needs_a_national_base(tmp_path, capsys):
     experiment.write_text(yaml.safe_dump({"name": "wrong", "base": "jamtland-2020", "outcomes": ["out_of_region_fees_per_capita_sek"]}), encoding="utf-8")
     assert main(["sweep", str(experiment), "--out", str(tmp_path / "never")]) == 2
     assert "needs a national base" in capsys.readouterr().err
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from sim.nation import DigitalMarket, MonthReport, balanced_groups  # noqa: E402
+
+reports = st.lists(
+    st.tuples(st.integers(0, 5_000), st.integers(0, 5_000), st.floats(0, 1e6), st.floats(0, 1e5), st.integers(1, 10**6)), min_size=2, max_size=6
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(months=st.lists(reports, min_size=1, max_size=4), capacity=st.one_of(st.none(), st.floats(0.01, 50)))
+def test_the_exchange_conserves_every_krona_and_never_takes_more_than_its_capacity(months, capacity):
+    """Whatever the regions report: each home region's fees reach the host and the host passes exactly those on; the
+    share the provider takes is at most 1 and, where demand exceeds capacity, capacity over demand."""
+    market = DigitalMarket("r0", capacity)
+    for month, month_reports in enumerate(months):
+        rows = [MonthReport(f"r{i}", True, sought, min(served, sought), fee, fees, 0.0, residents) for i, (sought, served, fee, fees, residents) in enumerate(month_reports)]
+        share = market.exchange(month, rows)
+        sought, residents = sum(r.sought for r in rows), sum(r.residents for r in rows)
+        assert 0 < share <= 1
+        if capacity is not None and sought:
+            assert share == pytest.approx(min(1.0, capacity * residents / 1000 / sought))
+    flows = market.flows(reporting_from=0)
+    paid = sum(fee for month_reports in months for _, _, fee, _, _ in month_reports)
+    assert flows.loc[flows["item"] == ITEM].query("payee == @PROVIDER")["sek"].sum() == pytest.approx(paid)
+    to_host = flows[(flows["payee"] == "r0")].groupby("residents_of")["sek"].sum()
+    passed = flows[(flows["payee"] == PROVIDER) & (flows["item"] == ITEM) & (flows["residents_of"] != "r0")].groupby("residents_of")["sek"].sum()
+    pd.testing.assert_series_equal(to_host, passed, check_names=False)
+
+
+@given(sizes=st.lists(st.integers(1, 3_000_000), min_size=1, max_size=21), workers=st.integers(1, 21))
+def test_regions_are_dealt_to_workers_once_each_and_evenly(sizes, workers):
+    groups = balanced_groups(sizes, workers)
+    assert sorted(i for g in groups for i in g) == list(range(len(sizes)))
+    loads = [sum(sizes[i] for i in g) for g in groups]
+    assert max(loads) <= sum(sizes) / workers + max(sizes)  # greedy largest-first: within one region of an even split
