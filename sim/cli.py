@@ -132,13 +132,14 @@ def run_national(args: argparse.Namespace, overrides: dict, labels: dict) -> int
     """``vardval run`` of a national scenario: every region together, in this process or on ``--workers`` Ray actors."""
     from tqdm import tqdm
 
-    from sim.nation import load_national, run_nation, write_national
+    from sim.nation import check_workers, load_national, run_nation, write_national
     from sim.store import check_writable
 
     if args.follow:
         raise UserError(f"--follow {args.follow}: a national run follows no residents; follow them in one region's run (e.g. vardval run region-23-jamtland --follow {args.follow}).")
     national, scenarios = load_national(args.scenario, overrides, labels)
     workers = args.workers or 1
+    check_workers(workers, len(scenarios), args.address)
     out = Path(args.out) if args.out else default_out(national.name, national.seed, overrides)
     check_writable(out)
     months = national.warmup_months + national.months
@@ -153,15 +154,16 @@ def run_national(args: argparse.Namespace, overrides: dict, labels: dict) -> int
     residents = f"{int(table['residents'].iloc[-1]):,}"
     print(f"{national.name} (seed {national.seed}, {len(scenarios)} regions, {residents} residents, {national.months} months, {workers} worker{'s' * (workers > 1)}, {result.wall_s:.1f} s)")
     print(_national_table(table))
-    print(f"Results in {out}/ (by-region.md, flows.csv, figures/map_*.png, regions/)")
+    print(f"Results in {out}/ (by-region.csv and .md, flows.csv, digital_months.csv, figures/map_*.png, regions/: docs/outputs.md)")
     return 0
 
 
 def _national_table(table) -> str:
     """The printed by-region summary of a national run."""
-    columns = (("access_3day_share", "3-day", "pct"), ("visits_per_capita", "visits", ""), ("cost_per_capita_sek", "cost SEK", "sek"),
-               ("digital_contacts_per_1000", "digital/1000", "int"), ("out_of_region_fees_per_capita_sek", "out-of-region SEK", "sek"))
-    lines = [f"{'region':<18}{'residents':>11}" + "".join(f"{label:>19}" for _, label, _ in columns)]
+    columns = (("access_3day_share", "assessed in 3 days", "pct"), ("visits_per_capita", "visits/resident", ""), ("cost_per_capita_sek", "cost SEK/resident", "sek"),
+               ("digital_contacts_per_1000", "digital/1,000", "int"), ("out_of_region_fees_per_capita_sek", "out-of-region SEK", "sek"))
+    lines = ["Per resident and year, over the reported years; out-of-region: the fees a region paid others for its residents' digital contacts.",
+             f"{'region':<18}{'residents':>11}" + "".join(f"{label:>19}" for _, label, _ in columns)]
     for row in table.itertuples(index=False):
         values = row._asdict()
         lines.append(f"{values['region'][:18]:<18}{int(values['residents']):>11,}" + "".join(f"{_format(values[o], kind):>19}" for o, _, kind in columns))

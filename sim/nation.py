@@ -46,6 +46,10 @@ FEES_ITEM = "patient fees for digital contacts"
 RESIDENTS = "residents"  # the payer of patient fees in the flows table
 
 
+#: region fields a national run sets from its own (a region's seed is drawn from the national one)
+NATIONAL_FIELDS = {"seed": "seed", "months": "months", "warmup_months": "warmup_months", "population.sample_share": "sample_share"}
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -58,13 +62,13 @@ class NationalDigital(_Strict):
         description="The region scenario the national digital providers are registered in, which bills the others and passes their fees on "
         "(Jönköping: its out-of-region fee set the national level, sweden.md 7, READ; the providers' registration there is RECALLED).",
     )
-    capacity_contacts_per_1000_per_month: float | None = Field(
+    capacity_episodes_per_1000_per_month: float | None = Field(
         None,
         gt=0,
         le=1_000,
-        description="Digital contacts per 1,000 residents of the run that the national providers can take in a month; the rest turn to their listed clinic "
-        "(empty: every contact, as in one region's run; the providers' capacity is NOT FOUND: the 2019 volume, about 127,000 contacts a month or 12 per 1,000, "
-        "sweden.md 7, READ, is what they gave, not what they could).",
+        description="Care episodes per 1,000 residents of the run that the national providers can take in a month (each gives one or two digital visits); "
+        "the rest turn to their listed clinic (empty: every episode, as in one region's run; the providers' capacity is NOT FOUND: the 2019 volume, about "
+        "127,000 visits a month or 12 per 1,000, sweden.md 7, READ, is what they gave, not what they could).",
     )
 
 
@@ -87,6 +91,9 @@ class NationalScenario(_Strict):
 
     @model_validator(mode="after")
     def _host_in_run(self) -> NationalScenario:
+        for path, own in NATIONAL_FIELDS.items():
+            if path in self.common:
+                raise ValueError(f"common sets {path}, which a national run sets in every region from its own field {own}: set {own} instead")
         if len(set(self.regions)) < len(self.regions):
             raise ValueError(f"a region appears twice: {next(r for r in self.regions if self.regions.count(r) > 1)}")
         if self.digital.host not in self.regions:
@@ -121,6 +128,9 @@ def read_national(path: Path, overrides: dict[str, Any] | None = None, labels: d
         culprit = next((labels[k] for k in own if loc[: len(k.split("."))] == tuple(k.split("."))), None)
         raise UserError(describe_validation(culprit or str(path), exc, model=NationalScenario)) from None
     every_region = {k: v for k, v in (overrides or {}).items() if k not in own}
+    for key in every_region:
+        if key in NATIONAL_FIELDS:
+            raise UserError(f"{labels[key]}: a national run sets {key} in every region from its own field {NATIONAL_FIELDS[key]}; give --set {NATIONAL_FIELDS[key]}=... instead.")
     if every_region:
         national = national.model_copy(update={"common": {**national.common, **every_region}})
     return national
@@ -159,7 +169,8 @@ def region_seed(seed: int, region: str) -> int:
 
 @dataclass
 class MonthReport:
-    """What a region's month gave the national market: digital contacts sought and taken (episodes), and, once
+    """What a region's month gave the national market: care episodes that sought the national provider and that it
+    took (each gives one or two digital visits, the contacts its fee pays), and, once
     reporting, the out-of-region fees it paid the national provider, the patient fees its residents paid the provider,
     and what the provider's care for them cost, SEK."""
 
@@ -236,7 +247,7 @@ class DigitalMarket:
         its capacity over this month's national demand, at most all."""
         for r in reports:
             if r.reporting:
-                self.months.append({"month": month, "region": r.region, "sought": r.sought, "served": r.served, "capacity_share": self.share, "fee_sek": r.fee_sek, "patient_fees_sek": r.patient_fees_sek, "cost_sek": r.cost_sek})
+                self.months.append({"month": month, "region": r.region, "episodes_sought": r.sought, "episodes_served": r.served, "capacity_share": self.share, "fee_sek": r.fee_sek, "patient_fees_sek": r.patient_fees_sek, "cost_sek": r.cost_sek})
         sought = sum(r.sought for r in reports)
         if self.capacity_per_1000 is None or sought == 0:
             self.share = 1.0
@@ -328,14 +339,11 @@ def run_nation(
     Ray actors (each a group of regions, joined to the cluster at ``address`` if given) or in this process.
     ``progress(region, month)`` after each region's month (on Ray: after each month, for every region)."""
     names = national.regions
-    if not 1 <= workers <= len(names):
-        raise UserError(f"--workers {workers}: a national run steps each region on one worker; give 1 to {len(names)} (the run's regions).")
-    if address and workers == 1:
-        raise UserError(f"--address {address}: a national run on a cluster needs --workers of 2 or more.")
+    check_workers(workers, len(names), address)
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
     groups = balanced_groups([load_region(s.population.region).residents for s in scenarios], workers)
-    market = DigitalMarket(national.digital.host, national.digital.capacity_contacts_per_1000_per_month)
+    market = DigitalMarket(national.digital.host, national.digital.capacity_episodes_per_1000_per_month)
     total = scenarios[0].warmup_months + scenarios[0].months
     with _Steppers(groups, scenarios, names, address) as steppers:
         for month in range(total):
@@ -352,6 +360,14 @@ def run_nation(
         finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         wall_s=time.perf_counter() - clock,
     )
+
+
+def check_workers(workers: int, regions: int, address: str | None) -> None:
+    """Refuse a number of workers the run cannot use: one region steps on one worker."""
+    if not 1 <= workers <= regions:
+        raise UserError(f"--workers {workers}: a national run steps each region on one worker; give 1 to {regions} (the run's regions).")
+    if address and workers == 1:
+        raise UserError(f"--address {address}: a national run on a cluster needs --workers of 2 or more.")
 
 
 def balanced_groups(sizes: list[int], workers: int) -> list[list[int]]:

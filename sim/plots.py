@@ -383,7 +383,7 @@ def sweden_map(values: pd.Series, names: pd.Series, label: str, title: str, path
         shade = cmap((value - low) / (high - low) if high > low else 0.5) if np.isfinite(value) else "lightgrey"
         ax.add_patch(plt.Rectangle((col, -row), 0.95, 0.95, color=shade))
         text = "white" if np.isfinite(value) and (value - low) / max(high - low, 1e-12) < 0.6 else "black"
-        ax.text(col + 0.475, -row + 0.62, textwrap.fill(str(names.get(code, code)), 12), ha="center", va="center", fontsize=7, color=text)
+        ax.text(col + 0.475, -row + 0.62, textwrap.fill(str(names.get(code, code)), 12, break_long_words=False), ha="center", va="center", fontsize=7, color=text)
         ax.text(col + 0.475, -row + 0.25, format_value(value, percent) or "none", ha="center", va="center", fontsize=8, weight="bold", color=text)
     ax.set_xlim(-0.1, 4.05)
     ax.set_ylim(-7.1, 1.05)

@@ -31,7 +31,7 @@ def national_file(folder, **fields):
 def three(tmp, capacity=None):
     from pathlib import Path
 
-    digital = {"host": HOST} | ({"capacity_contacts_per_1000_per_month": capacity} if capacity else {})
+    digital = {"host": HOST} | ({"capacity_episodes_per_1000_per_month": capacity} if capacity else {})
     national, scenarios = load_national(national_file(Path(tmp), name=f"three-{capacity}", digital=digital))
     return national, scenarios, run_nation(national, scenarios)
 
@@ -86,7 +86,7 @@ def test_a_provider_at_capacity_turns_contacts_to_the_clinics_in_every_region(fo
     _, _, capped = three(folder, capacity=2.0)
     months = capped.digital_months
     assert (months["capacity_share"] < 1).all()
-    taken = months["served"].sum() / months["sought"].sum()
+    taken = months["episodes_served"].sum() / months["episodes_sought"].sum()
     assert taken == pytest.approx(months["capacity_share"].mean(), abs=0.05)
     for a, b in zip(free.by_region().itertuples(), capped.by_region().itertuples()):
         assert b.digital_contacts_per_1000 < a.digital_contacts_per_1000
@@ -126,6 +126,8 @@ def test_vardval_run_writes_the_national_tables_the_flows_and_the_map(tmp_path, 
         ({"common": {"rulebook.capitation.morbidity_share": 0.9}}, [], "common.rulebook.capitation.morbidity_share"),
         ({}, ["--workers", "4"], "--workers 4: a national run steps each region on one worker; give 1 to 3"),
         ({}, ["--set", "sample_share=2"], "--set sample_share=2"),
+        ({}, ["--set", "population.sample_share=0.05"], "give --set sample_share=... instead"),
+        ({"common": {"months": 3}}, [], "common sets months"),
     ],
 )
 def test_national_mistakes_are_one_sentence_and_write_nothing(tmp_path, capsys, fields, argv, words):

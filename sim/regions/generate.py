@@ -225,7 +225,7 @@ def rulebook(row: dict, preset_name: str) -> tuple[dict, list[str]]:
     scenario = {
         "name": f"region-{code}-{slug(region)}",
         "extends": "jamtland-2020.yaml",
-        "description": f"{region}'s own care-choice rulebook ({row['year']}) on its preset {preset_name}: Jämtland 2020's rulebook with "
+        "description": f"{region}'s own care-choice rulebook (its figures from {row['year']}) on its preset {preset_name}: Jämtland 2020's rulebook with "
         + "; ".join(notes) + (f". Jämtland's stands in for {', '.join(stand_ins)}" if stand_ins else "") + f". Sources: {row['source']}",
         "population": {"region": preset_name},
         "rulebook": rules,
@@ -276,4 +276,7 @@ def main(out: Path = HERE, scenarios: Path = SCENARIOS) -> None:
 
 
 if __name__ == "__main__":
+    import argparse
+
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     main()
