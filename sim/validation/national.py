@@ -2,12 +2,18 @@
 digital out-of-region contacts and what regions paid for them.
 
     python -m sim.validation.national [--seeds 2] [--out results/sweden-validation]
+    python -m sim.validation.national --sweep results/sweden-digital --variant fee-500   # the same rows by posterior draw
 
 It runs ``sweden-2024`` (every region under its own rulebook, a tenth of each region's residents) for two reported
 years after a warm-up year on each seed, and compares the regions' means over the seeds with what was observed
 (``docs/domain/sweden.md``, ``evidence.md`` E23, ``docs/domain/national-validation.md``). No figure here was a target
 of any fit: the calibration fitted one region (Jämtland) and the digital constant was set toward Norrbotten's level, so
 the ratios to Norrbotten are out of sample but its own level is not. It writes ``validation.csv`` and ``validation.md`` in ``--out``.
+
+With ``--sweep`` it runs nothing: it reads a national sweep with ``uncertainty: parameters`` and ``by_group: [region]``
+(``experiments/sweden-digital.yaml``) and tells, for each posterior draw of one variant, the national 3-day access,
+its spread across the regions and Stockholm's digital contacts over Norrbotten's (``validation-draws.md``): how much of
+the comparison with the observed figures hangs on the free parameters.
 """
 
 from __future__ import annotations
@@ -84,11 +90,42 @@ def markdown(found: list[dict], seeds: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def by_draw(runs: pd.DataFrame, variant: str) -> str:
+    """A national sweep's runs of ``variant`` by posterior draw (means over the draw's seeds): Sweden's 3-day access,
+    the regions' lowest and highest, and Stockholm's digital contacts over Norrbotten's, in Markdown."""
+    mine = runs[(runs["variant"] == variant) & (runs["status"] == "ok")]
+    access = [c for c in mine.columns if c.startswith("access_3day_share[region=")]
+    if mine.empty or "draw" not in mine or not access:
+        raise UserError(f"--sweep: no runs of variant '{variant}' with draws and 3-day access by region; sweep experiments/sweden-digital.yaml (uncertainty: parameters, by_group: [region]).")
+    lines = ["| posterior draw | 3-day access, Sweden | lowest region | highest region | spread, points | digital contacts, Stockholm over Norrbotten |", "|---:|---:|---:|---:|---:|---:|"]
+    for draw, runs_of_draw in mine.groupby("draw"):
+        regions = runs_of_draw[access].mean()
+        low, high = regions.idxmin().split("=")[1].rstrip("]"), regions.idxmax().split("=")[1].rstrip("]")
+        ratio = (runs_of_draw["digital_contacts_per_1000[region=Stockholm]"] / runs_of_draw["digital_contacts_per_1000[region=Norrbotten]"]).mean()
+        lines.append(f"| {int(draw) + 1} | {100 * runs_of_draw['access_3day_share'].mean():.1f} % | {100 * regions.min():.1f} % ({low}) | {100 * regions.max():.1f} % ({high}) "
+                     f"| {100 * (regions.max() - regions.min()):.0f} | {ratio:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, default=2, help="national runs on this many seeds (default 2)")
     parser.add_argument("--out", default="results/sweden-validation", help="folder for validation.csv and validation.md")
+    parser.add_argument("--sweep", help="instead of running: a national sweep's folder, told by posterior draw (validation-draws.md in it)")
+    parser.add_argument("--variant", default="fee-500", help="with --sweep: the variant (default fee-500, today's rules)")
     args = parser.parse_args(argv)
+    if args.sweep:
+        from sim.sweep import read_sweep
+
+        try:
+            _, runs = read_sweep(Path(args.sweep))
+            text = by_draw(runs, args.variant)
+        except UserError as error:
+            print(f"vardval: {error}", file=sys.stderr)
+            return 2
+        (Path(args.sweep) / "validation-draws.md").write_text(text, encoding="utf-8")
+        print(text)
+        return 0
     try:
         if args.seeds < 1:
             raise UserError(f"--seeds {args.seeds}: give 1 or more.")
