@@ -212,3 +212,17 @@ def test_regions_are_dealt_to_workers_once_each_and_evenly(sizes, workers):
     assert sorted(i for g in groups for i in g) == list(range(len(sizes)))
     loads = [sum(sizes[i] for i in g) for g in groups]
     assert max(loads) <= sum(sizes) / workers + max(sizes)  # greedy largest-first: within one region of an even split
+
+
+def test_the_national_validation_tells_a_sweep_by_posterior_draw():
+    """Each draw's regions averaged over its seeds: the spread is the highest region less the lowest."""
+    from sim.validation.national import by_draw
+
+    runs = pd.DataFrame({
+        "variant": ["today"] * 4, "status": ["ok"] * 4, "draw": [0, 0, 1, 1], "access_3day_share": [0.8, 0.8, 0.7, 0.7],
+        "access_3day_share[region=Stockholm]": [0.70, 0.72, 0.6, 0.6], "access_3day_share[region=Norrbotten]": [0.90, 0.88, 0.8, 0.8],
+        "digital_contacts_per_1000[region=Stockholm]": [90, 90, 80, 80], "digital_contacts_per_1000[region=Norrbotten]": [30, 30, 40, 40],
+    })
+    table = by_draw(runs, "today")
+    assert "| 1 | 80.0 % | 71.0 % (Stockholm) | 89.0 % (Norrbotten) | 18 | 3.00 |" in table
+    assert "| 2 | 70.0 % | 60.0 % (Stockholm) | 80.0 % (Norrbotten) | 20 | 2.00 |" in table
