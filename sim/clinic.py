@@ -254,8 +254,8 @@ class DigitalProvider(Clinic):
 
     It meets the demand that comes (ProviderTable.serve), so it plans no staff; the home region pays it per visit. In a
     national run (sim.nation) its capacity is shared by every region: ``capacity_share`` is the share of this month's
-    digital contacts it can take (the rest turn to the listed clinic), and ``sought`` and ``served`` count the month's
-    contacts that asked for it and that it took.
+    digital episodes it can take (the rest turn to the listed clinic), and ``sought`` and ``served`` count the month's
+    episodes that asked for it and that it took.
     """
 
     def __init__(self, model: mesa.Model, index: int, market: Market, behaviour: Behaviour):

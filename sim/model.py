@@ -248,7 +248,7 @@ class CareMarket(mesa.Model):
         return km_to_clinic
 
     def _ration_digital(self, ep: Episodes) -> None:
-        """The national digital provider takes its ``capacity_share`` of the contacts that seek it (each by its own
+        """The national digital provider takes its ``capacity_share`` of the episodes that seek it (each by its own
         draw); the others turn to their listed clinic."""
         seeking = ep.channel == DIGITAL
         self.digital.sought = int(seeking.sum())

@@ -6,7 +6,7 @@ digital-first provider [nätläkare] is registered in a host region, takes conta
 to its capacity, and bills each home region at that region's out-of-region fee [utomlänsersättning], which the host
 region passes on (SOU 2019:42: regions' purchases from each other doubled with digital care). Each month, in order:
 
-1. every region steps under the share of its digital contacts the provider can take this month (``capacity_share``:
+1. every region steps under the share of its digital episodes the provider can take this month (``capacity_share``:
    its capacity over last month's national demand, the same share for every region);
 2. the month's contacts, fees and costs are gathered, by region (``MonthReport``), into the flows table and next
    month's share (``DigitalMarket``).
@@ -170,9 +170,8 @@ def region_seed(seed: int, region: str) -> int:
 @dataclass
 class MonthReport:
     """What a region's month gave the national market: care episodes that sought the national provider and that it
-    took (each gives one or two digital visits, the contacts its fee pays), and, once
-    reporting, the out-of-region fees it paid the national provider, the patient fees its residents paid the provider,
-    and what the provider's care for them cost, SEK."""
+    took (each gives one or two digital visits, the contacts its fee pays), and, once reporting, the out-of-region fees
+    the region paid the provider, the patient fees its residents paid it and what its care for them cost, SEK."""
 
     region: str
     reporting: bool
@@ -213,7 +212,7 @@ class Regions:
         self.runs: list[Simulation] = [start(s, observers=(account,)) for s, account in zip(scenarios, self.accounts)]
 
     def step(self, capacity_share: float) -> list[MonthReport]:
-        """One month in every region, the national provider taking ``capacity_share`` of the contacts that seek it."""
+        """One month in every region, the national provider taking ``capacity_share`` of the episodes that seek it."""
         reports = []
         for name, simulation, account in zip(self.names, self.runs, self.accounts):
             model = simulation.model
@@ -239,7 +238,7 @@ class DigitalMarket:
 
     host: str
     capacity_per_1000: float | None
-    share: float = 1.0  # of the contacts seeking it the provider takes this month
+    share: float = 1.0  # of the episodes seeking it the provider takes this month
     months: list[dict] = field(default_factory=list)  # one row per region and reported month
 
     def exchange(self, month: int, reports: list[MonthReport]) -> float:
