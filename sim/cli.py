@@ -149,8 +149,7 @@ def run_national(args: argparse.Namespace, overrides: dict, labels: dict) -> int
             bar.update()
 
         result = run_nation(national, scenarios, workers=workers, address=args.address, progress=progress)
-    write_national(result, out, source=args.scenario, overrides=overrides)
-    table = result.by_region()
+    table = write_national(result, out, source=args.scenario, overrides=overrides)
     residents = f"{int(table['residents'].iloc[-1]):,}"
     print(f"{national.name} (seed {national.seed}, {len(scenarios)} regions, {residents} residents, {national.months} months, {workers} worker{'s' * (workers > 1)}, {result.wall_s:.1f} s)")
     print(_national_table(table))

@@ -295,13 +295,17 @@ class NationalResult:
         region paid other regions per resident, SEK per year."""
         totals = [r.by_group[r.by_group["group_by"] == "total"].iloc[0] for r in self.regions]
         national = self.whole_run().query("group_by == 'total'").reset_index(drop=True)
-        rows = []
+        from sim.regions.generate import read_csv, region_code
+
+        names = {r["code"]: r["region"] for r in read_csv("sweden-regions.csv")}
         paid = self.flows[self.flows["item"] == ITEM].query("payee != @PROVIDER").groupby("payer")["sek"].sum()
+        rows = []
         for name, result, total in zip(self.national.regions, self.regions, totals):
-            rows.append(self._row(name, result.scenario.population.region, total, result.summary, paid.get(name, 0.0)))
+            code = region_code(result.scenario.population.region) or ""
+            rows.append(_row(code, names.get(code, name), name, total, result.summary, paid.get(name, 0.0)))
         overall = {"clinics_initial": sum(r.summary["clinics_initial"] for r in self.regions), "clinics_final": sum(r.summary["clinics_final"] for r in self.regions),
                    "residents_final": sum(r.summary["residents_final"] for r in self.regions)}
-        rows.append(self._row("total", "", national.iloc[0], overall, paid.sum()))
+        rows.append(_row("", "Sweden (the run)", "total", national.iloc[0], overall, paid.sum()))
         return pd.DataFrame(rows)
 
     def whole_run(self) -> pd.DataFrame:
@@ -311,24 +315,22 @@ class NationalResult:
         summed = pd.concat([r.by_group[keys + list(SUMS)] for r in self.regions]).groupby(keys, sort=False).sum().reset_index()
         return add_rates(summed)
 
-    @staticmethod
-    def _row(name: str, preset: str, total: pd.Series, summary: dict, paid_sek: float) -> dict:
-        from sim.regions.generate import read_csv, region_code
 
-        code = region_code(preset) if preset else ""
-        label = {r["code"]: r["region"] for r in read_csv("sweden-regions.csv")}.get(code, name) if preset else "Sweden (the run)"
-        years = total["resident_months"] / 12
-        return {
-            "code": code or "",
-            "region": label,
-            "scenario": name,
-            "residents": summary["residents_final"],
-            **{o: float(total[o]) for o in HEADLINE if o in total},
-            "clinics_initial": summary["clinics_initial"],
-            "clinics_final": summary["clinics_final"],
-            "digital_contacts_per_1000": 1000 * float(total["digital_visits"]) / max(years, 1e-9),
-            "out_of_region_fees_per_capita_sek": paid_sek / max(years, 1e-9),
-        }
+
+def _row(code: str, label: str, name: str, total: pd.Series, summary: dict, paid_sek: float) -> dict:
+    """A row of the by-region table: a region's (or the run's) whole-run totals, its centres and the national outcomes."""
+    years = total["resident_months"] / 12
+    return {
+        "code": code,
+        "region": label,
+        "scenario": name,
+        "residents": summary["residents_final"],
+        **{o: float(total[o]) for o in HEADLINE if o in total},
+        "clinics_initial": summary["clinics_initial"],
+        "clinics_final": summary["clinics_final"],
+        "digital_contacts_per_1000": 1000 * float(total["digital_visits"]) / max(years, 1e-9),
+        "out_of_region_fees_per_capita_sek": paid_sek / max(years, 1e-9),
+    }
 
 
 def run_nation(
@@ -420,14 +422,12 @@ class _Steppers:
         return ordered
 
     def step(self, share: float, month: int, progress) -> list[MonthReport]:
-        if not self.ray:
-            reports = self.local.step(share)
-            for name in self.names if progress else ():
-                progress(name, month)
-            return reports
-        import ray
+        if self.ray:
+            import ray
 
-        reports = self._in_order(ray.get([a.step.remote(share) for a in self.actors]))
+            reports = self._in_order(ray.get([a.step.remote(share) for a in self.actors]))
+        else:
+            reports = self.local.step(share)
         for name in self.names if progress else ():
             progress(name, month)
         return reports
@@ -452,11 +452,11 @@ MAPPED = (
 )
 
 
-def write_national(result: NationalResult, out: Path, source: str = "", overrides: dict | None = None) -> Path:
+def write_national(result: NationalResult, out: Path, source: str = "", overrides: dict | None = None) -> pd.DataFrame:
     """Write a national run's folder, all at once (staged beside it, then renamed into place): manifest.json,
     by-region.csv and .md (every region and the run's total), flows.csv (who paid whom for whose care, SEK a year),
     digital_months.csv (the national provider's months by region), each region's own run folder in regions/, and a
-    tile map of Sweden per outcome in figures/."""
+    tile map of Sweden per outcome in figures/. Returns the by-region table."""
     import json
 
     from sim.regional import draw_maps, markdown
@@ -479,4 +479,4 @@ def write_national(result: NationalResult, out: Path, source: str = "", override
             "resolved_national": result.national.model_dump(mode="json"),
         }
         (staging / RUN_MARKER).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return out
+    return table

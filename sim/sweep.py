@@ -136,9 +136,7 @@ def execute_national(spec: RunSpec, outcomes: list[str], by_group: list[str], ru
     clock = time.perf_counter()
     national = NationalScenario.model_validate(spec.scenario)
     result = run_nation(national, region_scenarios(national))
-    if run_dir is not None:
-        write_national(result, Path(run_dir))
-    table = result.by_region()
+    table = write_national(result, Path(run_dir)) if run_dir is not None else result.by_region()
     total = table.iloc[-1]
     kept = {o: total.get(o, np.nan) for o in outcomes} | _by_group(result.whole_run(), outcomes, [g for g in by_group if g != "region"])
     if "region" in by_group:
