@@ -117,6 +117,7 @@ class Geography:
     local_area: np.ndarray  # each area's local care area [närvårdsområde], an index into local_area_names; -1 where the preset names none
     local_area_names: list[str]
     labour_border: np.ndarray  # bool per area: a labour market across the border competes for its GPs
+    foreign: np.ndarray  # bool per area: a neighbouring region's clinic site, with no residents of this region (sim.border)
 
     @property
     def local_or_own_area(self) -> np.ndarray:
@@ -138,8 +139,10 @@ class Geography:
         return self.road_km[:, self.hospital_area]
 
     @classmethod
-    def from_spec(cls, spec: RegionSpec, residents: int | None = None) -> Geography:
-        """Scale a region to ``residents``: area populations in proportion, clinics replicated.
+    def from_spec(cls, spec: RegionSpec, residents: int | None = None, sites: tuple = ()) -> Geography:
+        """Scale a region to ``residents``: area populations in proportion, clinics replicated; ``sites`` (name, lat,
+        lon, area type) are neighbouring regions' clinic sites its residents may list with (sim.border), added after
+        its own areas as areas without residents, at road distance by the region's own road factor.
 
         A larger population gets proportionally more clinics in each area (one copy of each
         of the area's clinics per ``scale`` rounded), so list sizes stay as in the preset. A
@@ -152,9 +155,10 @@ class Geography:
         scale = target / total
         counts = largest_remainder(np.array([a.residents for a in spec.areas], float) * scale, target)
         copies = max(1, round(target / spec.residents))
-        lat = np.radians([a.lat for a in spec.areas])
-        lon = np.radians([a.lon for a in spec.areas])
-        road = spec.road_factor * _great_circle_km(lat, lon)
+        lat = np.radians([a.lat for a in spec.areas] + [site[1] for site in sites])
+        lon = np.radians([a.lon for a in spec.areas] + [site[2] for site in sites])
+        road = spec.road_factor * great_circle_km(lat, lon)
+        none = np.zeros(len(sites))
         area_index = {a.name: i for i, a in enumerate(spec.areas)}
         local_names = list(dict.fromkeys(a.local_area for a in spec.areas if a.local_area is not None))
         names, areas, owners, floors = [], [], [], []
@@ -166,12 +170,12 @@ class Geography:
                 floors.append(clinic.min_gp_fte)
         return cls(
             name=spec.name,
-            area_names=[a.name for a in spec.areas],
-            area_type=np.array([AREA_TYPES.index(a.type) for a in spec.areas], dtype=np.int8),
-            residents=counts,
-            spread_km=np.array([a.spread_km for a in spec.areas]),
-            deprivation=np.array([a.deprivation for a in spec.areas]),
-            elderly=np.array([a.elderly for a in spec.areas]),
+            area_names=[a.name for a in spec.areas] + [site[0] for site in sites],
+            area_type=np.array([AREA_TYPES.index(a.type) for a in spec.areas] + [AREA_TYPES.index(site[3]) for site in sites], dtype=np.int8),
+            residents=np.concatenate([counts, none.astype(counts.dtype)]),
+            spread_km=np.concatenate([[a.spread_km for a in spec.areas], none]),
+            deprivation=np.concatenate([[a.deprivation for a in spec.areas], none + 1]),
+            elderly=np.concatenate([[a.elderly for a in spec.areas], none + 1]),
             road_km=road,
             hospital_area=area_index[spec.hospital_area],
             age_shares=dict(spec.age_shares),
@@ -181,13 +185,14 @@ class Geography:
             clinic_min_gp_fte=floors,
             clinic_scale=target / (copies * spec.residents),
             copies=copies,
-            local_area=np.array([local_names.index(a.local_area) if a.local_area is not None else -1 for a in spec.areas], dtype=np.int16),
+            local_area=np.array([local_names.index(a.local_area) if a.local_area is not None else -1 for a in spec.areas] + [-1] * len(sites), dtype=np.int16),
             local_area_names=local_names,
-            labour_border=np.array([a.labour_border for a in spec.areas]),
+            labour_border=np.array([a.labour_border for a in spec.areas] + [False] * len(sites)),
+            foreign=np.arange(len(spec.areas) + len(sites)) >= len(spec.areas),
         )
 
 
-def _great_circle_km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+def great_circle_km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     dlat = lat[:, None] - lat[None, :]
     dlon = lon[:, None] - lon[None, :]
     h = np.sin(dlat / 2) ** 2 + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin(dlon / 2) ** 2

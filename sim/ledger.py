@@ -3,7 +3,7 @@
 Payers and payees are the region, the providers (clinics and the digital provider),
 residents (patient fees) and the hospital and suppliers (costs). A provider's revenue is
 what the region pays it plus the patient fees it keeps, to the krona, item by item
-(``income_items``); every provider's result is its revenue minus its costs. The region's spending is also split by category (primary care, drugs,
+(``income_items``), and in a national run what other regions pay for their residents listed with it (sim.border); every provider's result is its revenue minus its costs. The region's spending is also split by category (primary care, drugs,
 hospital, digital) and by residents' equity cell, for cost per capita by group.
 """
 
@@ -76,6 +76,10 @@ class Ledger:
             self.region["patient_fees"] -= float(pooled_cell_sek.sum())
             self.region_cells["primary"] -= pooled_cell_sek
 
+    def from_other_regions(self, provider_sek: np.ndarray) -> None:
+        """Clinics are paid for other regions' residents listed with them (sim.border): revenue the region does not pay."""
+        self.revenue["other_regions"] += provider_sek
+
     def provider_cost(self, item: str, provider_sek: np.ndarray) -> None:
         """Providers pay suppliers and staff."""
         self.cost[item] += provider_sek
@@ -97,8 +101,10 @@ class Ledger:
         return revenue, revenue - _total(self.year_cost, self.n) - _total(self.cost, self.n)
 
     def year_income(self) -> dict[str, np.ndarray]:
-        """Each provider's revenue so far this year by income item, this month included, SEK."""
-        return {item: self.year_revenue.get(item, np.zeros(self.n)) + self.revenue.get(item, np.zeros(self.n)) for item in self.income_items}
+        """Each provider's revenue so far this year by income item, this month included, and what other regions paid
+        for their residents listed with it where they did (sim.border), SEK."""
+        items = self.income_items + (("other_regions",) if "other_regions" in self.year_revenue or "other_regions" in self.revenue else ())
+        return {item: self.year_revenue.get(item, np.zeros(self.n)) + self.revenue.get(item, np.zeros(self.n)) for item in items}
 
     def close_month(self) -> None:
         """Carry the month's provider books into the year's, and empty them."""

@@ -188,7 +188,7 @@ def choose_entry_area(model, areas: AreaValue) -> int | None:
     if not rules.free:
         return None
     prospects = entry_prospects(model, areas)
-    allowed = prospects["listed"] >= rules.min_list * model.geography.clinic_scale
+    allowed = (prospects["listed"] >= rules.min_list * model.geography.clinic_scale) & ~model.geography.foreign
     if rules.max_clinics_per_10000 is not None:
         allowed &= supply_per_10000(model) < rules.max_clinics_per_10000
     margin = np.where(allowed, prospects["margin"], -np.inf)

@@ -27,6 +27,7 @@ import numpy as np
 
 from sim.behaviour.seeking import choose_channel
 from sim.behaviour.treatment import believed_need, benefit, choose_quantity, choose_referral, choose_substitution, draw_a, efficient_quantity, valuation
+from sim.border import BorderClinic, border_month
 from sim.clinic import Clinic, DigitalProvider
 from sim.geography import Geography, load_region
 from sim.hospital import DELIVERY, ELECTIVE, EMERGENCY_CARE, SPECIALTIES, TRAUMA, Cases, Hospital
@@ -65,8 +66,10 @@ class VisitCosts:
 class CareMarket(mesa.Model):
     """One region: its residents (columns), clinics and hospital (Mesa agents), its rulebook and its money."""
 
-    def __init__(self, scenario: Scenario, observers: tuple = (), rules: tuple | None = None):
-        """``rules``: the payment rule classes the region applies (default: every rule, sim.payment.rule_classes)."""
+    def __init__(self, scenario: Scenario, observers: tuple = (), rules: tuple | None = None, border_sites: tuple = ()):
+        """``rules``: the payment rule classes the region applies (default: every rule, sim.payment.rule_classes);
+        ``border_sites``: neighbouring regions' clinics its residents may list with (sim.border.BorderSite, in a
+        national run)."""
         self.streams = Streams(scenario.seed)
         super().__init__(rng=self.streams.generator("mesa"))
         self.params = scenario
@@ -75,14 +78,14 @@ class CareMarket(mesa.Model):
         p = scenario
         spec = load_region(p.population.region)
         size = p.population.residents or (max(1000, round(p.population.sample_share * spec.residents)) if p.population.sample_share else None)
-        self.geography = Geography.from_spec(spec, size)
+        self.geography = Geography.from_spec(spec, size, tuple(site.area for site in border_sites))
         self.population = synthesise(self.geography, p.population, self.streams)
         pop = self.population
         pop.active_chooser[:] = self.streams.uniform("active chooser", pop.pid, 0) < p.behaviour.choice.active_share
         self.hospital = Hospital(self, p.market.hospital, p.population.health, p.population.demography.birth_rate_per_1000)
         potential = p.market.entry.potential_entrants * self.geography.copies
         national = p.market.digital.enabled and not p.market.digital.listing_required
-        self.providers_table = ProviderTable(len(self.geography.clinic_names) + potential + national)
+        self.providers_table = ProviderTable(len(self.geography.clinic_names) + potential + national + len(border_sites))
         self.labour = LabourMarket(self.geography, p.market.staffing, p.rulebook)
         physio = p.market.physiotherapy
         self.physiotherapy = Physiotherapy(self.geography, physio, p.rulebook.physiotherapy, p.market.staffing, p.market.exit, p.market.entry) if physio.enabled else None
@@ -97,7 +100,11 @@ class CareMarket(mesa.Model):
             for k in range(potential)
         ]
         self.digital = DigitalProvider(self, len(self.clinics), p.market, p.behaviour) if national else None
-        self.providers = self.clinics + ([self.digital] if self.digital else [])
+        first, own_areas = len(self.clinics) + national, len(spec.areas)
+        self.border = [BorderClinic(self, first + k, site, own_areas + k, p.market, p.behaviour) for k, site in enumerate(border_sites)]
+        self.providers = self.clinics + ([self.digital] if self.digital else []) + self.border
+        self.border_month = None  # the month at the border providers (sim.border.BorderMonth), for the national exchange
+        self.border_income = None  # SEK per provider other regions pay for their residents listed here, booked next month
         self.region = Region(self, p.rulebook, p.behaviour.choice, rules)
         self.ledger = Ledger(self.n_providers, self.region.rules)
         self.outcomes = Outcomes()
@@ -163,6 +170,9 @@ class CareMarket(mesa.Model):
         year_end = month % 12 == 11
         self.list_sizes = np.bincount(pop.clinic, minlength=self.n_providers).astype(np.float64)
         self.ledger.start_month(self._list_cells)
+        if self.border_income is not None:
+            self.ledger.from_other_regions(self.border_income)
+            self.border_income = None
         self.labour.step(self.providers_table)
         pop.recover()
         u_needs, u_hospital, u_reconsider = self.streams.uniforms("resident month", pop.pid, month, parts=3)
@@ -193,6 +203,8 @@ class CareMarket(mesa.Model):
             self._demography()
         if year_end or (not self.reporting and month % 3 == 2):
             self._plan_staffing(months_observed=month % 12 + 1)
+        if self.border:
+            self.border_month = border_month(self)
         self.ledger.close_month()
         if year_end:
             self.ledger.close_year()

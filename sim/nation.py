@@ -11,6 +11,11 @@ region passes on (SOU 2019:42: regions' purchases from each other doubled with d
 2. the month's contacts, fees and costs are gathered, by region (``MonthReport``), into the flows table and next
    month's share (``DigitalMarket``).
 
+Where a region's rulebook lets its residents list across the border (``rulebook.listing.border_regions``, or the open
+national listing service, ``listing.national_service``), its residents near a neighbour may list with the neighbour's
+clinics (sim.border): each month the home region copies the host clinics' last month, and the host queues the home
+residents' visits and takes the home region's pay for them the month after (``BorderExchange``).
+
 The regions share nothing else, so they may step on separate Ray workers (actors, ``workers`` > 1) with the same
 results: each region's random streams are seeded from the national seed and the region's name, whatever worker holds
 it, and the exchange sums the regions in the run's order.
@@ -29,6 +34,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from sim.border import BorderMonth, BorderSite, HostClinic, border_sites, host_regions, host_state
 from sim.errors import UserError, describe_validation
 from sim.geography import load_region
 from sim.outcomes import SUMS, add_rates
@@ -37,13 +43,15 @@ from sim.runner import HEADLINE, RunResult, Simulation, finish, start
 from sim.scenario import Scenario, load_scenario, read_yaml, resolve_scenario_path, set_path
 
 #: outcomes a national run adds to every region's and the run's (``NationalResult.by_region``)
-NATIONAL_OUTCOMES = ("digital_contacts_per_1000", "out_of_region_fees_per_capita_sek")
+NATIONAL_OUTCOMES = ("digital_contacts_per_1000", "out_of_region_fees_per_capita_sek", "listed_across_border_share", "border_payments_per_capita_sek")
 #: the outcomes a national run tells by region: every headline rate, the centres and its own
 BY_REGION = (*HEADLINE, "clinics_initial", "clinics_final", *NATIONAL_OUTCOMES)
 PROVIDER = "national digital provider"  # the payee of the host region's pass-through in the flows table
 ITEM = "out-of-region fee for digital contacts"
 FEES_ITEM = "patient fees for digital contacts"
 RESIDENTS = "residents"  # the payer of patient fees in the flows table
+BORDER_ITEM = "care-choice payments for residents listed across the border"
+BORDER_FEES_ITEM = "patient fees at clinics across the border"
 
 
 #: region fields a national run sets from its own (a region's seed is drawn from the national one)
@@ -154,7 +162,17 @@ def region_scenarios(national: NationalScenario, path: Path | None = None, label
         fields = {**national.common, "seed": region_seed(national.seed, region), "months": national.months, "warmup_months": national.warmup_months}
         if national.sample_share is not None:
             fields["population.sample_share"] = national.sample_share
-        scenarios.append(load_scenario(region_path, fields, blame))
+        scenario = load_scenario(region_path, fields, blame)
+        for other in scenario.rulebook.listing.border_regions:
+            if other not in national.regions or other == region:
+                raise UserError(
+                    f"{source}: {region}: rulebook.listing.border_regions: '{other}' is not another region of the run; allowed: the run's other regions (regions:), such as "
+                    f"{next(r for r in national.regions if r != region) if len(national.regions) > 1 else 'none in a run of one region'}."
+                )
+        if scenario.rulebook.listing.border_regions or scenario.rulebook.listing.national_service:
+            if scenario.market.physiotherapy.enabled:
+                raise UserError(f"{source}: {region}: market.physiotherapy.enabled: physiotherapy is not modelled with listing across the border; set it false or leave the border closed.")
+        scenarios.append(scenario)
     return scenarios
 
 
@@ -181,6 +199,8 @@ class MonthReport:
     patient_fees_sek: float
     cost_sek: float
     residents: int
+    border: BorderMonth | None = None  # at the region's border providers (sim.border)
+    hosting: list[HostClinic] = field(default_factory=list)  # its clinics other regions' residents may list with, as they copy them
 
 
 class DigitalAccount:
@@ -203,26 +223,52 @@ class DigitalAccount:
         self.cost_sek = float(sum(values[i] for values in books.cost.values()))
 
 
+@dataclass(frozen=True)
+class BorderIn:
+    """What a region takes from its neighbours before a month: its border providers' host clinics as last month left
+    them (in the order of its sites), and for its own clinics other regions' residents list with (``hosted``, in that
+    order) the visits they ask this month and the pay that comes with them, SEK."""
+
+    mirrors: list[HostClinic]
+    visits: np.ndarray
+    income_sek: np.ndarray
+
+
 class Regions:
-    """Some regions' markets, stepped together (one group per Ray actor, or all in this process)."""
+    """Some regions' markets, stepped together (one group per Ray actor, or all in this process); ``sites``: each
+    region's border providers, ``hosted``: the indices of its clinics other regions' residents may list with."""
 
-    def __init__(self, scenarios: list[Scenario], names: list[str]):
-        self.names = names
+    def __init__(self, scenarios: list[Scenario], names: list[str], sites: list[list[BorderSite]], hosted: list[list[int]]):
+        self.names, self.hosted = names, hosted
         self.accounts = [DigitalAccount() for _ in scenarios]
-        self.runs: list[Simulation] = [start(s, observers=(account,)) for s, account in zip(scenarios, self.accounts)]
+        self.runs: list[Simulation] = [start(s, observers=(account,), border_sites=tuple(own)) for s, account, own in zip(scenarios, self.accounts, sites)]
 
-    def step(self, capacity_share: float) -> list[MonthReport]:
-        """One month in every region, the national provider taking ``capacity_share`` of the episodes that seek it."""
+    def hosting(self) -> list[list[HostClinic]]:
+        """Each region's hosted clinics as they stand (before the first month)."""
+        return [host_state(simulation.model, clinics) for simulation, clinics in zip(self.runs, self.hosted)]
+
+    def step(self, capacity_share: float, border: list[BorderIn]) -> list[MonthReport]:
+        """One month in every region, the national provider taking ``capacity_share`` of the episodes that seek it, and
+        each region taking its neighbours' last month (``border``)."""
         reports = []
-        for name, simulation, account in zip(self.names, self.runs, self.accounts):
+        for name, simulation, account, clinics, inbound in zip(self.names, self.runs, self.accounts, self.hosted, border):
             model = simulation.model
             digital = model.digital
             if digital is not None:
                 digital.capacity_share = capacity_share
+            for provider, host in zip(model.border, inbound.mirrors):
+                provider.mirror(host, model.month)
+            if clinics:
+                model.providers_table.outside_demand[clinics] = inbound.visits
+                model.border_income = np.zeros(model.n_providers)
+                model.border_income[clinics] = inbound.income_sek
             reporting = model.reporting
             account.clear()
             model.step()
-            reports.append(MonthReport(name, reporting, digital.sought if digital else 0, digital.served if digital else 0, account.fee_sek, account.patient_fees_sek, account.cost_sek, len(model.population)))
+            reports.append(
+                MonthReport(name, reporting, digital.sought if digital else 0, digital.served if digital else 0, account.fee_sek, account.patient_fees_sek, account.cost_sek,
+                            len(model.population), model.border_month, host_state(model, clinics))
+            )
         return reports
 
     def finish(self) -> list[RunResult]:
@@ -273,6 +319,93 @@ class DigitalMarket:
         return flows[flows["sek"] != 0].reset_index(drop=True)  # no national provider (digital care at the listing clinic): nothing flows
 
 
+# ---------------------------------------------------------------------------- listing across borders
+
+
+@dataclass
+class BorderExchange:
+    """Listing across borders between the run's regions (sim.border): which clinics each region offers its residents
+    (``sites``, per region in the run's order) and hosts for others (``hosted``), and each month's exchange."""
+
+    names: list[str]
+    sites: list[list[BorderSite]]
+    hosted: list[list[int]]
+    months: list[dict] = field(default_factory=list)  # one row per home region, host region and month
+    in_transit: np.ndarray | None = None  # SEK per region: the last month's pay, which the hosts would book next month
+
+    @classmethod
+    def between(cls, names: list[str], scenarios: list[Scenario]) -> BorderExchange:
+        """The border providers of every region whose rulebook opens its border, from the regions' presets."""
+        specs = {name: load_region(s.population.region) for name, s in zip(names, scenarios)}
+        sites = [
+            [site for host in host_regions(s.rulebook.listing, name, names) for site in border_sites(specs[name], specs[host], host)]
+            for name, s in zip(names, scenarios)
+        ]
+        hosted = [sorted({site.clinic for own in sites for site in own if site.host == name}) for name in names]
+        return cls(names, sites, hosted)
+
+    @property
+    def open(self) -> bool:
+        return any(self.sites)
+
+    def first(self, hosting: list[list[HostClinic]]) -> list[BorderIn]:
+        """What each region takes before its first month: its hosts as they stand, no visits or pay yet."""
+        return self._inbound(hosting, [np.zeros(len(h)) for h in self.hosted], [np.zeros(len(h)) for h in self.hosted])
+
+    def exchange(self, month: int, reports: list[MonthReport]) -> list[BorderIn]:
+        """Gather a month's reports (in the run's order of regions): each home region's visits and pay at its border
+        providers go to their host clinics, and the host clinics' month to their border providers, next month."""
+        position = [{c: k for k, c in enumerate(h)} for h in self.hosted]
+        index = {name: i for i, name in enumerate(self.names)}
+        visits = [np.zeros(len(h)) for h in self.hosted]
+        income = [np.zeros(len(h)) for h in self.hosted]
+        for home, report in zip(self.names, reports):
+            books = report.border
+            if books is None:
+                continue
+            sites = self.sites[index[home]]
+            for j, site in enumerate(sites):
+                h = index[site.host]
+                k = position[h][site.clinic]
+                visits[h][k] += books.visits[j]
+                income[h][k] += books.net_sek[j]
+            hosts = np.array([site.host for site in sites])
+            for host in dict.fromkeys(hosts):
+                at = hosts == host
+                self.months.append({
+                    "month": month, "reporting": report.reporting, "home": home, "host": host, "clinics": int(at.sum()), "listed": float(books.listed[at].sum()),
+                    "visits": float(books.visits[at].sum()), "region_sek": float(books.region_sek[at].sum()), "patient_fees_sek": float(books.patient_fees_sek[at].sum()),
+                    "cost_sek": float(books.cost_sek[at].sum()), "net_sek": float(books.net_sek[at].sum()),
+                })
+        self.in_transit = np.array([x.sum() for x in income])
+        return self._inbound([r.hosting for r in reports], visits, income)
+
+    def _inbound(self, hosting: list[list[HostClinic]], visits: list[np.ndarray], income: list[np.ndarray]) -> list[BorderIn]:
+        index = {name: i for i, name in enumerate(self.names)}
+        position = [{c: k for k, c in enumerate(h)} for h in self.hosted]
+        return [
+            BorderIn([hosting[index[s.host]][position[index[s.host]][s.clinic]] for s in sites], visits[i], income[i])
+            for i, sites in enumerate(self.sites)
+        ]
+
+    def table(self) -> pd.DataFrame:
+        """The border providers' months, by home region, host region and month (every month: the warm-up's too)."""
+        columns = ["month", "reporting", "home", "host", "clinics", "listed", "visits", "region_sek", "patient_fees_sek", "cost_sek", "net_sek"]
+        return pd.DataFrame(self.months, columns=columns)
+
+    def flows(self, reporting_from: int) -> pd.DataFrame:
+        """Who paid whom for residents listed across a border, SEK by reported year: the home region pays the host's
+        clinics by its rulebook, and its residents pay them their patient fees."""
+        months = self.table().query("reporting")
+        rows = []
+        if len(months):
+            by = months.assign(year=(months["month"] - reporting_from) // 12 + 1).groupby(["year", "home", "host"], sort=False)[["region_sek", "patient_fees_sek"]].sum()
+            for (year, home, host), row in by.iterrows():
+                rows.append((year, home, f"{host} clinics", home, BORDER_ITEM, row["region_sek"]))
+                rows.append((year, RESIDENTS, f"{host} clinics", home, BORDER_FEES_ITEM, row["patient_fees_sek"]))
+        return pd.DataFrame(rows, columns=["year", "payer", "payee", "residents_of", "item", "sek"])
+
+
 # ---------------------------------------------------------------------------- a national run
 
 
@@ -284,6 +417,7 @@ class NationalResult:
     regions: list[RunResult]  # in the order of national.regions
     flows: pd.DataFrame
     digital_months: pd.DataFrame
+    border_months: pd.DataFrame  # residents listed across a border: by home, host and month (BorderExchange.table)
     workers: int
     started: str
     finished: str
@@ -299,13 +433,15 @@ class NationalResult:
 
         names = {r["code"]: r["region"] for r in read_csv("sweden-regions.csv")}
         paid = self.flows[self.flows["item"] == ITEM].query("payee != @PROVIDER").groupby("payer")["sek"].sum()
+        border = self.border_months.query("reporting").groupby("home")[["listed", "region_sek"]].sum()
         rows = []
         for name, result, total in zip(self.national.regions, self.regions, totals):
             code = region_code(result.scenario.population.region) or ""
-            rows.append(_row(code, names.get(code, name), name, total, result.summary, paid.get(name, 0.0)))
+            crossing = border.loc[name] if name in border.index else pd.Series({"listed": 0.0, "region_sek": 0.0})
+            rows.append(_row(code, names.get(code, name), name, total, result.summary, paid.get(name, 0.0), crossing))
         overall = {"clinics_initial": sum(r.summary["clinics_initial"] for r in self.regions), "clinics_final": sum(r.summary["clinics_final"] for r in self.regions),
                    "residents_final": sum(r.summary["residents_final"] for r in self.regions)}
-        rows.append(_row("", "Sweden (the run)", "total", national.iloc[0], overall, paid.sum()))
+        rows.append(_row("", "Sweden (the run)", "total", national.iloc[0], overall, paid.sum(), border.sum() if len(border) else pd.Series({"listed": 0.0, "region_sek": 0.0})))
         return pd.DataFrame(rows)
 
     def whole_run(self) -> pd.DataFrame:
@@ -317,8 +453,9 @@ class NationalResult:
 
 
 
-def _row(code: str, label: str, name: str, total: pd.Series, summary: dict, paid_sek: float) -> dict:
-    """A row of the by-region table: a region's (or the run's) whole-run totals, its centres and the national outcomes."""
+def _row(code: str, label: str, name: str, total: pd.Series, summary: dict, paid_sek: float, border: pd.Series) -> dict:
+    """A row of the by-region table: a region's (or the run's) whole-run totals, its centres and the national outcomes
+    (``border``: its resident-months listed across a border and what it paid for them, SEK)."""
     years = total["resident_months"] / 12
     return {
         "code": code,
@@ -330,6 +467,8 @@ def _row(code: str, label: str, name: str, total: pd.Series, summary: dict, paid
         "clinics_final": summary["clinics_final"],
         "digital_contacts_per_1000": 1000 * float(total["digital_visits"]) / max(years, 1e-9),
         "out_of_region_fees_per_capita_sek": paid_sek / max(years, 1e-9),
+        "listed_across_border_share": float(border["listed"]) / max(float(total["resident_months"]), 1e-9),
+        "border_payments_per_capita_sek": float(border["region_sek"]) / max(years, 1e-9),
     }
 
 
@@ -345,17 +484,22 @@ def run_nation(
     clock = time.perf_counter()
     groups = balanced_groups([load_region(s.population.region).residents for s in scenarios], workers)
     market = DigitalMarket(national.digital.host, national.digital.capacity_episodes_per_1000_per_month)
+    border = BorderExchange.between(names, scenarios)
     total = scenarios[0].warmup_months + scenarios[0].months
-    with _Steppers(groups, scenarios, names, address) as steppers:
+    with _Steppers(groups, scenarios, names, border, address) as steppers:
+        inbound = border.first(steppers.hosting())
         for month in range(total):
-            reports = steppers.step(market.share, month, progress)
+            reports = steppers.step(market.share, inbound, month, progress)
             market.exchange(month, reports)
+            inbound = border.exchange(month, reports)
         results = steppers.finish()
+    reporting_from = scenarios[0].warmup_months
     return NationalResult(
         national=national,
         regions=results,
-        flows=market.flows(reporting_from=scenarios[0].warmup_months),
+        flows=pd.concat([market.flows(reporting_from), border.flows(reporting_from)], ignore_index=True) if border.open else market.flows(reporting_from),
         digital_months=pd.DataFrame(market.months),
+        border_months=border.table(),
         workers=workers,
         started=started.isoformat(timespec="seconds"),
         finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -387,13 +531,13 @@ class _Steppers:
     """The groups of regions: one ``Regions`` in this process, or one Ray actor each (Ray started for the run, or
     joined at ``address``, and shut down after it if this run started it)."""
 
-    def __init__(self, groups: list[list[int]], scenarios: list[Scenario], names: list[str], address: str | None):
-        self.groups, self.scenarios, self.names, self.address = groups, scenarios, names, address
+    def __init__(self, groups: list[list[int]], scenarios: list[Scenario], names: list[str], border: BorderExchange, address: str | None):
+        self.groups, self.scenarios, self.names, self.border, self.address = groups, scenarios, names, border, address
         self.ray = len(groups) > 1
         self._started = False
 
     def __enter__(self) -> _Steppers:
-        members = [([self.scenarios[i] for i in g], [self.names[i] for i in g]) for g in self.groups]
+        members = [([self.scenarios[i] for i in g], [self.names[i] for i in g], [self.border.sites[i] for i in g], [self.border.hosted[i] for i in g]) for g in self.groups]
         if not self.ray:
             self.local = Regions(*members[0])
             return self
@@ -421,13 +565,23 @@ class _Steppers:
                 ordered[i] = value
         return ordered
 
-    def step(self, share: float, month: int, progress) -> list[MonthReport]:
+    def _by_group(self, values: list) -> list[list]:
+        return [[values[i] for i in g] for g in self.groups]
+
+    def hosting(self) -> list[list[HostClinic]]:
+        if not self.ray:
+            return self.local.hosting()
+        import ray
+
+        return self._in_order(ray.get([a.hosting.remote() for a in self.actors]))
+
+    def step(self, share: float, inbound: list[BorderIn], month: int, progress) -> list[MonthReport]:
         if self.ray:
             import ray
 
-            reports = self._in_order(ray.get([a.step.remote(share) for a in self.actors]))
+            reports = self._in_order(ray.get([a.step.remote(share, own) for a, own in zip(self.actors, self._by_group(inbound))]))
         else:
-            reports = self.local.step(share)
+            reports = self.local.step(share, inbound)
         for name in self.names if progress else ():
             progress(name, month)
         return reports
@@ -455,7 +609,8 @@ MAPPED = (
 def write_national(result: NationalResult, out: Path, source: str = "", overrides: dict | None = None) -> pd.DataFrame:
     """Write a national run's folder, all at once (staged beside it, then renamed into place): manifest.json,
     by-region.csv and .md (every region and the run's total), flows.csv (who paid whom for whose care, SEK a year),
-    digital_months.csv (the national provider's months by region), each region's own run folder in regions/, and a
+    digital_months.csv (the national provider's months by region), border_months.csv (residents listed across a border,
+    where any may), each region's own run folder in regions/, and a
     tile map of Sweden per outcome in figures/. Returns the by-region table."""
     import json
 
@@ -471,6 +626,8 @@ def write_national(result: NationalResult, out: Path, source: str = "", override
         (staging / "by-region.md").write_text(markdown(table, list(MAPPED), count="residents"), encoding="utf-8")
         result.flows.to_csv(staging / "flows.csv", index=False)
         result.digital_months.to_csv(staging / "digital_months.csv", index=False)
+        if len(result.border_months):
+            result.border_months.to_csv(staging / "border_months.csv", index=False)
         draw_maps(table, list(MAPPED), f"{result.national.name}: {{}} by region", staging / "figures")
         manifest = {
             "national": result.national.name, "source": source, "overrides": overrides or {}, "seed": result.national.seed,

@@ -33,10 +33,14 @@ class ProviderTable:
     ``posts_fte`` are the GP posts a clinic plans, ``permanent_fte`` those held by its own GPs, ``gp_fte`` the GPs at
     work (permanent plus hired, sim.labour); ``margin`` is last year's result over revenue; ``posts_year``,
     ``permanent_year`` and ``hired_year`` add up this year's FTE-months, ``hires_year`` the GP FTE recruited.
+    Across a border (sim.border): ``outside_demand`` are the visits a month other regions' residents listed with a
+    clinic ask of it (last month's), and a border provider's ``host_cost_per_visit`` is its host clinic's staff cost
+    per visit, SEK.
     """
 
     FLOATS = ("wait_days", "access_3day", "selection_effort", "posts_fte", "gp_fte", "permanent_fte", "result_weight", "load", "served_share",
-              "demand_year", "waited_year", "assessed_year", "listing_share", "margin", "posts_year", "permanent_year", "hired_year", "hires_year")
+              "demand_year", "waited_year", "assessed_year", "listing_share", "margin", "posts_year", "permanent_year", "hired_year", "hires_year",
+              "demand_month", "outside_demand", "host_cost_per_visit")
 
     def __init__(self, n: int):
         for name in self.FLOATS:
@@ -44,7 +48,7 @@ class ProviderTable:
         self.area = np.full(n, -1, dtype=np.int64)  # the area a clinic stands in (-1: none yet, or digital)
         self.open = np.zeros(n, dtype=bool)
         self.last_resort = np.zeros(n, dtype=bool)  # the region runs it under its last-resort duty (sim.last_resort)
-        self.owner = np.full(n, "", dtype=object)  # public, private or digital
+        self.owner = np.full(n, "", dtype=object)  # public, private, digital or border (a neighbouring region's clinic, sim.border)
         self.physicians = np.ones(n, dtype=np.int64)  # permanent GP posts (at least one slot)
         self.altruism = np.zeros((n, 1))  # each post's physician's altruism a, in the first ``physicians`` columns
 
@@ -63,9 +67,14 @@ class ProviderTable:
 
         A clinic's expected wait for a medical assessment follows an M/M/1-like curve in its queue's load, an
         exponentially weighted mean of monthly utilisation (a queue carries over about three months); a month's demand
-        beyond capacity is rationed, not queued. The digital provider meets all demand at once, with no wait. The
-        month's demand, and the wait and access it met, add to the year's tallies."""
-        clinic = ~self.is_owner("digital")
+        beyond capacity is rationed, not queued. Other regions' residents listed with a clinic add their demand to its
+        queue. The digital provider meets all demand at once, with no wait; a border provider's queue is its host
+        clinic's, whose wait and rationing it copies (sim.border). The month's demand, and the wait and access it met,
+        add to the year's tallies."""
+        digital = self.is_owner("digital")
+        clinic = ~digital & ~self.is_owner("border")
+        self.demand_month = demand
+        demand = demand + self.outside_demand
         capacity = self.gp_fte * market.staffing.units_per_team_per_year / 12
         rho = np.where(clinic, demand / np.maximum(capacity, 1e-9), 0.0)
         self.load = np.where(clinic, self.load + QUEUE_MEMORY * (rho - self.load), self.load)
@@ -78,7 +87,7 @@ class ProviderTable:
         self.demand_year = self.demand_year + demand
         self.waited_year = self.waited_year + demand * self.wait_days
         self.assessed_year = self.assessed_year + demand * self.access_3day
-        return np.where(clinic, self.served_share, 1.0)
+        return np.where(digital, 1.0, self.served_share)
 
     def usual_altruism(self, provider: np.ndarray, pid: np.ndarray) -> np.ndarray:
         """The altruism of each resident's usual GP at ``provider``: the post the resident's id falls on."""
@@ -89,7 +98,12 @@ class ProviderTable:
         return self.owner == owner
 
     def open_clinics(self) -> np.ndarray:
-        """Open physical clinics (the digital provider left out)."""
+        """The region's own open physical clinics (the digital provider and other regions' clinics left out)."""
+        return self.open & ~self.is_owner("digital") & ~self.is_owner("border")
+
+    def listable(self) -> np.ndarray:
+        """Open physical clinics a resident may list with: the region's own and, where residents may list across the
+        border, its neighbours' near it (sim.border)."""
         return self.open & ~self.is_owner("digital")
 
     def hired_fte(self) -> np.ndarray:
@@ -104,14 +118,15 @@ class ProviderTable:
 
     def staff_cost_per_visit(self, market) -> np.ndarray:
         """SEK per visit at full staffing, the long-run marginal cost of a visit since staff follows demand; the
-        digital provider's is its price per visit (``market.digital``)."""
+        digital provider's is its price per visit (``market.digital``), a border provider's its host clinic's."""
         clinic = self.staff_cost_per_year(market.staffing) / (self.gp_fte * market.staffing.units_per_team_per_year)
+        clinic = np.where(self.is_owner("border"), self.host_cost_per_visit, clinic)
         return np.where(self.is_owner("digital"), market.digital.cost_sek_per_visit, clinic)
 
     def staff_cost(self, market, visits: np.ndarray) -> np.ndarray:
         """SEK of staff cost this month: salaried staff cost the same whatever the visits, and nothing once closed;
-        the digital provider is paid per visit it gives."""
-        clinic = np.where(self.open, self.staff_cost_per_year(market.staffing) / 12, 0.0)
+        the digital provider is paid per visit it gives; a border provider's staff are its host region's."""
+        clinic = np.where(self.open & ~self.is_owner("border"), self.staff_cost_per_year(market.staffing) / 12, 0.0)
         return np.where(self.is_owner("digital"), visits * market.digital.cost_sek_per_visit, clinic)
 
     def usual_share(self, continuity) -> np.ndarray:

@@ -31,7 +31,8 @@ class Region(mesa.Agent):
         for rule in self.rules:
             rule.open_books(model)
         self.fees = PatientFees(rulebook.patient_fees, model.params.market.staffing.doctor_share_of_visits)
-        self.nearby = np.zeros((0, 0), dtype=np.int64)
+        self.nearby = np.zeros((0, 0), dtype=np.int64)  # per area, the clinics a choosing resident weighs
+        self.nearby_home = self.nearby  # per area, the region's own: where residents who never choose are listed
         self.revision = RulebookRevision(rulebook.revision)
 
     # ------------------------------------------------------------------ incentives a physician faces
@@ -126,12 +127,16 @@ class Region(mesa.Agent):
     # ------------------------------------------------------------------ listing
 
     def refresh_nearby(self) -> None:
-        """Recompute each area's nearby open clinics (after an entry or an exit), within its sub-area if the rulebook has them."""
+        """Recompute each area's nearby open clinics (after an entry or an exit), within its sub-area if the rulebook has
+        them: those a choosing resident weighs (neighbouring regions' too, where residents may list across the border)
+        and the region's own."""
         model = self.model
         system = None
         if self.rulebook.listing.sub_areas == "town_and_rest":
             system = (model.geography.area_type == AREA_TYPES.index("town")).astype(np.int64)
-        self.nearby = nearby_clinics(model.geography.road_km, model.clinic_area, model.open_clinics, system)
+        self.nearby_home = nearby_clinics(model.geography.road_km, model.clinic_area, model.open_clinics, system)
+        listable = model.providers_table.listable()
+        self.nearby = nearby_clinics(model.geography.road_km, model.clinic_area, listable, system) if model.border else self.nearby_home
 
     # ------------------------------------------------------------------ listing
 
@@ -200,12 +205,12 @@ class Region(mesa.Agent):
                 if active:
                     chosen = self._choose(todo, month, room)
                 else:
-                    chosen = nearest_clinic(pop, todo, self.nearby, model.clinic_area, model.streams, self._open_to_non_choosers(room))
+                    chosen = nearest_clinic(pop, todo, self.nearby_home, model.clinic_area, model.streams, self._open_to_non_choosers(room))
                 fits = np.ones(len(todo), dtype=bool) if room is None else self._within_caps(todo, chosen, room, month)
                 pop.clinic[todo[fits]] = chosen[fits]
                 todo = todo[~fits]
             if len(todo):
-                pop.clinic[todo] = nearest_clinic(pop, todo, self.nearby, model.clinic_area, model.streams)
+                pop.clinic[todo] = nearest_clinic(pop, todo, self.nearby_home, model.clinic_area, model.streams)
 
     def _open_to_non_choosers(self, room: np.ndarray | None) -> np.ndarray | None:
         """Which providers may take residents who choose none (None: any): those with room, and under

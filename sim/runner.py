@@ -11,6 +11,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
+from sim.errors import UserError
 from sim.follow import Follower
 from sim.labour import LABOUR_OUTCOMES, outcomes as labour_outcomes
 from sim.last_resort import LAST_RESORT_OUTCOMES, outcomes as last_resort_outcomes
@@ -128,19 +129,25 @@ class Simulation:
     source: str = ""
 
 
-def start(scenario: Scenario | str | Path, *, follow: int = 0, rules: tuple | None = None, observers: tuple = ()) -> Simulation:
+def start(scenario: Scenario | str | Path, *, follow: int = 0, rules: tuple | None = None, observers: tuple = (), border_sites: tuple | None = None) -> Simulation:
     """Build a scenario's market (an object, a file or a built-in name), observed by the list-size risk, ``follow``
     followed residents and ``observers``; ``rules``: the payment rule classes the region applies (default: every rule,
-    sim.payment.rule_classes)."""
+    sim.payment.rule_classes); ``border_sites``: the neighbouring clinics its residents may list with, which only a
+    national run gives (sim.border)."""
     source = ""
     if not isinstance(scenario, Scenario):
         source = str(scenario)
         scenario = load_scenario(scenario)
+    if border_sites is None and scenario.rulebook.listing.border_regions:
+        raise UserError(
+            f"{source or scenario.name}: rulebook.listing.border_regions: listing with {scenario.rulebook.listing.border_regions[0]}'s clinics needs a national run "
+            "that holds both regions (a scenario with regions:, such as sweden-2024); leave it empty in a region's own run."
+        )
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
     follower = Follower(follow) if follow else None
     list_size = ListSizeRisk()
-    model = CareMarket(scenario, observers=(list_size, *((follower,) if follower else ()), *observers), rules=rules)
+    model = CareMarket(scenario, observers=(list_size, *((follower,) if follower else ()), *observers), rules=rules, border_sites=border_sites or ())
     return Simulation(model, list_size, follower, started, clock, source)
 
 

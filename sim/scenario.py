@@ -829,6 +829,17 @@ class Listing(Section):
         "none",
         description="Geographic sub-areas of the care-choice system: town_and_rest splits the region into the town (town areas) and the rest, and residents list only within their own (SOU 2019:42 allows regions to divide the system; the 2021 opposition's separate town system, rulebooks.md 3 and 5).",
     )
+    border_regions: list[str] = Field(
+        [],
+        max_length=20,
+        description="Neighbouring regions (their scenario names, e.g. region-07-kronoberg) whose clinics near the border the region's residents may list with "
+        "(the Patient Act of 2015 gives the right; which regions' residents use it is NOT FOUND); only in a national run that holds them (sim.border).",
+    )
+    national_service: bool = Field(
+        False,
+        description="SOU 2019:42's open national listing service [listningstjänst]: the region's residents may list with clinics near home in every other region of "
+        "the national run, as easily as at home (rulebooks.md 5); in a region's own run it changes nothing.",
+    )
 
 
 class LastResort(Section):

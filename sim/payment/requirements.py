@@ -40,7 +40,7 @@ class VolumeRequirements(PaymentRule):
 
     def _required(self, market, per_fte: float | None) -> np.ndarray:
         table = market.providers_table
-        fte = np.where(table.is_owner("digital"), 0.0, table.gp_fte)
+        fte = np.where(table.is_owner("digital") | table.is_owner("border"), 0.0, table.gp_fte)  # a border provider's requirements are its host's
         return np.full(market.n_providers, np.inf) if per_fte is None else per_fte * fte
 
     def unit_revenue(self, market, ep):
