@@ -153,7 +153,8 @@ def run_national(args: argparse.Namespace, overrides: dict, labels: dict) -> int
     residents = f"{int(table['residents'].iloc[-1]):,}"
     print(f"{national.name} (seed {national.seed}, {len(scenarios)} regions, {residents} residents, {national.months} months, {workers} worker{'s' * (workers > 1)}, {result.wall_s:.1f} s)")
     print(_national_table(table))
-    print(f"Results in {out}/ (by-region.csv and .md, flows.csv, digital_months.csv, figures/map_*.png, regions/: docs/outputs.md)")
+    border = ", border_months.csv" if len(result.border_months) else ""
+    print(f"Results in {out}/ (by-region.csv and .md, flows.csv, digital_months.csv{border}, figures/map_*.png, regions/: docs/outputs.md)")
     return 0
 
 
@@ -161,7 +162,11 @@ def _national_table(table) -> str:
     """The printed by-region summary of a national run."""
     columns = (("access_3day_share", "assessed in 3 days", "pct"), ("visits_per_capita", "visits/resident", ""), ("cost_per_capita_sek", "cost SEK/resident", "sek"),
                ("digital_contacts_per_1000", "digital/1,000", "int"), ("out_of_region_fees_per_capita_sek", "out-of-region SEK", "sek"))
-    lines = ["Per resident and year, over the reported years; out-of-region: the fees a region paid others for its residents' digital contacts.",
+    note = ""
+    if (table["listed_across_border_share"] > 0).any():
+        columns += (("listed_across_border_share", "listed elsewhere", "pct"),)
+        note = "; listed elsewhere: the share of residents listed with another region's clinic"
+    lines = [f"Per resident and year, over the reported years; out-of-region: the fees a region paid others for its residents' digital contacts{note}.",
              f"{'region':<18}{'residents':>11}" + "".join(f"{label:>19}" for _, label, _ in columns)]
     for row in table.itertuples(index=False):
         values = row._asdict()

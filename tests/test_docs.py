@@ -48,16 +48,18 @@ def test_every_column_a_national_run_writes_is_documented(tmp_path):
 
     from sim.cli import main
 
-    spec = {"name": "two", "regions": ["region-06-jonkoping", "region-09-gotland"], "sample_share": 0.01, "months": 2, "warmup_months": 0}
+    spec = {"name": "two", "regions": ["region-06-jonkoping", "region-07-kronoberg"], "sample_share": 0.01, "months": 2, "warmup_months": 0,
+            "common": {"rulebook.listing.national_service": True}}
     (tmp_path / "two.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
     out = tmp_path / "run"
     assert main(["run", str(tmp_path / "two.yaml"), "--out", str(out), "--quiet"]) == 0
     document = (Path(__file__).resolve().parents[1] / "docs" / "outputs.md").read_text(encoding="utf-8")
     national = document[document.index("## A national run") :]
     names = set(json.loads((out / "manifest.json").read_text()))
-    for table in ("flows", "digital_months"):
+    for table in ("flows", "digital_months", "border_months"):
         names |= set(pd.read_csv(out / f"{table}.csv").columns)
-    names |= {c for c in pd.read_csv(out / "by-region.csv").columns if c not in json.loads((out / "regions" / "region-09-gotland" / "summary.json").read_text())["outcomes"]}
+    names |= {c for c in pd.read_csv(out / "by-region.csv").columns if c not in json.loads((out / "regions" / "region-07-kronoberg" / "summary.json").read_text())["outcomes"]}
+    names |= set(pd.read_parquet(out / "regions" / "region-07-kronoberg" / "clinic_years.parquet").columns)
     missing = sorted(name for name in names if f"`{name}`" not in national and f"`{name}`" not in document)
     assert not missing, f"not described in docs/outputs.md: {missing}"
 
