@@ -5,8 +5,8 @@ service, rulebooks.md 5). Only in a national run (sim.nation), which holds both 
 In the home region's market a neighbour's clinic is a border provider (``BorderClinic``): a row of the provider table
 standing on a site of its own (an area without residents, ``Geography.foreign``), which the home region's choosing
 residents weigh as any clinic near them, by distance and wait; residents who never choose stay with the home region's
-own clinics [ickevalsalternativ]. A neighbour's clinic is offered where it is among the clinics nearest some home area
-(``border_sites``), so no reach needs choosing.
+own clinics [ickevalsalternativ]. A neighbour's clinic is offered where it would enter some home area's choice set in
+place of an own clinic (``border_sites``), so no reach needs choosing.
 
 Its care is the host clinic's: each month it copies the host's last wait, share of demand met, staff cost per visit
 and share of permanent GPs (``HostClinic``), and the host queues the home residents' visits the next month as outside
@@ -58,8 +58,10 @@ def host_regions(listing, region: str, regions: list[str]) -> list[str]:
 
 
 def border_sites(home: RegionSpec, host: RegionSpec, host_name: str) -> list[BorderSite]:
-    """The host's clinics that stand among the ``CHOICE_SET`` clinics nearest some home area's centre (home and host
-    clinics together, at the home region's road factor): those a home resident would weigh. In the host's order."""
+    """The host's clinics nearer some home area's centre than the ``CHOICE_SET``-th nearest of the home region's own (at
+    the home region's road factor): those that would enter a home resident's choice set in place of an own clinic
+    (where the home region has fewer, nearer than its farthest, so that an island takes none across the sea). In
+    the host's order."""
     areas = {a.name: a for a in host.areas}
     lat = np.radians([a.lat for a in home.areas] + [areas[c.area].lat for c in host.clinics])
     lon = np.radians([a.lon for a in home.areas] + [areas[c.area].lon for c in host.clinics])
@@ -67,10 +69,9 @@ def border_sites(home: RegionSpec, host: RegionSpec, host_name: str) -> list[Bor
     km = home.road_factor * great_circle_km(lat, lon)[:n, n:]  # home area x host clinic
     index = {a.name: i for i, a in enumerate(home.areas)}
     own = home.road_factor * great_circle_km(lat[:n], lon[:n])[:, [index[c.area] for c in home.clinics]]  # home area x home clinic
-    both = np.concatenate([own, km], axis=1)
-    k = min(CHOICE_SET, both.shape[1])
-    nearest = np.argsort(both, axis=1, kind="stable")[:, :k]
-    offered = np.unique(nearest[nearest >= own.shape[1]]) - own.shape[1]
+    k = min(CHOICE_SET, own.shape[1])
+    reach = np.sort(own, axis=1)[:, k - 1 : k]  # per home area: its k-th nearest own clinic
+    offered = np.flatnonzero((km < reach).any(axis=0))
     return [
         BorderSite(host_name, int(c), host.clinics[c].name, areas[host.clinics[c].area].lat, areas[host.clinics[c].area].lon, areas[host.clinics[c].area].type)
         for c in offered
