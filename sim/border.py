@@ -14,7 +14,8 @@ demand. Its pay is the home region's rulebook (ASSUMPTION: the home region pays 
 rules; the national agreement on out-of-region care [riksavtalet] is not modelled): what it earns, less the costs the
 home books charge it (the visit items it carries, overhead, hospital bills under fundholding), passes to the host clinic
 the next month (``BorderMonth``). Its GPs' altruism is drawn as any clinic's (the host's are not exchanged). A border
-provider closes when its host clinic does; the host's entrants are not offered.
+provider closes when its host clinic does; the host's entrants are not offered, and a host's list cap does not count
+the home residents.
 """
 
 from __future__ import annotations

@@ -238,19 +238,21 @@ class Regions:
     """Some regions' markets, stepped together (one group per Ray actor, or all in this process); ``sites``: each
     region's border providers, ``hosted``: the indices of its clinics other regions' residents may list with."""
 
-    def __init__(self, scenarios: list[Scenario], names: list[str], sites: list[list[BorderSite]], hosted: list[list[int]]):
-        self.names, self.hosted = names, hosted
+    def __init__(self, scenarios: list[Scenario], names: list[str], sites: list[list[BorderSite]] | None = None, hosted: list[list[int]] | None = None):
+        self.names = names
+        self.hosted = hosted or [[] for _ in names]
         self.accounts = [DigitalAccount() for _ in scenarios]
-        self.runs: list[Simulation] = [start(s, observers=(account,), border_sites=tuple(own)) for s, account, own in zip(scenarios, self.accounts, sites)]
+        self.runs: list[Simulation] = [start(s, observers=(account,), border_sites=tuple(own)) for s, account, own in zip(scenarios, self.accounts, sites or [[] for _ in names])]
 
     def hosting(self) -> list[list[HostClinic]]:
         """Each region's hosted clinics as they stand (before the first month)."""
         return [host_state(simulation.model, clinics) for simulation, clinics in zip(self.runs, self.hosted)]
 
-    def step(self, capacity_share: float, border: list[BorderIn]) -> list[MonthReport]:
+    def step(self, capacity_share: float, border: list[BorderIn] | None = None) -> list[MonthReport]:
         """One month in every region, the national provider taking ``capacity_share`` of the episodes that seek it, and
-        each region taking its neighbours' last month (``border``)."""
+        each region taking its neighbours' last month (``border``; None: every border closed)."""
         reports = []
+        border = border or [BorderIn([], np.zeros(0), np.zeros(0)) for _ in self.names]
         for name, simulation, account, clinics, inbound in zip(self.names, self.runs, self.accounts, self.hosted, border):
             model = simulation.model
             digital = model.digital
