@@ -338,6 +338,27 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    """``vardval dashboard``: serve the finished runs and sweeps given, on this machine, until Ctrl-C."""
+    import socket
+
+    from sim.dashboard.data import open_results
+
+    if not 1 <= args.port <= 65535:
+        raise UserError(f"--port {args.port}: give a port from 1 to 65535.")
+    sweeps, runs = open_results(args.results)
+    with socket.socket() as probe:
+        if probe.connect_ex((args.host, args.port)) == 0:
+            raise UserError(f"--port {args.port}: something already listens there; give another port (e.g. --port {args.port + 1}).")
+    import uvicorn
+
+    from sim.dashboard.app import build_app
+
+    print(f"Dashboard of {len(sweeps)} sweep{'s' * (len(sweeps) != 1)} and {len(runs)} run{'s' * (len(runs) != 1)} at http://{args.host}:{args.port}/ (Ctrl-C stops it)", flush=True)
+    uvicorn.run(build_app(sweeps, runs), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
 def cmd_scenarios(args: argparse.Namespace) -> int:
     from sim.scenario import builtin_scenarios
 
@@ -429,6 +450,12 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--adopt-only", action="store_true", help="install the calibration already in --out without sampling again")
     calibrate.add_argument("--ensemble-only", action="store_true", help="with --adopt or --adopt-only: install the ensemble alone; single runs keep sim/calibrated.yaml")
     calibrate.set_defaults(handler=cmd_calibrate)
+
+    dashboard = commands.add_parser("dashboard", help="serve finished runs and sweeps in the browser: comparisons, outcomes over time, clinics, maps, CSV downloads")
+    dashboard.add_argument("results", nargs="+", help="a sweep's or a run's folder, or a folder holding them (e.g. results/payment-comparison, or results)")
+    dashboard.add_argument("--port", type=int, default=8050, help="the port on this machine (default: 8050)")
+    dashboard.add_argument("--host", default="127.0.0.1", help="the address to serve on (default: 127.0.0.1, this machine only)")
+    dashboard.set_defaults(handler=cmd_dashboard)
 
     scenarios = commands.add_parser("scenarios", help="list the built-in scenarios")
     scenarios.set_defaults(handler=cmd_scenarios)

@@ -163,10 +163,12 @@ def region_scenarios(national: NationalScenario, path: Path | None = None, label
         if national.sample_share is not None:
             fields["population.sample_share"] = national.sample_share
         scenario = load_scenario(region_path, fields, blame)
+        border = "rulebook.listing.border_regions"
+        where = blame[border] if border in national.common else f"{source}: {region}: {border}"
         for other in scenario.rulebook.listing.border_regions:
             if other not in national.regions or other == region:
                 raise UserError(
-                    f"{source}: {region}: rulebook.listing.border_regions: '{other}' is not another region of the run; allowed: the run's other regions (regions:), such as "
+                    f"{where}: '{other}' is not another region of the run (for {region}); allowed: the run's other regions (regions:), such as "
                     f"{next(r for r in national.regions if r != region) if len(national.regions) > 1 else 'none in a run of one region'}."
                 )
         if scenario.rulebook.listing.border_regions or scenario.rulebook.listing.national_service:

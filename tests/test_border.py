@@ -115,6 +115,12 @@ def test_border_listing_that_cannot_be_given_is_one_sentence_and_writes_nothing(
     assert not out.exists()
 
 
+def test_a_border_region_set_on_the_command_line_is_blamed_on_the_option(tmp_path, capsys):
+    path = pair_file(tmp_path, common={})
+    assert main(["run", str(path), "--set", "rulebook.listing.border_regions=[region-01-stockholm]", "--out", str(tmp_path / "never"), "--quiet"]) == 2
+    assert capsys.readouterr().err.startswith("vardval: --set rulebook.listing.border_regions=[region-01-stockholm]: 'region-01-stockholm' is not another region")
+
+
 def test_border_listing_in_a_regions_own_run_is_refused(tmp_path, capsys):
     out = tmp_path / "never"
     assert main(["run", "region-07-kronoberg", "--set", "rulebook.listing.border_regions=[region-06-jonkoping]", "--out", str(out), "--quiet"]) == 2

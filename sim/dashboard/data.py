@@ -1,0 +1,181 @@
+"""What the dashboard shows, read from the folders finished runs and sweeps wrote (docs/outputs.md); no model is run.
+
+A sweep's folder (``sweep.json``) gives its variants, the paired comparison (``comparison.csv`` as ``vardval compare``
+wrote it, or the same comparison computed from ``runs.parquet`` when it has not been run) and each run's own folder
+(``runs/RUN_ID/``) with its yearly outcomes, clinics and followed residents; a national sweep's runs hold its regions.
+A run's folder (``summary.json``) is one run; a national run's (``by-region.csv``) its regions.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from sim.errors import UserError
+from sim.labels import GROUP_WORDS, kind, label, number, split
+
+
+@dataclass
+class Sweep:
+    """A finished (or partly finished) sweep: its manifest, runs and comparison."""
+
+    path: Path
+    manifest: dict = field(repr=False)
+    runs: pd.DataFrame = field(repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.manifest.get("name", self.path.name)
+
+    @property
+    def variants(self) -> list[str]:
+        return list(dict.fromkeys(self.runs["variant"]))
+
+    @cached_property
+    def comparison(self) -> pd.DataFrame:
+        """Paired differences from the baseline with their intervals (``comparison.csv``, or computed as ``vardval
+        compare`` would, without writing it)."""
+        written = self.path / "comparison.csv"
+        if written.is_file():
+            return pd.read_csv(written)
+        from sim.compare import default_baseline, outcome_columns, paired_comparison, references
+
+        runs = self.runs[self.runs["status"] == "ok"]
+        if not len(runs):
+            raise UserError(f"{self.path}: no finished run to show yet.")
+        baseline = default_baseline(self.manifest)
+        return paired_comparison(self.runs, outcome_columns(self.runs, self.manifest), baseline, references(self.manifest, baseline))
+
+    @property
+    def baseline(self) -> str:
+        """The variant every other is compared with: the one whose differences are all zero."""
+        table = self.comparison
+        zero = table.groupby("variant")["diff"].apply(lambda d: bool((d.fillna(0) == 0).all()))
+        return next((v for v in self.variants if zero.get(v, False)), self.variants[0])
+
+    @property
+    def outcomes(self) -> list[str]:
+        """The outcomes compared, in the experiment's order (their totals)."""
+        return list(dict.fromkeys(split(o)[0] for o in self.comparison["outcome"]))
+
+    @property
+    def groupings(self) -> list[str]:
+        """The groupings the outcomes are kept by (``total`` first)."""
+        return ["total", *dict.fromkeys(g for g in (split(o)[1] for o in self.comparison["outcome"]) if g)]
+
+    def table(self, outcome: str, grouping: str = "total", variants: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """One outcome's comparison, a row per variant (and group): in words and units, and the numbers behind them
+        (``comparison.csv``'s rows, which the download gives)."""
+        rows = self.comparison
+        names = rows["outcome"].map(split)
+        chosen = (names.str[0] == outcome) & (names.str[1].isna() if grouping == "total" else names.str[1] == grouping)
+        rows = rows[chosen & rows["variant"].isin(variants or self.variants)].copy()
+        k = kind(outcome)
+        group = rows["outcome"].map(lambda o: (GROUP_WORDS.get(split(o)[2], split(o)[2]) if split(o)[1] == "cni_quintile" else split(o)[2]) or "all")
+        parameters = "ci_low_seeds" in rows
+        table = pd.DataFrame({
+            "outcome": rows["outcome"].map(label).map(lambda words: words.split(": ")[0]),
+            "group": group,
+            "variant": rows["variant"],
+            "level": [number(v, k) for v in rows["mean"]],
+            "difference": [number(v, k, sign=True, difference=True) for v in rows["diff"]],
+            "95 % interval": [_interval(a, b, k) for a, b in zip(rows["ci_low"], rows["ci_high"])],
+        })
+        if parameters:
+            table["95 % interval, seeds alone"] = [_interval(a, b, k) for a, b in zip(rows["ci_low_seeds"], rows["ci_high_seeds"])]
+            table["P(better)"] = [number(p, "pct") if pd.notna(p) else "" for p in rows["p_better"]]
+        raw = rows[[c for c in ("outcome", "variant", "mean", "diff", "ci_low", "ci_high", "ci_low_seeds", "ci_high_seeds", "p_better", "n") if c in rows]]
+        return table.reset_index(drop=True), raw.reset_index(drop=True)
+
+    def run_dirs(self) -> list[Path]:
+        """The run folders the sweep kept, in the runs table's order."""
+        ok = self.runs[self.runs["status"] == "ok"]
+        return [d for d in (self.path / "runs" / r for r in ok["run_id"]) if d.is_dir()]
+
+    def yearly(self, outcome: str) -> pd.DataFrame:
+        """An outcome by reported year and variant, the mean over the runs (a region's sweep; a national sweep's runs keep
+        their regions' years instead, and give none here)."""
+        ok = self.runs[self.runs["status"] == "ok"]
+        frames = []
+        for run_id, variant in zip(ok["run_id"], ok["variant"]):
+            path = self.path / "runs" / run_id / "yearly.parquet"
+            if path.is_file():
+                yearly = pd.read_parquet(path)
+                total = yearly[yearly["group_by"] == "total"]
+                if outcome in total:
+                    frames.append(total[["year", outcome]].assign(variant=variant))
+        if not frames:
+            return pd.DataFrame(columns=["variant", "year", outcome])
+        joined = pd.concat(frames)
+        return joined.groupby(["variant", "year"], sort=False)[outcome].mean().reset_index()
+
+
+@dataclass
+class Run:
+    """A finished run's folder: its summary, yearly outcomes, clinics and followed residents."""
+
+    path: Path
+
+    @cached_property
+    def manifest(self) -> dict:
+        return json.loads((self.path / "manifest.json").read_text(encoding="utf-8"))
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def clinics(self, year: int | None = None) -> pd.DataFrame:
+        """The clinics' year (the last reported year by default): a row per clinic, its list, staff, access, result."""
+        table = pd.read_parquet(self.path / "clinic_years.parquet")
+        if not len(table):
+            return table
+        year = int(table["year"].max()) if year is None else year
+        columns = ["clinic", "owner", "area_type", "open", "listed", "gp_fte", "access_3day", "revenue_sek", "result_sek", "margin"]
+        return table[table["year"] == year][[c for c in columns if c in table]].reset_index(drop=True)
+
+    def followed(self) -> pd.DataFrame | None:
+        path = self.path / "followed.parquet"
+        return pd.read_parquet(path) if path.is_file() else None
+
+
+def _interval(low: float, high: float, kind_: str) -> str:
+    """A difference's interval in its units: points for shares, SEK, or the number."""
+    text = f"{number(low, kind_, sign=True, difference=True)} to {number(high, kind_, sign=True, difference=True)}"
+    return text.replace(" points to", " to")
+
+
+def open_results(paths: list[str]) -> tuple[list[Sweep], list[Run]]:
+    """The sweeps and runs in the folders given: a sweep's folder, a run's folder, or a folder holding them (e.g.
+    results/). A path that is none of them is refused in one sentence."""
+    from sim.sweep import read_sweep
+
+    sweeps, runs = [], []
+    for text in paths:
+        path = Path(text)
+        if not path.is_dir():
+            raise UserError(f"{text}: not found; give a folder that 'vardval sweep' or 'vardval run' wrote (e.g. results/payment-comparison).")
+        found = [path] if _kind(path) else sorted(p for p in path.iterdir() if p.is_dir() and _kind(p))
+        if not found:
+            raise UserError(f"{text}: holds no sweep (sweep.json) and no run (summary.json); give a folder that 'vardval sweep' or 'vardval run' wrote.")
+        for folder in found:
+            if _kind(folder) == "sweep":
+                manifest, table = read_sweep(folder)
+                if len(table):
+                    sweeps.append(Sweep(folder, manifest, table))
+            else:
+                runs.append(Run(folder))
+    if not sweeps and not runs:
+        raise UserError(f"{', '.join(paths)}: no finished run yet.")
+    return sweeps, runs
+
+
+def _kind(path: Path) -> str | None:
+    if (path / "sweep.json").is_file():
+        return "sweep"
+    if (path / "summary.json").is_file() and (path / "clinic_years.parquet").is_file():
+        return "run"
+    return None
