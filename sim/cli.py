@@ -14,38 +14,24 @@ import sys
 from pathlib import Path
 
 from sim.errors import UserError
+from sim.labels import KINDS, printed
 
 #: the printed summary: these lines, then each income item the rulebook pays (its rule's label, under one heading),
 #: the clinics open at the end, and the rules' own outcomes that have a value (PaymentRule.outcomes with a label)
 REVENUE_FROM = "Clinic revenue from"
-SUMMARY_ROWS = (
-    ("undertreatment_rate", "Under-treatment (share of needed visits not given)", "pct"),
-    ("undertreatment_rationing_rate", "  of which caused by rationing", "pct"),
-    ("overtreatment_rate", "Over-treatment (visits beyond need, share of need)", "pct"),
-    ("underreferral_rate", "Under-referral (needed referrals not made)", "pct"),
-    ("overreferral_rate", "Over-referral (referrals not needed)", "pct"),
-    ("visits_per_capita", "Primary-care visits per resident per year", "num"),
-    ("cost_per_capita_sek", "Region spending per resident per year, SEK", "sek"),
-    ("cost_primary_per_capita_sek", "  primary care", "sek"),
-    ("cost_drugs_per_capita_sek", "  drugs", "sek"),
-    ("cost_hospital_per_capita_sek", "  hospital", "sek"),
-    ("cost_digital_per_capita_sek", "  digital providers", "sek"),
-    ("access_3day_share", "Assessed within 3 days", "pct"),
-    ("continuity_index", "Continuity of care (Bice-Boxerman)", "num"),
-    ("mean_health", "Mean health (index 0-1)", "num"),
-    ("avoidable_admissions_per_1000", "Avoidable emergency admissions per 1,000 per year", "num"),
-    ("clinic_margin_mean", "Clinic margin, mean over clinic-years", "pct"),
-    ("clinic_result_per_listed_sek", "Clinic result per listed resident per year, SEK", "sek"),
+#: the outcomes a run's printed summary shows, in order, labelled from sim.labels
+SUMMARY_ROWS = tuple(
+    (name, printed(name), KINDS[name])
+    for name in ("undertreatment_rate", "undertreatment_rationing_rate", "overtreatment_rate", "underreferral_rate", "overreferral_rate", "visits_per_capita",
+                 "cost_per_capita_sek", "cost_primary_per_capita_sek", "cost_drugs_per_capita_sek", "cost_hospital_per_capita_sek", "cost_digital_per_capita_sek",
+                 "access_3day_share", "continuity_index", "mean_health", "avoidable_admissions_per_1000", "clinic_margin_mean", "clinic_result_per_listed_sek")
 )
-#: rows printed only where the run has them: clinics recruiting (sim.labour), physiotherapy (sim.physiotherapy)
-OPTIONAL_ROWS = (
-    ("months_to_fill_vacancy", "GP posts without a permanent GP", "vacancy_share", "pct"),
-    ("months_to_fill_vacancy", "  months a vacancy waits for one", "months_to_fill_vacancy", "num"),
-    ("months_to_fill_vacancy", "Paid for hired GPs per resident per year, SEK", "hired_gp_cost_per_capita_sek", "sek"),
-    ("physio_visits_per_1000", "Physiotherapy visits per 1,000 per year", "physio_visits_per_1000", "num"),
-    ("physio_visits_per_1000", "  need not met", "physio_unmet_need_rate", "pct"),
-    ("physio_visits_per_1000", "  visits beyond need", "physio_overprovision_rate", "pct"),
-    ("physio_visits_per_1000", "  cost per resident per year, SEK", "physio_cost_per_capita_sek", "sek"),
+#: rows printed only where the run has them (the first outcome's present): clinics recruiting (sim.labour), physiotherapy (sim.physiotherapy)
+OPTIONAL_ROWS = tuple(
+    (present, printed(name), name, KINDS[name])
+    for present, names in (("months_to_fill_vacancy", ("vacancy_share", "months_to_fill_vacancy", "hired_gp_cost_per_capita_sek")),
+                           ("physio_visits_per_1000", ("physio_visits_per_1000", "physio_unmet_need_rate", "physio_overprovision_rate", "physio_cost_per_capita_sek")))
+    for name in names
 )
 PATIENT_FEES_LABEL = "patients' fees"  # the ledger's own income item (sim.ledger.income_items)
 

@@ -10,43 +10,52 @@ from __future__ import annotations
 
 import math
 
-#: (outcome, label with its unit, kind): kind is pct (a share, shown in per cent), sek, num (a count or index), int
+#: (outcome, label with its unit, kind, the outcome it is part of): kind is pct (a share, shown in per cent), sek, num
+#: (a count or index) or int; a part is labelled by its whole's label and its own (and printed indented under it)
 OUTCOMES = (
-    ("undertreatment_rate", "Under-treatment (share of needed visits not given)", "pct"),
-    ("undertreatment_rationing_rate", "  of which caused by rationing", "pct"),
-    ("overtreatment_rate", "Over-treatment (visits beyond need, share of need)", "pct"),
-    ("underreferral_rate", "Under-referral (needed referrals not made)", "pct"),
-    ("overreferral_rate", "Over-referral (referrals not needed)", "pct"),
-    ("visits_per_capita", "Primary-care visits per resident per year", "num"),
-    ("cost_per_capita_sek", "Region spending per resident per year, SEK", "sek"),
-    ("cost_primary_per_capita_sek", "  primary care", "sek"),
-    ("cost_drugs_per_capita_sek", "  drugs", "sek"),
-    ("cost_hospital_per_capita_sek", "  hospital", "sek"),
-    ("cost_digital_per_capita_sek", "  digital providers", "sek"),
-    ("access_3day_share", "Assessed within 3 days", "pct"),
-    ("continuity_index", "Continuity of care (Bice-Boxerman)", "num"),
-    ("mean_health", "Mean health (index 0-1)", "num"),
-    ("avoidable_admissions_per_1000", "Avoidable emergency admissions per 1,000 per year", "num"),
-    ("clinic_margin_mean", "Clinic margin, mean over clinic-years", "pct"),
-    ("clinic_result_per_listed_sek", "Clinic result per listed resident per year, SEK", "sek"),
-    ("clinics_final", "Clinics open at the end", "int"),
-    ("vacancy_share", "GP posts without a permanent GP", "pct"),
-    ("months_to_fill_vacancy", "  months a vacancy waits for one", "num"),
-    ("hired_gp_cost_per_capita_sek", "Paid for hired GPs per resident per year, SEK", "sek"),
-    ("physio_visits_per_1000", "Physiotherapy visits per 1,000 per year", "num"),
-    ("physio_unmet_need_rate", "  need not met", "pct"),
-    ("physio_overprovision_rate", "  visits beyond need", "pct"),
-    ("physio_cost_per_capita_sek", "  cost per resident per year, SEK", "sek"),
-    ("share_over_30km_from_clinic", "Residents over 30 km from their clinic", "pct"),
-    ("patient_fees_per_capita_sek", "Patients' fees per resident per year, SEK", "sek"),
-    ("mean_wait_days", "Expected wait for an assessment, days", "num"),
-    ("digital_contacts_per_1000", "Digital contacts per 1,000 residents per year", "num"),
-    ("out_of_region_fees_per_capita_sek", "Out-of-region fees for digital contacts per resident per year, SEK", "sek"),
-    ("listed_across_border_share", "Residents listed with another region's clinic", "pct"),
-    ("border_payments_per_capita_sek", "Paid to other regions' clinics per resident per year, SEK", "sek"),
+    ("undertreatment_rate", "Under-treatment (share of needed visits not given)", "pct", None),
+    ("undertreatment_rationing_rate", "of which caused by rationing", "pct", "undertreatment_rate"),
+    ("overtreatment_rate", "Over-treatment (visits beyond need, share of need)", "pct", None),
+    ("underreferral_rate", "Under-referral (needed referrals not made)", "pct", None),
+    ("overreferral_rate", "Over-referral (referrals not needed)", "pct", None),
+    ("visits_per_capita", "Primary-care visits per resident per year", "num", None),
+    ("cost_per_capita_sek", "Region spending per resident per year, SEK", "sek", None),
+    ("cost_primary_per_capita_sek", "primary care", "sek", "cost_per_capita_sek"),
+    ("cost_drugs_per_capita_sek", "drugs", "sek", "cost_per_capita_sek"),
+    ("cost_hospital_per_capita_sek", "hospital", "sek", "cost_per_capita_sek"),
+    ("cost_digital_per_capita_sek", "digital providers", "sek", "cost_per_capita_sek"),
+    ("access_3day_share", "Assessed within 3 days", "pct", None),
+    ("continuity_index", "Continuity of care (Bice-Boxerman)", "num", None),
+    ("mean_health", "Mean health (index 0-1)", "num", None),
+    ("avoidable_admissions_per_1000", "Avoidable emergency admissions per 1,000 per year", "num", None),
+    ("clinic_margin_mean", "Clinic margin, mean over clinic-years", "pct", None),
+    ("clinic_result_per_listed_sek", "Clinic result per listed resident per year, SEK", "sek", None),
+    ("clinics_final", "Clinics open at the end", "int", None),
+    ("vacancy_share", "GP posts without a permanent GP", "pct", None),
+    ("months_to_fill_vacancy", "months a vacancy waits for one", "num", "vacancy_share"),
+    ("hired_gp_cost_per_capita_sek", "Paid for hired GPs per resident per year, SEK", "sek", None),
+    ("physio_visits_per_1000", "Physiotherapy visits per 1,000 per year", "num", None),
+    ("physio_unmet_need_rate", "need not met", "pct", "physio_visits_per_1000"),
+    ("physio_overprovision_rate", "visits beyond need", "pct", "physio_visits_per_1000"),
+    ("physio_cost_per_capita_sek", "cost per resident per year, SEK", "sek", "physio_visits_per_1000"),
+    ("share_over_30km_from_clinic", "Residents over 30 km from their clinic", "pct", None),
+    ("patient_fees_per_capita_sek", "Patients' fees per resident per year, SEK", "sek", None),
+    ("mean_wait_days", "Expected wait for an assessment, days", "num", None),
+    ("digital_contacts_per_1000", "Digital contacts per 1,000 residents per year", "num", None),
+    ("out_of_region_fees_per_capita_sek", "Out-of-region fees for digital contacts per resident per year, SEK", "sek", None),
+    ("listed_across_border_share", "Residents listed with another region's clinic", "pct", None),
+    ("border_payments_per_capita_sek", "Paid to other regions' clinics per resident per year, SEK", "sek", None),
 )
-LABELS = {name: label.strip() for name, label, _ in OUTCOMES}
-KINDS = {name: kind for name, _, kind in OUTCOMES}
+_OWN = {name: (words, part_of) for name, words, _, part_of in OUTCOMES}
+LABELS = {name: words if part_of is None else f"{_OWN[part_of][0]}: {words}" for name, (words, part_of) in _OWN.items()}
+KINDS = {name: kind for name, _, kind, _ in OUTCOMES}
+
+
+def printed(outcome: str) -> str:
+    """The label as a run's printed summary shows it: a part indented under its whole."""
+    words, part_of = _OWN[outcome]
+    return words if part_of is None else f"  {words}"
+
 
 #: a grouping's words, and which end is which (sim.experiment.GROUPINGS)
 GROUPINGS = {"cni_quintile": "Care Need Index", "age_group": "age", "area_type": "area", "region": "region"}
