@@ -70,6 +70,8 @@ def _overrides(args: argparse.Namespace) -> tuple[dict, dict]:
         values[path], labels[path] = value, f"--set {text}"
     for option in ("seed", "months"):
         if getattr(args, option) is not None:
+            if option in values:
+                raise UserError(f"--{option} {getattr(args, option)} and {labels[option]}: give {option} once.")
             values[option], labels[option] = getattr(args, option), f"--{option} {getattr(args, option)}"
     return values, labels
 
@@ -126,6 +128,10 @@ def run_national(args: argparse.Namespace, overrides: dict, labels: dict) -> int
     national, scenarios = load_national(args.scenario, overrides, labels)
     workers = args.workers or 1
     check_workers(workers, len(scenarios), args.address)
+    if args.address:
+        from sim.executor import check_address
+
+        check_address(args.address)  # before anything is written
     out = Path(args.out) if args.out else default_out(national.name, national.seed, overrides)
     check_writable(out)
     months = national.warmup_months + national.months
@@ -170,6 +176,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     plan = load_experiment(args.experiment)
     if args.workers is not None and args.workers < 1:
         raise UserError(f"--workers {args.workers}: give 1 or more.")
+    if args.address:
+        from sim.executor import check_address
+
+        check_address(args.address)  # before anything is written
     out = Path(args.out) if args.out else Path("results") / plan.experiment.name
     if not args.resume:
         check_writable(out, marker=MANIFEST)
@@ -203,7 +213,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from sim.compare import compare, number
+    from sim.compare import compare
+    from sim.labels import interval, kind, label, number
 
     table, baseline = compare(Path(args.results), args.baseline)
     headline = table[~table["outcome"].str.contains(r"\[", regex=True)]
@@ -212,19 +223,23 @@ def cmd_compare(args: argparse.Namespace) -> int:
     what = "95 % CI over seeds and parameters; over seeds alone; P(better)" if drawn else "95 % CI over seeds"
     print(f"Paired difference from {baseline} (mean over replications, {what}):")
     for outcome, data in headline.groupby("outcome", sort=False):
-        print(f"\n{outcome}")
+        k = kind(outcome)
+        print(f"\n{label(outcome)} ({outcome})")
+
+        def signed(value: float) -> str:
+            return number(value, k, sign=True, difference=True)
+
         for row in data.itertuples(index=False):
             if row.variant == baseline:
-                interval = ""
+                bounds = ""
             elif row.diff != row.diff:
-                interval = "   diff n/a (no paired value: the outcome is empty for one of them)"
+                bounds = "   diff n/a (no paired value: the outcome is empty for one of them)"
             else:
-                interval = f"   diff {number(row.diff, sign=True)}  [{number(row.ci_low, sign=True)}, {number(row.ci_high, sign=True)}]"
+                bounds = f"   diff {signed(row.diff)}  {interval(row.ci_low, row.ci_high, k)}"
                 if drawn:
                     chance = f"  P(better) {100 * row.p_better:.0f} %" if row.p_better == row.p_better else ""
-                    interval += f"  seeds alone [{number(row.ci_low_seeds, sign=True)}, {number(row.ci_high_seeds, sign=True)}]{chance}"
-            mean = number(row.mean) or "n/a"
-            print(f"  {row.variant:<{width}}  mean {mean}{interval}")
+                    bounds += f"  seeds alone {interval(row.ci_low_seeds, row.ci_high_seeds, k)}{chance}"
+            print(f"  {row.variant:<{width}}  mean {number(row.mean, k)}{bounds}")
     print(f"\nWritten: {args.results}/comparison.csv, comparison.md, figures/forest*.png")
     return 0
 
@@ -296,6 +311,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for r in table.itertuples(index=False):
         print(f"{r.id:<4} {r.result:<22} {r.claim}\n     literature: {r.literature}\n     model:      {r.model}")
     counts = ", ".join(f"{n} {k}" for k, n in table["result"].value_counts().items())
+    if table["result"].str.endswith("(full run only)").any():
+        counts += (" (a figure is judged against its tolerance only at the full size and length: these quick runs show it without a verdict;"
+                   " 'vardval validate' without --quick gives the verdicts)")
     print(f"\n{counts}. Written: {out}/validation.md, validation.csv, spending.md, standard-patients.csv, figures/standard_patients.png")
     if args.docs:
         from sim.validation.page import write_page

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import difflib
 import typing
 
@@ -52,6 +54,13 @@ def describe_validation(source: str, error: ValidationError, prefix: str = "", m
         return f"{source}: field '{path}' is required."
     got = first.get("input")
     message = first["msg"]
+    if kind == "value_error":  # a validator's own sentence; "FIELD: what is wrong" names the field within the one validated
+        message = message.removeprefix("Value error, ")
+        named = re.match(r"^([A-Za-z_][\w.\[\]=-]*): (.*)$", message, re.S)
+        if named:
+            path = f"{path}.{named.group(1)}" if path else named.group(1)
+            message = named.group(2)
+        return f"{source}: field '{path}': {message}."
     message = message[0].lower() + message[1:] if message else message
     if isinstance(got, (dict, list)) or got is None:
         return f"{source}: field '{path}': {message}."

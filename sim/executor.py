@@ -40,6 +40,8 @@ def start_ray(workers: int | None, address: str | None) -> int:
 
     import sim
 
+    if address:
+        check_address(address)
     quiet = {"include_dashboard": False, "log_to_driver": False, "logging_level": "ERROR"}
     env = {"env_vars": {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}}
     try:
@@ -52,6 +54,25 @@ def start_ray(workers: int | None, address: str | None) -> int:
     except (ConnectionError, RuntimeError, ValueError) as error:
         raise UserError(f"--address {address}: cannot join the Ray cluster ({str(error).splitlines()[0]}).") from None
     return min(workers or available, available)
+
+
+ANSWER_S = 5.0  # how long a cluster's address has to answer before it is given up
+
+
+def check_address(address: str) -> None:
+    """Refuse, within ``ANSWER_S`` seconds, a cluster address where nothing listens (Ray itself would wait for ever)."""
+    import socket
+
+    target = address.removeprefix("ray://")
+    if target == "auto":
+        return
+    host, _, port = target.rpartition(":")
+    if not host or not port.isdigit():
+        raise UserError(f"--address {address}: give HOST:PORT (e.g. 10.0.0.5:6379) or ray://HOST:PORT of a running Ray cluster.")
+    try:
+        socket.create_connection((host, int(port)), timeout=ANSWER_S).close()
+    except OSError:
+        raise UserError(f"--address {address}: nothing answered at {host}:{port} within {ANSWER_S:.0f} s; start the cluster there ('ray start --head') or check the address.") from None
 
 
 class Executor:

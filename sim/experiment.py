@@ -35,6 +35,8 @@ O'Hagan, Stevenson & Madan 2007).
 
 from __future__ import annotations
 
+import difflib
+
 import itertools
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,9 +103,9 @@ class Design(_Strict):
     @model_validator(mode="after")
     def _sized(self) -> Design:
         if self.method != "grid" and self.n is None:
-            raise ValueError(f"a {self.method} design needs n")
+            raise ValueError(f"n: a {self.method} design needs n, its {'base samples (a power of 2)' if self.method == 'sobol' else 'points' if self.method == 'latin_hypercube' else 'trajectories'}")
         if self.method == "sobol" and self.n & (self.n - 1):
-            raise ValueError("a Sobol design needs n a power of 2 (8, 16, 32, ...)")
+            raise ValueError("n: a Sobol design needs n a power of 2 (8, 16, 32, ...)")
         return self
 
 
@@ -141,22 +143,24 @@ class Experiment(_Strict):
     def _consistent(self) -> Experiment:
         unknown = [o for o in self.outcomes if o not in OUTCOMES]
         if unknown:
-            raise ValueError(f"unknown outcome {unknown[0]!r}; outcomes are the keys of a run's summary: {', '.join(OUTCOMES)}")
+            near = difflib.get_close_matches(unknown[0], OUTCOMES, n=3, cutoff=0.6)
+            hint = f"did you mean {' or '.join(repr(n) for n in near)}?" if near else "docs/outputs.md lists the outcomes (the keys of a run's summary.json)"
+            raise ValueError(f"outcomes: unknown outcome {unknown[0]!r}; {hint}")
         for path, values in self.factors.items():
             if isinstance(values, list) and not values:
-                raise ValueError(f"factor {path!r} has no values")
+                raise ValueError(f"factors.{path}: has no values; give a list of at least one value, or a range {{low: ..., high: ...}}")
             if path == "scenario" and not isinstance(values, list):
-                raise ValueError("the factor 'scenario' takes a list of scenario files or names")
+                raise ValueError("factors.scenario: takes a list of scenario files or names")
             if self.design.method == "grid" and isinstance(values, Range) and values.steps is None:
-                raise ValueError(f"factor {path!r} is a range: a grid needs its steps")
+                raise ValueError(f"factors.{path}: is a range, and a grid needs its steps; add steps: N, or give a list of values")
             if self.design.method != "grid" and path != "scenario" and not isinstance(values, Range):
-                raise ValueError(f"factor {path!r}: a {self.design.method} design samples ranges; give {{low: ..., high: ...}}")
+                raise ValueError(f"factors.{path}: a {self.design.method} design samples ranges; give {{low: ..., high: ...}}")
         if self.design.method in ("sobol", "morris") and len(self.sampled) < 2:
-            raise ValueError(f"a {self.design.method} design needs at least two ranged factors")
+            raise ValueError(f"factors: a {self.design.method} design needs at least two ranged factors")
         if self.uncertainty == "parameters" and (self.replications < 4 or self.replications % 2):
-            raise ValueError(f"replications {self.replications}: with uncertainty: parameters give an even number, at least 4 (two seeds per posterior draw)")
+            raise ValueError(f"replications: {self.replications} with uncertainty: parameters; give an even number, at least 4 (two seeds per posterior draw)")
         if self.uncertainty == "seeds" and self.posterior is not None:
-            raise ValueError("posterior is read only with uncertainty: parameters")
+            raise ValueError("posterior: is read only with uncertainty: parameters")
         return self
 
     @property

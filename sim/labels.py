@@ -104,3 +104,10 @@ def number(value: float | None, kind: str, sign: bool = False, difference: bool 
         return f"{value:{plus},.0f}"
     digits = 3 if abs(value) < 10 else (2 if abs(value) < 100 else 1 if abs(value) < 1000 else 0)
     return f"{value:{plus},.{digits}f}"
+
+
+def interval(low: float, high: float, kind: str, brackets: str = "[]") -> str:
+    """A difference's interval in its units, the unit said once: ``[+1.1, +2.3] points``, ``[+50, +52]``."""
+    ends = [number(v, kind, sign=True, difference=True).removesuffix(" points") for v in (low, high)]
+    text = f"{brackets[0]}{ends[0]}, {ends[1]}{brackets[1]}" if brackets else f"{ends[0]} to {ends[1]}"
+    return text + (" points" if kind == "pct" else "")

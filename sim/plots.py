@@ -15,6 +15,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
+from sim import labels as analyst  # noqa: E402  (outcomes in words and units)
 from sim.runner import RunResult  # noqa: E402
 
 GROUPINGS = (("cni_quintile", "Care Need Index quintile"), ("age_group", "age group"), ("area_type", "area type"))
@@ -191,6 +192,9 @@ def _forest_panel(ax, data: pd.DataFrame, outcome: str, rows: list[str], variant
     """
     levels = data["diff"].isna().all()
     value, low, high = ("mean", "mean", "mean") if levels else ("diff", "ci_low", "ci_high")
+    share = analyst.kind(outcome) == "pct"  # shares are drawn in per cent, their differences in points
+    if share:
+        data = data.assign(**{c: data[c] * 100 for c in ("mean", "diff", "ci_low", "ci_high", "ci_low_seeds", "ci_high_seeds") if c in data})
     step = 0.8 / len(variants) if grouping else 0.0
     for i, variant in enumerate(variants):
         mine = data[data["variant"] == variant]
@@ -203,9 +207,14 @@ def _forest_panel(ax, data: pd.DataFrame, outcome: str, rows: list[str], variant
     if not levels:
         ax.axvline(0, color="black", lw=0.8)
     ax.xaxis.set_major_locator(MaxNLocator(4))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.{1 if abs(x) < 10 else 0}f}" if abs(x) >= 1 or x == 0 else f"{x:.2g}"))
     ax.tick_params(axis="x", labelsize=8)
-    ax.set_yticks(np.arange(len(rows))[::-1], [textwrap.fill(r, 30, break_long_words=False) for r in rows], fontsize=8)
-    ax.set_title(f"{outcome} (mean; no paired difference)" if levels else outcome, fontsize=10)
+    words = [analyst.GROUP_WORDS.get(r, r) if grouping == "cni_quintile" else r for r in rows]
+    ax.set_yticks(np.arange(len(rows))[::-1], [textwrap.fill(r, 30, break_long_words=False) for r in words], fontsize=8)
+    unit = ("%" if levels else "points") if share else ("SEK" if analyst.kind(outcome) == "sek" else "")
+    ax.set_xlabel(("level" if levels else "difference") + (f", {unit}" if unit else ""), fontsize=8)
+    title = textwrap.fill(analyst.label(outcome), 48, break_long_words=False)
+    ax.set_title(f"{title} (mean; no paired difference)" if levels else title, fontsize=9)
     ax.grid(axis="x", alpha=0.3)
 
 
@@ -236,7 +245,7 @@ def forest_plots(table: pd.DataFrame, baseline: str, title: str, folder: Path) -
             ax.axis("off")
         scope, legend_inches = "", 0.0
         if grouping is not None:
-            scope = f" by {grouping.replace('_', ' ')}"
+            scope = f" by {analyst.GROUPINGS.get(grouping, grouping.replace('_', ' '))}" + (" quintile (Q5: highest need)" if grouping == "cni_quintile" else "")
             legend_inches = 0.3 * (1 + (len(variants) - 1) // 4)
             fig.legend(*axes.flat[0].get_legend_handles_labels(), loc="lower center", ncol=min(4, len(variants)), fontsize=8)
         intervals = "95 % CI over seeds and parameters (whiskers) and over seeds alone (bar)" if "ci_low_seeds" in table else "95 % CI over seeds"
@@ -263,9 +272,9 @@ def sensitivity_plots(table: pd.DataFrame, method: str, title: str, folder: Path
             y = np.arange(len(factors))
             ax.barh(y + 0.2, mine[main], height=0.4, label=main, color="tab:blue")
             ax.barh(y - 0.2, mine[spread], height=0.4, label=spread, color="tab:orange")
-            ax.set_yticks(y, [f.split(".")[-1] for f in factors], fontsize=8)
+            ax.set_yticks(y, [textwrap.fill(f, 34, break_long_words=True) for f in factors], fontsize=7)
             ax.invert_yaxis()
-            ax.set_title(outcome, fontsize=10)
+            ax.set_title(textwrap.fill(analyst.label(outcome), 48, break_long_words=False), fontsize=9)
             ax.grid(axis="x", alpha=0.3)
         for ax in list(axes.flat)[len(outcomes) :]:
             ax.axis("off")

@@ -1238,13 +1238,27 @@ def resolve_scenario_path(name_or_path: str | Path, relative_to: Path | None = N
     for path in tries:
         if path.is_file():
             return path.resolve()
+    folder = next((p for p in tries if p.is_dir()), None)
+    if folder is not None:
+        inside = sorted(folder.glob("*.yaml"))
+        example = f" (e.g. {inside[0]})" if inside else ""
+        raise UserError(f"Scenario '{name_or_path}' is a folder; give a scenario file{example} or a built-in name (see 'vardval scenarios').")
     where = f" (named in {relative_to})" if relative_to else ""
     raise UserError(f"Scenario '{name_or_path}'{where} not found: give a path to a YAML file or a built-in name (see 'vardval scenarios').")
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
+    """A YAML file of fields; a file that is not UTF-8, or not YAML, is refused in one sentence that says where and why."""
     try:
         text = path.read_text(encoding="utf-8")
+    except IsADirectoryError:
+        raise UserError(f"{path}: is a folder; give a YAML file.") from None
+    except UnicodeDecodeError as exc:
+        byte = exc.object[exc.start]
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise UserError(
+            f"{path}: is not UTF-8 text (byte 0x{byte:02x} on line {line}, as an older editor's Latin-1 writes 'ä', 'å' or 'ö'); save the file as UTF-8."
+        ) from None
     except OSError as exc:
         raise UserError(f"{path}: cannot be read ({exc.strerror}).") from None
     try:
@@ -1252,7 +1266,15 @@ def read_yaml(path: Path) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
-        raise UserError(f"{path}: is not valid YAML{where}.") from None
+        problem = str(getattr(exc, "problem", "") or "")
+        if "\\t" in problem or "\t" in problem:  # PyYAML writes the tab it found escaped
+            why = ": a tab, where YAML indents with spaces only"
+        elif "constructor for the tag" in problem:
+            tag = problem.split("tag", 1)[1].strip(" '").rstrip("'")
+            why = f": a tag ({tag}); write plain values, without '!'"
+        else:
+            why = f": {problem}" if problem else ""
+        raise UserError(f"{path}: is not valid YAML{where}{why}.") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -1279,6 +1301,8 @@ def _raw_scenario(path: Path, chain: tuple[Path, ...] = (), calibrated: bool = T
     if not data:
         raise UserError(f"{path}: is empty; a scenario needs at least a name and a description, or 'extends' and the fields it changes.")
     parent_name = data.pop("extends", None)
+    if parent_name is None and "name" not in data:
+        raise UserError(f"{path}: has neither name nor extends; give name: SHORT-NAME (and the fields it sets), or extends: a scenario and the fields it changes.")
     data.setdefault("name", path.stem)
     if parent_name is None:  # a root scenario starts from the calibrated parameters; its own fields win
         return _merge(_nested(calibrated_values()), data) if calibrated else data

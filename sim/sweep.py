@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -148,12 +150,14 @@ def execute_national(spec: RunSpec, outcomes: list[str], by_group: list[str], ru
 
 
 class RunsTable:
-    """The runs of a sweep on disk: a part file per finished run, assembled into runs.parquet."""
+    """The runs of a sweep on disk: a part file per finished run, and runs.parquet rewritten as each finishes (so a
+    killed sweep's table holds every run that finished); the parts are dropped once the sweep ends."""
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
         self.parts = self.folder / PARTS
         self.table = self.folder / RUNS_TABLE
+        self._rows: list[dict[str, Any]] | None = None  # the table as this call has it
 
     def exists(self) -> bool:
         return self.table.exists() or self.parts.exists()
@@ -163,6 +167,16 @@ class RunsTable:
         staging = self.parts / f".{row['run_id']}.tmp"
         pd.DataFrame([row]).to_parquet(staging, index=False)
         os.replace(staging, self.parts / f"{row['run_id']}.parquet")
+        if self._rows is None:
+            self._rows = self.read().to_dict("records")
+        else:
+            self._rows.append(row)
+        self._write(pd.DataFrame(self._rows).drop_duplicates("run_id", keep="last").sort_values("run_id", kind="stable"))
+
+    def _write(self, runs: pd.DataFrame) -> None:
+        staging = self.folder / f".{RUNS_TABLE}.tmp"
+        runs.to_parquet(staging, index=False)
+        os.replace(staging, self.table)
 
     def read(self) -> pd.DataFrame:
         """Every recorded run once (a part, newer, wins over the table), sorted by run id."""
@@ -181,9 +195,7 @@ class RunsTable:
     def compact(self) -> pd.DataFrame:
         """Write runs.parquet from everything recorded, then drop the parts."""
         runs = self.read()
-        staging = self.folder / f".{RUNS_TABLE}.tmp"
-        runs.to_parquet(staging, index=False)
-        os.replace(staging, self.table)
+        self._write(runs)
         for part in self.parts.glob("*.parquet") if self.parts.exists() else []:
             part.unlink()
         if self.parts.exists():
@@ -228,6 +240,7 @@ def sweep(
     done = table.finished() if resume else set()
     todo = [spec for spec in specs if spec.run_id not in done]
     report = SweepReport(runs=len(specs), done_before=len(done))
+    fresh = not out.exists()  # a sweep that cannot start (a cluster that does not answer) leaves no folder behind
     out.mkdir(parents=True, exist_ok=True)
     _write_manifest(plan, out, report, started=datetime.now(timezone.utc).isoformat(timespec="seconds"))
     if progress:
@@ -239,8 +252,14 @@ def sweep(
     e = plan.experiment
     outcomes = e.kept_outcomes
     columns = outcome_columns(outcomes, e.by_group)
-    try:
-        with Executor(workers, address) as executor:
+    with ExitStack() as stack:
+        try:
+            executor = stack.enter_context(Executor(workers, address))
+        except UserError:
+            if fresh:
+                shutil.rmtree(out, ignore_errors=True)
+            raise
+        try:
             report.workers = executor.workers
             items = [(spec, outcomes, e.by_group, str(out / RUN_DIRS / spec.run_id)) for spec in todo]
             for i, row, error in executor.imap(execute_item, items):
@@ -252,10 +271,10 @@ def sweep(
                 report.finished += 1
                 if progress:
                     progress(report.done_before + report.finished, len(report.failed))
-    finally:
-        report.wall_s = time.perf_counter() - clock
-        runs = table.compact()
-        _write_manifest(plan, out, report)
+        finally:
+            report.wall_s = time.perf_counter() - clock
+            runs = table.compact()
+            _write_manifest(plan, out, report)
     write_tables(plan, runs, out)
     return report
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.errors import UserError
-from sim.labels import GROUP_WORDS, kind, label, number, split
+from sim.labels import GROUP_WORDS, interval, kind, label, number, split
 
 
 @dataclass
@@ -83,10 +83,10 @@ class Sweep:
             "variant": rows["variant"],
             "level": [number(v, k) for v in rows["mean"]],
             "difference": [number(v, k, sign=True, difference=True) for v in rows["diff"]],
-            "95 % interval": [_interval(a, b, k) for a, b in zip(rows["ci_low"], rows["ci_high"])],
+            "95 % interval": [interval(a, b, k, brackets="") for a, b in zip(rows["ci_low"], rows["ci_high"])],
         })
         if parameters:
-            table["95 % interval, seeds alone"] = [_interval(a, b, k) for a, b in zip(rows["ci_low_seeds"], rows["ci_high_seeds"])]
+            table["95 % interval, seeds alone"] = [interval(a, b, k, brackets="") for a, b in zip(rows["ci_low_seeds"], rows["ci_high_seeds"])]
             table["P(better)"] = [number(p, "pct") if pd.notna(p) else "" for p in rows["p_better"]]
         raw = rows[[c for c in ("outcome", "variant", "mean", "diff", "ci_low", "ci_high", "ci_low_seeds", "ci_high_seeds", "p_better", "n") if c in rows]]
         return table.reset_index(drop=True), raw.reset_index(drop=True)
@@ -140,12 +140,6 @@ class Run:
     def followed(self) -> pd.DataFrame | None:
         path = self.path / "followed.parquet"
         return pd.read_parquet(path) if path.is_file() else None
-
-
-def _interval(low: float, high: float, kind_: str) -> str:
-    """A difference's interval in its units: points for shares, SEK, or the number."""
-    text = f"{number(low, kind_, sign=True, difference=True)} to {number(high, kind_, sign=True, difference=True)}"
-    return text.replace(" points to", " to")
 
 
 def open_results(paths: list[str]) -> tuple[list[Sweep], list[Run]]:
