@@ -174,6 +174,28 @@ def number(value: float, sign: bool = False) -> str:
     return f"{value:{plus},.0f}" if abs(value) >= 1000 else f"{value:{plus}.4g}"
 
 
+def readable(table: pd.DataFrame) -> pd.DataFrame:
+    """A comparison table (``paired_comparison``'s rows) in the analyst's words and units: the outcome's label, its
+    group (which end of the CNI is high need), the variant, its level, the difference and its intervals (shares in
+    per cent and their differences in points, SEK with thousands separators) and the probability it is better."""
+    from sim.labels import GROUP_WORDS, interval, kind, label, number, split
+
+    parts = table["outcome"].map(split)
+    kinds = table["outcome"].map(kind)
+    shown = pd.DataFrame({
+        "outcome": [label(name) for name, _, _ in parts],
+        "group": [(GROUP_WORDS.get(group, group) if grouping == "cni_quintile" else group) or "all" for _, grouping, group in parts],
+        "variant": table["variant"],
+        "level": [number(v, k) for v, k in zip(table["mean"], kinds)],
+        "difference": [number(v, k, sign=True, difference=True) for v, k in zip(table["diff"], kinds)],
+        "95 % interval": [interval(a, b, k, brackets="") for a, b, k in zip(table["ci_low"], table["ci_high"], kinds)],
+    })
+    if "ci_low_seeds" in table:
+        shown["95 % interval, seeds alone"] = [interval(a, b, k, brackets="") for a, b, k in zip(table["ci_low_seeds"], table["ci_high_seeds"], kinds)]
+        shown["P(better)"] = [number(p, "pct") if pd.notna(p) else "" for p in table["p_better"]]
+    return shown.reset_index(drop=True)
+
+
 def compare(folder: Path, baseline: str | None = None) -> tuple[pd.DataFrame, str]:
     """Compare a sweep's variants; writes comparison.csv, comparison.md and forest plots into the sweep's folder."""
     from sim.plots import forest_plots

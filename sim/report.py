@@ -27,8 +27,13 @@ def _image(path: Path) -> str:
     return f'<img src="data:image/png;base64,{data}" alt="{html.escape(path.stem)}">'
 
 
+def _plain(value: float) -> str:
+    """A number as a table shows it: thousands separated, never in scientific notation."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.3f}" if abs(value) >= 1 else f"{value:.4f}"
+
+
 def _table(frame: pd.DataFrame) -> str:
-    return frame.to_html(index=False, float_format=lambda v: f"{v:,.4g}", na_rep="", border=0, escape=True)
+    return frame.to_html(index=False, float_format=_plain, na_rep="", border=0, escape=True)
 
 
 def _factors(experiment: dict) -> pd.DataFrame:
@@ -41,7 +46,7 @@ def _factors(experiment: dict) -> pd.DataFrame:
 
 def report(folder: Path, baseline: str | None = None) -> Path:
     """Write report.html in the sweep's folder (running the comparison, and the sensitivity analysis for a Sobol or Morris design)."""
-    from sim.compare import compare
+    from sim.compare import compare, readable
     from sim.sensitivity import sensitivity
 
     folder = Path(folder)
@@ -83,7 +88,8 @@ def report(folder: Path, baseline: str | None = None) -> Path:
         else:
             note = "with a 95 % confidence interval over the seeds alone (t over replications; the parameters fixed at the calibrated set)."
         parts.append(f"<p class='note'>Mean over replications of each variant, and its paired difference from <b>{html.escape(baseline)}</b> {note}</p>")
-        parts.append(_table(table))
+        parts.append(_table(readable(table)))
+        parts.append("<p class='note'>The same figures unrounded are in comparison.csv beside this page.</p>")
         for figure in sorted((folder / "figures").glob("forest*.png")):
             parts.append(_image(figure))
         for name in e.get("tables", []):  # e.g. list_size: list-size.csv and figures/list_size.png

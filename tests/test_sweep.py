@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -176,14 +177,17 @@ def test_sweep_compare_and_report_from_the_command_line(tmp_path, capsys):
     assert main(["compare", str(out)]) == 0
     compared = capsys.readouterr().out
     assert "fee-for-service" in compared and "diff" in compared
+    assert "Region spending per resident per year, SEK (cost_per_capita_sek)" in compared and " points" in compared  # the analyst's units
     table = pd.read_csv(out / "comparison.csv")
     assert list(table.columns) == ["outcome", "variant", "mean", "diff", "ci_low", "ci_high", "n"]
     assert "undertreatment_rate[cni_quintile=Q5]" in set(table["outcome"])
     assert (out / "comparison.md").read_text().count("| undertreatment_rate |") == 2
     assert main(["report", str(out)]) == 0
     page = (out / "report.html").read_text()
-    for part in ("<h2>Comparison</h2>", "data:image/png;base64,", "<h2>Failures</h2>", "<h2>Provenance</h2>", "fee-for-service"):
+    for part in ("<h2>Comparison</h2>", "data:image/png;base64,", "<h2>Failures</h2>", "<h2>Provenance</h2>", "fee-for-service",
+                 "Under-treatment (share of needed visits not given)", "Q5 (highest need)", " points"):
         assert part in page
+    assert not re.search(r"\d\.?\d*e[+-]\d\d", page.split("<h2>Provenance</h2>")[0].split("base64,")[0]), "scientific notation in the report's tables"
     capsys.readouterr()
     assert main(["compare", str(out), "--baseline", "nothing"]) == 2 and "--baseline 'nothing'" in capsys.readouterr().err
     # the same sweep again into its own folder, now holding the comparison and the report too: told how to go on

@@ -16,7 +16,8 @@ from pathlib import Path
 import pandas as pd
 
 from sim.errors import UserError
-from sim.labels import GROUP_WORDS, interval, kind, label, number, split
+from sim.compare import readable
+from sim.labels import label, split
 
 
 @dataclass
@@ -73,23 +74,11 @@ class Sweep:
         rows = self.comparison
         names = rows["outcome"].map(split)
         chosen = (names.str[0] == outcome) & (names.str[1].isna() if grouping == "total" else names.str[1] == grouping)
-        rows = rows[chosen & rows["variant"].isin(variants or self.variants)].copy()
-        k = kind(outcome)
-        group = rows["outcome"].map(lambda o: (GROUP_WORDS.get(split(o)[2], split(o)[2]) if split(o)[1] == "cni_quintile" else split(o)[2]) or "all")
-        parameters = "ci_low_seeds" in rows
-        table = pd.DataFrame({
-            "outcome": rows["outcome"].map(label).map(lambda words: words.split(": ")[0]),
-            "group": group,
-            "variant": rows["variant"],
-            "level": [number(v, k) for v in rows["mean"]],
-            "difference": [number(v, k, sign=True, difference=True) for v in rows["diff"]],
-            "95 % interval": [interval(a, b, k, brackets="") for a, b in zip(rows["ci_low"], rows["ci_high"])],
-        })
-        if parameters:
-            table["95 % interval, seeds alone"] = [interval(a, b, k, brackets="") for a, b in zip(rows["ci_low_seeds"], rows["ci_high_seeds"])]
-            table["P(better)"] = [number(p, "pct") if pd.notna(p) else "" for p in rows["p_better"]]
+        rows = rows[chosen & rows["variant"].isin(variants or self.variants)].reset_index(drop=True)
+        shown = readable(rows)
+        shown["outcome"] = label(outcome)
         raw = rows[[c for c in ("outcome", "variant", "mean", "diff", "ci_low", "ci_high", "ci_low_seeds", "ci_high_seeds", "p_better", "n") if c in rows]]
-        return table.reset_index(drop=True), raw.reset_index(drop=True)
+        return shown, raw
 
     def run_dirs(self) -> list[Path]:
         """The run folders the sweep kept, in the runs table's order."""
