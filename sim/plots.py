@@ -59,6 +59,7 @@ def treatment_by_group(yearly: pd.DataFrame, title: str, path: Path) -> Path:
             ax.set_ylim(0, max(100 * top * 1.15, 1.0))
             ax.set_title(f"{name} by {label}")
             ax.set_ylabel("% of needed visits")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.grid(alpha=0.3)
             if top < NEGLIGIBLE:
                 ax.text(0.5, 0.5, f"none to speak of\n(at most {100 * top:.2f} %)", transform=ax.transAxes, ha="center", va="center", color="grey")
@@ -172,15 +173,25 @@ def clinic_finances(clinic_years: pd.DataFrame, title: str, path: Path) -> Path:
     return path
 
 
+def calendar_years(table: pd.DataFrame, start_year: int | None) -> pd.DataFrame:
+    """A table's reported years as calendar years where the scenario has a start year (``Scenario.start_year``)."""
+    return table.assign(year=table["year"] + start_year - 1) if start_year is not None and "year" in table else table
+
+
 def run_figures(result: RunResult, folder: Path) -> list[Path]:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     name = result.scenario.name
+
+    def calendar(table: pd.DataFrame) -> pd.DataFrame:
+        return calendar_years(table, result.scenario.start_year)
+
+    yearly = calendar(result.yearly)
     return [
-        treatment_by_group(result.yearly, name, folder / "treatment_by_group.png"),
-        cost_split(result.yearly, result.by_group, name, folder / "cost_per_capita.png"),
+        treatment_by_group(yearly, name, folder / "treatment_by_group.png"),
+        cost_split(yearly, result.by_group, name, folder / "cost_per_capita.png"),
         access_and_continuity(result.monthly, name, folder / "access_continuity.png"),
-        clinic_finances(result.clinic_years, name, folder / "clinic_finances.png"),
+        clinic_finances(calendar(result.clinic_years), name, folder / "clinic_finances.png"),
     ]
 
 

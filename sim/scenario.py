@@ -1159,6 +1159,9 @@ class Scenario(Section):
         multiple_of=12,
         description="Months (whole years: 0, 12, 24, ...) simulated under the scenario's own rules before reporting starts, so that staffing, lists and health have adapted to the rulebook (a burn-in; nothing of it is reported).",
     )
+    start_year: int | None = Field(
+        None, ge=1900, le=2200, description="Calendar year of the first reported month (the warm-up comes before it): figures and the dashboard then show calendar years (empty: reported years 1, 2, ...)."
+    )
     population: Population = Population()
     market: Market = Market()
     rulebook: Rulebook = Rulebook()

@@ -151,7 +151,8 @@ def build_app(sweeps: list[Sweep], runs: list[Run]) -> App:
             fig, ax = plt.subplots(figsize=(7.5, 4))
             for variant, rows in table.groupby("variant", sort=False):
                 ax.plot(rows["year"], rows[input.outcome()] * (100 if k == "pct" else 1), marker="o", label=variant)
-            ax.set_xlabel("reported year")
+            ax.set_xlabel("year" if sweep().start_year else "reported year")
+            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
             ax.set_ylabel(label(input.outcome()) + (" (%)" if k == "pct" else ""), fontsize=8)
             ax.legend(fontsize=8)
             fig.tight_layout()

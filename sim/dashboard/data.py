@@ -17,6 +17,7 @@ import pandas as pd
 
 from sim.errors import UserError
 from sim.compare import readable
+from sim.plots import calendar_years
 from sim.labels import label, split
 
 
@@ -100,7 +101,15 @@ class Sweep:
         if not frames:
             return pd.DataFrame(columns=["variant", "year", outcome])
         joined = pd.concat(frames)
-        return joined.groupby(["variant", "year"], sort=False)[outcome].mean().reset_index()
+        return calendar_years(joined.groupby(["variant", "year"], sort=False)[outcome].mean().reset_index(), self.start_year)
+
+    @cached_property
+    def start_year(self) -> int | None:
+        """The calendar year of the runs' first reported month, where their scenario gives one (``start_year``)."""
+        for run in self.run_dirs()[:1]:
+            manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+            return manifest.get("resolved_scenario", {}).get("start_year")
+        return None
 
 
 @dataclass
