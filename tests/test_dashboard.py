@@ -154,6 +154,7 @@ def test_outcomes_over_time_a_runs_clinics_and_a_followed_resident(page, results
     page.select_option("#run", str(results / "run"))
     clinics = pd.read_parquet(results / "run" / "clinic_years.parquet")
     wait_for_rows(page, "#clinics", int((clinics["year"] == clinics["year"].max()).sum()))
+    page.wait_for_selector("#region_map img", timeout=20_000)  # the region's areas and clinics
     screenshot(page, "clinics")
     page.click("text=Followed resident")
     followed = pd.read_parquet(results / "run" / "followed.parquet")

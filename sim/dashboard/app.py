@@ -16,6 +16,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from shiny import App, reactive, render, req, ui  # noqa: E402
 
@@ -82,6 +83,7 @@ def build_app(sweeps: list[Sweep], runs: list[Run]) -> App:
             ui.nav_panel(
                 "Clinics",
                 ui.input_select("run", "Run", run_dirs),
+                ui.output_plot("region_map", height="520px"),
                 ui.output_table("clinics"),
                 ui.download_button("download_clinics", "Download this table (CSV)"),
             ),
@@ -194,6 +196,27 @@ def build_app(sweeps: list[Sweep], runs: list[Run]) -> App:
         def clinic_rows() -> pd.DataFrame:
             req(input.run())
             return Run(Path(input.run())).clinics()
+
+        @render.plot
+        def region_map():
+            req(input.run())
+            areas, clinics = Run(Path(input.run())).sites()
+            fig, ax = plt.subplots(figsize=(7.5, 5.5))
+            colours = {"town": "#4c72b0", "rural": "#55a868", "sparse": "#c44e52"}
+            for kind_, rows in areas.groupby("type"):
+                ax.scatter(rows["lon"], rows["lat"], s=12 + 400 * rows["residents"] / areas["residents"].max(), alpha=0.35, color=colours.get(kind_, "grey"), label=f"{kind_} areas (size: residents)")
+            if len(clinics):
+                shut = clinics[~clinics["open"].astype(bool)]
+                live = clinics[clinics["open"].astype(bool)]
+                ax.scatter(live["lon"], live["lat"], marker="P", s=40, color="black", label="clinic open at the year's end")
+                ax.scatter(shut["lon"], shut["lat"], marker="X", s=40, color="#dd8452", label="clinic closed in the year")
+            ax.set_xlabel("longitude")
+            ax.set_ylabel("latitude")
+            ax.set_aspect(1 / max(np.cos(np.radians(areas["lat"].mean())), 0.2))
+            ax.legend(fontsize=7, loc="best")
+            ax.set_title("The region's areas and its clinics in the last reported year", fontsize=10)
+            fig.tight_layout()
+            return fig
 
         @render.table
         def clinics():

@@ -135,6 +135,22 @@ class Run:
         columns = ["clinic", "owner", "area_type", "open", "listed", "gp_fte", "access_3day", "revenue_sek", "result_sek", "margin"]
         return table[table["year"] == year][[c for c in columns if c in table]].reset_index(drop=True)
 
+    def sites(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The run's region as a map draws it: its areas (name, lat, lon, residents, type; from the region preset
+        the run names) and its clinics in the last reported year where they stand (an entrant or a region unit in
+        the area it names), open or not."""
+        from sim.geography import load_region
+
+        spec = load_region(self.manifest["resolved_scenario"]["population"]["region"])
+        areas = pd.DataFrame([{"area": a.name, "lat": a.lat, "lon": a.lon, "residents": a.residents, "type": a.type} for a in spec.areas])
+        where = {c.name: c.area for c in spec.clinics}
+        clinics = self.clinics()
+        if len(clinics):
+            clinics = clinics[clinics["owner"].isin(["public", "private"])].copy()
+            clinics["area"] = [where.get(name, name.split(" (")[0]) for name in clinics["clinic"]]
+            clinics = clinics.merge(areas[["area", "lat", "lon"]], on="area", how="inner")
+        return areas, clinics
+
     def followed(self) -> pd.DataFrame | None:
         path = self.path / "followed.parquet"
         return pd.read_parquet(path) if path.is_file() else None
