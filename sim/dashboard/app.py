@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from shiny import App, reactive, render, req, ui  # noqa: E402
 
-from sim.dashboard.data import Run, Sweep  # noqa: E402
+from sim.dashboard.data import CLINIC_COLUMNS, FOLLOWED_COLUMNS, Run, Sweep, shown  # noqa: E402
 from sim.labels import GROUPINGS, kind, label, number  # noqa: E402
 
 GROUPING_WORDS = {"total": "in total", "cni_quintile": "by Care Need Index quintile (Q5: highest need)", "age_group": "by age group",
@@ -220,7 +220,7 @@ def build_app(sweeps: list[Sweep], runs: list[Run]) -> App:
 
         @render.table
         def clinics():
-            return clinic_rows()
+            return shown(clinic_rows(), CLINIC_COLUMNS)
 
         @render.download_button(filename=lambda: f"{Path(input.run()).name}-clinics.csv")
         def download_clinics():
@@ -239,7 +239,7 @@ def build_app(sweeps: list[Sweep], runs: list[Run]) -> App:
         def followed():
             table = followed_rows()
             req(table is not None)
-            return table
+            return shown(table, FOLLOWED_COLUMNS)
 
         @render.download_button(filename=lambda: f"{Path(input.run()).name}-followed.csv")
         def download_followed():

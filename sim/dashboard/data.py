@@ -18,7 +18,7 @@ import pandas as pd
 from sim.errors import UserError
 from sim.compare import readable
 from sim.plots import calendar_years
-from sim.labels import label, split
+from sim.labels import label, number, split
 
 
 @dataclass
@@ -110,6 +110,34 @@ class Sweep:
             manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
             return manifest.get("resolved_scenario", {}).get("start_year")
         return None
+
+
+#: a run's tables as the dashboard shows them: (column, heading, kind); sim.labels writes the values
+CLINIC_COLUMNS = (
+    ("clinic", "clinic", "text"), ("owner", "owner", "text"), ("area_type", "area", "text"), ("open", "open at the year's end", "yes"),
+    ("listed", "residents listed", "int"), ("gp_fte", "GP full-time equivalents", "num"), ("access_3day", "assessed within 3 days", "pct"),
+    ("revenue_sek", "revenue in the year, SEK", "sek"), ("result_sek", "result in the year, SEK", "sek"), ("margin", "margin", "pct"),
+)
+FOLLOWED_COLUMNS = (
+    ("month", "month", "int"), ("pid", "resident", "int"), ("age", "age", "int"), ("area", "home area", "text"), ("clinic", "listed with", "text"),
+    ("conditions", "chronic conditions", "int"), ("health", "health (0-1)", "num"), ("episodes", "care episodes", "int"), ("q_star", "visits needed", "int"),
+    ("q_delivered", "visits given", "int"), ("channels", "where care was sought", "text"), ("referred", "referrals", "int"),
+    ("hospital_cost_sek", "hospital care, SEK", "sek"), ("patient_fees_sek", "patient fees, SEK", "sek"),
+    ("region_list_payments_sek", "the region paid for the listing, SEK", "sek"), ("region_visit_payments_sek", "the region paid for visits, SEK", "sek"),
+)
+
+
+def shown(table: pd.DataFrame, columns) -> pd.DataFrame:
+    """A table in words and units: the ``columns`` it has, headed in words, each value written as its kind asks."""
+    def write(value, kind_: str) -> str:
+        if kind_ == "text":
+            return str(value)
+        if kind_ == "yes":
+            return "yes" if bool(value) else "no"
+        return number(float(value), kind_)
+
+    present = [(c, heading, k) for c, heading, k in columns if c in table]
+    return pd.DataFrame({heading: [write(v, k) for v in table[c]] for c, heading, k in present})
 
 
 @dataclass
