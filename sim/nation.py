@@ -337,6 +337,10 @@ class BorderExchange:
     months: list[dict] = field(default_factory=list)  # one row per home region, host region and month
     in_transit: np.ndarray | None = None  # SEK per region: the last month's pay, which the hosts would book next month
 
+    def __post_init__(self) -> None:
+        self._index = {name: i for i, name in enumerate(self.names)}  # a region's place in the run
+        self._position = [{c: k for k, c in enumerate(h)} for h in self.hosted]  # a hosted clinic's place in its region's list
+
     @classmethod
     def between(cls, names: list[str], scenarios: list[Scenario]) -> BorderExchange:
         """The border providers of every region whose rulebook opens its border, from the regions' presets."""
@@ -359,18 +363,16 @@ class BorderExchange:
     def exchange(self, month: int, reports: list[MonthReport]) -> list[BorderIn]:
         """Gather a month's reports (in the run's order of regions): each home region's visits and pay at its border
         providers go to their host clinics, and the host clinics' month to their border providers, next month."""
-        position = [{c: k for k, c in enumerate(h)} for h in self.hosted]
-        index = {name: i for i, name in enumerate(self.names)}
         visits = [np.zeros(len(h)) for h in self.hosted]
         income = [np.zeros(len(h)) for h in self.hosted]
         for home, report in zip(self.names, reports):
             books = report.border
             if books is None:
                 continue
-            sites = self.sites[index[home]]
+            sites = self.sites[self._index[home]]
             for j, site in enumerate(sites):
-                h = index[site.host]
-                k = position[h][site.clinic]
+                h = self._index[site.host]
+                k = self._position[h][site.clinic]
                 visits[h][k] += books.visits[j]
                 income[h][k] += books.net_sek[j]
             hosts = np.array([site.host for site in sites])
@@ -385,12 +387,11 @@ class BorderExchange:
         return self._inbound([r.hosting for r in reports], visits, income)
 
     def _inbound(self, hosting: list[list[HostClinic]], visits: list[np.ndarray], income: list[np.ndarray]) -> list[BorderIn]:
-        index = {name: i for i, name in enumerate(self.names)}
-        position = [{c: k for k, c in enumerate(h)} for h in self.hosted]
-        return [
-            BorderIn([hosting[index[s.host]][position[index[s.host]][s.clinic]] for s in sites], visits[i], income[i])
-            for i, sites in enumerate(self.sites)
-        ]
+        def host(site: BorderSite) -> HostClinic:
+            h = self._index[site.host]
+            return hosting[h][self._position[h][site.clinic]]
+
+        return [BorderIn([host(s) for s in sites], visits[i], income[i]) for i, sites in enumerate(self.sites)]
 
     def table(self) -> pd.DataFrame:
         """The border providers' months, by home region, host region and month (every month: the warm-up's too)."""

@@ -40,3 +40,15 @@ def shared_ray():
         start_ray(2, None)
     yield
     ray.shutdown()
+
+
+def assert_same_national_tables(a, b) -> None:
+    """Two national runs (sim.nation.NationalResult) gave the same tables: flows, the providers' and the border's
+    months, and every region's monthly outcomes and clinic-years."""
+    import pandas as pd
+
+    for table in ("flows", "digital_months", "border_months"):
+        pd.testing.assert_frame_equal(getattr(a, table), getattr(b, table))
+    for x, y in zip(a.regions, b.regions):
+        pd.testing.assert_frame_equal(x.monthly, y.monthly)
+        pd.testing.assert_frame_equal(x.clinic_years, y.clinic_years)

@@ -14,6 +14,7 @@ import yaml
 from hypothesis import given, settings, strategies as st
 
 from sim.border import BorderMonth, BorderSite, HostClinic
+from conftest import assert_same_national_tables
 from sim.cli import main
 from sim.nation import BORDER_ITEM, BorderExchange, MonthReport, load_national, run_nation
 
@@ -91,11 +92,7 @@ def test_the_distributed_run_with_open_borders_gives_the_same_tables(folder, sha
     """Two Ray workers, one region each, with both exchanges binding (the digital provider's capacity and the border)."""
     national, scenarios, single = pair(folder, capacity=2.0)
     distributed = run_nation(national, scenarios, workers=2)
-    pd.testing.assert_frame_equal(single.flows, distributed.flows)
-    pd.testing.assert_frame_equal(single.border_months, distributed.border_months)
-    for a, b in zip(single.regions, distributed.regions):
-        pd.testing.assert_frame_equal(a.monthly, b.monthly)
-        pd.testing.assert_frame_equal(a.clinic_years, b.clinic_years)
+    assert_same_national_tables(single, distributed)
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from conftest import assert_same_national_tables
 from sim.cli import main
 from sim.nation import ITEM, PROVIDER, RESIDENTS, load_national, region_seed, run_nation
 from sim.runner import run
@@ -97,11 +98,7 @@ def test_the_distributed_run_gives_the_same_tables(folder, shared_ray):
     regions' months depend on each other."""
     national, scenarios, single = three(folder, capacity=2.0)
     distributed = run_nation(national, scenarios, workers=2)
-    pd.testing.assert_frame_equal(single.flows, distributed.flows)
-    pd.testing.assert_frame_equal(single.digital_months, distributed.digital_months)
-    for a, b in zip(single.regions, distributed.regions):
-        pd.testing.assert_frame_equal(a.monthly, b.monthly)
-        pd.testing.assert_frame_equal(a.clinic_years, b.clinic_years)
+    assert_same_national_tables(single, distributed)
 
 
 def test_vardval_run_writes_the_national_tables_the_flows_and_the_map(tmp_path, capsys):
