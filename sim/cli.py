@@ -358,7 +358,9 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
     from sim.dashboard.app import build_app
 
-    print(f"Dashboard of {len(sweeps)} sweep{'s' * (len(sweeps) != 1)} and {len(runs)} run{'s' * (len(runs) != 1)} at http://{args.host}:{args.port}/ (Ctrl-C stops it)", flush=True)
+    kept = sum(len(s.run_dirs()) for s in sweeps)
+    shown = f"{len(sweeps)} sweep{'s' * (len(sweeps) != 1)} ({kept} runs kept)" + (f" and {len(runs)} run{'s' * (len(runs) != 1)} of their own" if runs else "")
+    print(f"Dashboard of {shown} at http://{args.host}:{args.port}/ (Ctrl-C stops it)", flush=True)
     uvicorn.run(build_app(sweeps, runs), host=args.host, port=args.port, log_level="warning")
     return 0
 

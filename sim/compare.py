@@ -174,10 +174,11 @@ def number(value: float, sign: bool = False) -> str:
     return f"{value:{plus},.0f}" if abs(value) >= 1000 else f"{value:{plus}.4g}"
 
 
-def readable(table: pd.DataFrame) -> pd.DataFrame:
+def readable(table: pd.DataFrame, baseline: str | None = None) -> pd.DataFrame:
     """A comparison table (``paired_comparison``'s rows) in the analyst's words and units: the outcome's label, its
     group (which end of the CNI is high need), the variant, its level, the difference and its intervals (shares in
-    per cent and their differences in points, SEK with thousands separators) and the probability it is better."""
+    per cent and their differences in points, SEK with thousands separators) and the probability it is better; the
+    ``baseline``'s rows give its level alone."""
     from sim.labels import GROUP_WORDS, interval, kind, label, number, split
 
     parts = table["outcome"].map(split)
@@ -193,6 +194,10 @@ def readable(table: pd.DataFrame) -> pd.DataFrame:
     if "ci_low_seeds" in table:
         shown["95 % interval, seeds alone"] = [interval(a, b, k, brackets="") for a, b, k in zip(table["ci_low_seeds"], table["ci_high_seeds"], kinds)]
         shown["P(better)"] = [number(p, "pct") if pd.notna(p) else "" for p in table["p_better"]]
+    if baseline is not None:
+        own = (table["variant"] == baseline).to_numpy()
+        shown.loc[own, "difference"] = "(the baseline)"
+        shown.loc[own, [c for c in shown.columns if c.startswith("95 %") or c == "P(better)"]] = ""
     return shown.reset_index(drop=True)
 
 

@@ -71,12 +71,15 @@ def split(outcome: str) -> tuple[str, str | None, str | None]:
     return name, grouping, group
 
 
+INCOME_SHARE = "clinic_income_share_"  # a payment's share of the clinics' revenue (sim.runner)
+
+
 def kind(outcome: str) -> str:
     """How an outcome's values are written: pct for shares and rates, sek for money, else num."""
     name = split(outcome)[0]
     if name in KINDS:
         return KINDS[name]
-    if name.endswith(("_rate", "_share")):
+    if name.endswith(("_rate", "_share")) or name.startswith(INCOME_SHARE):
         return "pct"
     return "sek" if name.endswith("_sek") else "num"
 
@@ -84,7 +87,10 @@ def kind(outcome: str) -> str:
 def label(outcome: str) -> str:
     """An outcome in words with its unit, and its group where it is kept by one (``CNI quintile Q5 (highest need)``)."""
     name, grouping, group = split(outcome)
-    words = LABELS.get(name) or name.replace("_", " ").replace(" sek", ", SEK").replace(" per capita", " per resident per year").capitalize()
+    if name.startswith(INCOME_SHARE):
+        words = f"Share of the clinics' revenue from {name.removeprefix(INCOME_SHARE).replace('_', ' ')}"
+    else:
+        words = LABELS.get(name) or name.replace("_", " ").replace(" sek", ", SEK").replace(" per capita", " per resident per year").capitalize()
     if grouping is None:
         return words
     return f"{words}: {GROUPINGS.get(grouping, grouping)} {GROUP_WORDS.get(group, group) if grouping == 'cni_quintile' else group}"

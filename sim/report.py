@@ -88,7 +88,7 @@ def report(folder: Path, baseline: str | None = None) -> Path:
         else:
             note = "with a 95 % confidence interval over the seeds alone (t over replications; the parameters fixed at the calibrated set)."
         parts.append(f"<p class='note'>Mean over replications of each variant, and its paired difference from <b>{html.escape(baseline)}</b> {note}</p>")
-        parts.append(_table(readable(table)))
+        parts.append(_table(readable(table, baseline)))
         parts.append("<p class='note'>The same figures unrounded are in comparison.csv beside this page.</p>")
         for figure in sorted((folder / "figures").glob("forest*.png")):
             parts.append(_image(figure))

@@ -150,6 +150,8 @@ def test_outcomes_over_time_a_runs_clinics_and_a_followed_resident(page, results
     page.wait_for_selector("#time_plot img", timeout=20_000)
     years = rows(page, "#time_table")
     assert len(years) == 2 and {row[1] for row in years} == {"2020"}  # one reported year, two variants; jamtland-2020 starts in 2020
+    page.select_option("#grouping", "cni_quintile")  # the groups chosen in the sidebar: a line per variant and quintile
+    assert len(wait_for_rows(page, "#time_table", 10)) == 10
     page.click("text=Clinics")
     page.select_option("#run", str(results / "run"))
     clinics = pd.read_parquet(results / "run" / "clinic_years.parquet")

@@ -21,7 +21,7 @@ import pandas as pd  # noqa: E402
 from shiny import App, reactive, render, req, ui  # noqa: E402
 
 from sim.dashboard.data import CLINIC_COLUMNS, FOLLOWED_COLUMNS, Run, Sweep, shown  # noqa: E402
-from sim.labels import GROUPINGS, kind, label, number  # noqa: E402
+from sim.labels import GROUP_WORDS, GROUPINGS, kind, label, number  # noqa: E402
 
 GROUPING_WORDS = {"total": "in total", "cni_quintile": "by Care Need Index quintile (Q5: highest need)", "age_group": "by age group",
                   "area_type": "by area type (town, rural, sparse)", "region": "by region"}
@@ -42,6 +42,8 @@ def forest(table: pd.DataFrame, raw: pd.DataFrame, outcome: str, baseline: str) 
     fig, ax = plt.subplots(figsize=(7.5, 0.45 * max(len(rows), 2) + 1.4))
     y = list(range(len(rows)))[::-1]
     ax.errorbar(rows["diff"] * scale, y, xerr=[(rows["diff"] - rows["ci_low"]) * scale, (rows["ci_high"] - rows["diff"]) * scale], fmt="o", color="#1f4e79", capsize=3)
+    if "ci_low_seeds" in rows:  # the interval over the seeds alone, inside the one over seeds and parameters
+        ax.hlines(y, rows["ci_low_seeds"] * scale, rows["ci_high_seeds"] * scale, lw=5, alpha=0.4, color="#1f4e79")
     ax.axvline(0, color="grey", lw=1)
     ax.set_yticks(y, names)
     unit = "points" if k == "pct" else ("SEK" if k == "sek" else "")
@@ -58,7 +60,7 @@ def build_app(sweeps: list[Sweep], runs: list[Run]) -> App:
     run_dirs = {str(r.path): f"{r.name}" for r in runs}
     for s in sweeps:
         for d in s.run_dirs():
-            run_dirs[str(d)] = f"{s.name} / {d.name}"
+            run_dirs[str(d)] = s.run_label(d)
     first = sweeps[0] if sweeps else None
 
     sidebar = ui.sidebar(
@@ -142,7 +144,8 @@ def build_app(sweeps: list[Sweep], runs: list[Run]) -> App:
         @reactive.calc
         def over_time() -> pd.DataFrame:
             req(input.outcome())
-            table = sweep().yearly(input.outcome())
+            grouping = input.grouping() if input.grouping() in ("cni_quintile", "age_group", "area_type") else "total"
+            table = sweep().yearly(input.outcome(), grouping)
             return table[table["variant"].isin(list(input.variants()) or sweep().variants)]
 
         @render.plot
@@ -150,19 +153,22 @@ def build_app(sweeps: list[Sweep], runs: list[Run]) -> App:
             table = over_time()
             req(len(table))
             k = kind(input.outcome())
-            fig, ax = plt.subplots(figsize=(7.5, 4))
-            for variant, rows in table.groupby("variant", sort=False):
-                ax.plot(rows["year"], rows[input.outcome()] * (100 if k == "pct" else 1), marker="o", label=variant)
+            fig, ax = plt.subplots(figsize=(7.5, 4.5))
+            for (variant, group), rows in table.groupby(["variant", "group"], sort=False):
+                ax.plot(rows["year"], rows[input.outcome()] * (100 if k == "pct" else 1), marker="o", label=variant if group == "all" else f"{variant}, {GROUP_WORDS.get(group, group)}")
             ax.set_xlabel("year" if sweep().start_year else "reported year")
             ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+            ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda y, _: f"{y:,.1f}" if abs(y) < 100 else f"{y:,.0f}"))
             ax.set_ylabel(label(input.outcome()) + (" (%)" if k == "pct" else ""), fontsize=8)
-            ax.legend(fontsize=8)
+            ax.legend(fontsize=7, ncol=2)
             fig.tight_layout()
             return fig
 
         @render.table
         def time_table():
             table = over_time()
+            if (table["group"] == "all").all():
+                table = table.drop(columns="group")
             k = kind(input.outcome())
             return table.assign(**{input.outcome(): [number(v, k) for v in table[input.outcome()]]}).rename(columns={input.outcome(): label(input.outcome())})
 

@@ -76,7 +76,7 @@ class Sweep:
         names = rows["outcome"].map(split)
         chosen = (names.str[0] == outcome) & (names.str[1].isna() if grouping == "total" else names.str[1] == grouping)
         rows = rows[chosen & rows["variant"].isin(variants or self.variants)].reset_index(drop=True)
-        shown = readable(rows)
+        shown = readable(rows, self.baseline)
         shown["outcome"] = label(outcome)
         raw = rows[[c for c in ("outcome", "variant", "mean", "diff", "ci_low", "ci_high", "ci_low_seeds", "ci_high_seeds", "p_better", "n") if c in rows]]
         return shown, raw
@@ -86,22 +86,28 @@ class Sweep:
         ok = self.runs[self.runs["status"] == "ok"]
         return [d for d in (self.path / "runs" / r for r in ok["run_id"]) if d.is_dir()]
 
-    def yearly(self, outcome: str) -> pd.DataFrame:
-        """An outcome by reported year and variant, the mean over the runs (a region's sweep; a national sweep's runs keep
-        their regions' years instead, and give none here)."""
+    def yearly(self, outcome: str, grouping: str = "total") -> pd.DataFrame:
+        """An outcome by year, variant and group (``grouping``: total, cni_quintile, age_group or area_type), the mean
+        over the runs (a region's sweep; a national sweep's runs keep their regions' years instead, and give none)."""
         ok = self.runs[self.runs["status"] == "ok"]
         frames = []
         for run_id, variant in zip(ok["run_id"], ok["variant"]):
             path = self.path / "runs" / run_id / "yearly.parquet"
             if path.is_file():
                 yearly = pd.read_parquet(path)
-                total = yearly[yearly["group_by"] == "total"]
-                if outcome in total:
-                    frames.append(total[["year", outcome]].assign(variant=variant))
+                rows = yearly[yearly["group_by"] == grouping]
+                if outcome in rows:
+                    frames.append(rows[["year", "group", outcome]].assign(variant=variant))
         if not frames:
-            return pd.DataFrame(columns=["variant", "year", outcome])
+            return pd.DataFrame(columns=["variant", "group", "year", outcome])
         joined = pd.concat(frames)
-        return calendar_years(joined.groupby(["variant", "year"], sort=False)[outcome].mean().reset_index(), self.start_year)
+        means = joined.groupby(["variant", "group", "year"], sort=False)[outcome].mean().reset_index()
+        return calendar_years(means, self.start_year)
+
+    def run_label(self, run_dir: Path) -> str:
+        """A kept run named by its variant and replication."""
+        row = self.runs[self.runs["run_id"] == run_dir.name]
+        return f"{self.name}: {row['variant'].iloc[0]}, replication {int(row['replication'].iloc[0]) + 1}" if len(row) else f"{self.name} / {run_dir.name}"
 
     @cached_property
     def start_year(self) -> int | None:
