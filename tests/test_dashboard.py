@@ -43,6 +43,9 @@ def results(tmp_path_factory):
     assert main(["sweep", str(experiment), "--out", str(root / "tiny"), "--workers", "1", "--quiet"]) == 0
     assert main(["compare", str(root / "tiny")]) == 0
     assert main(["run", "jamtland-2020", "--set", "population.residents=2000", "--months", "6", "--follow", "2", "--out", str(root / "run"), "--quiet"]) == 0
+    # a by-region table as 'vardval regions' writes one for a national sweep (its figures made up: the map view reads the file)
+    pd.DataFrame({"variant": ["jamtland-2020"] * 2 + ["fee-for-service"] * 2, "code": ["23", "25"] * 2, "region": ["Jämtland", "Norrbotten"] * 2,
+                  "replications": 3, "undertreatment_rate": [0.18, 0.19, 0.11, 0.12]}).to_csv(root / "tiny" / "by-region.csv", index=False)
     return root
 
 
@@ -161,6 +164,18 @@ def test_outcomes_over_time_a_runs_clinics_and_a_followed_resident(page, results
     page.click("text=Followed resident")
     followed = pd.read_parquet(results / "run" / "followed.parquet")
     assert len(wait_for_rows(page, "#followed", len(followed))) == len(followed)
+
+
+@needs_browser
+def test_the_map_shows_a_variant_by_region_and_downloads_its_rows(page, results):
+    page.click("text=Map")
+    page.select_option("#map_variant", "fee-for-service")
+    page.wait_for_selector("#map_image img", timeout=20_000)
+    assert "under fee-for-service" in page.locator("#map_note").inner_text()
+    with page.expect_download() as download:
+        page.click("#download_map")
+    rows = pd.read_csv(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8")))
+    assert list(rows["region"]) == ["Jämtland", "Norrbotten"] and list(rows["undertreatment_rate"]) == [0.11, 0.12]
 
 
 def test_a_folder_the_dashboard_cannot_show_is_one_sentence(tmp_path, capsys):

@@ -81,7 +81,13 @@ def build_app(sweeps: list[Sweep], runs: list[Run]) -> App:
                 ui.download_button("download_comparison", "Download this table (CSV)"),
             ),
             ui.nav_panel("Over time", ui.output_plot("time_plot"), ui.output_table("time_table"), ui.download_button("download_time", "Download this table (CSV)")),
-            ui.nav_panel("Map", ui.input_select("map_variant", "Variant on the map", {}), ui.output_text("map_note"), ui.output_image("map_image", height="900px")),
+            ui.nav_panel(
+                "Map",
+                ui.input_select("map_variant", "Variant on the map", {}),
+                ui.output_text("map_note"),
+                ui.output_image("map_image", height="900px"),
+                ui.download_button("download_map", "Download the map's table (CSV)"),
+            ),
             ui.nav_panel(
                 "Clinics",
                 ui.input_select("run", "Run", run_dirs),
@@ -182,14 +188,23 @@ def build_app(sweeps: list[Sweep], runs: list[Run]) -> App:
                 return "No map: this sweep has no by-region.csv (a national sweep's, or the regions' sweep's, after 'vardval regions')."
             return f"{label(input.outcome())} by region under {input.map_variant()}, the mean over its replications."
 
-        @render.image
-        def map_image():
+        @reactive.calc
+        def map_rows() -> pd.DataFrame:
             path = sweep().path / "by-region.csv"
             req(path.is_file())
             table = pd.read_csv(path, dtype={"code": str})
             if "variant" in table:
                 table = table[table["variant"] == input.map_variant()]
             req(input.outcome() in table, len(table))
+            return table[[c for c in ("variant", "code", "region", "replications", input.outcome()) if c in table]]
+
+        @render.download_button(filename=lambda: f"{sweep().name}-{input.map_variant()}-{input.outcome()}-by-region.csv")
+        def download_map():
+            yield _csv(map_rows())
+
+        @render.image
+        def map_image():
+            table = map_rows()
             from sim.plots import sweden_map
             from sim.regions.generate import read_csv
 
