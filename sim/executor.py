@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -44,19 +45,38 @@ def start_ray(workers: int | None, address: str | None) -> int:
         check_address(address)
     quiet = {"include_dashboard": False, "log_to_driver": False, "logging_level": "ERROR"}
     env = {"env_vars": {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}}
+    clock = time.perf_counter()
     try:
         if address:
-            ray.init(address=address, runtime_env=env | {"py_modules": [str(Path(sim.__file__).parent)]}, **quiet)
+            with _core_log_held():  # Ray's core logs each failed attempt to join to the terminal
+                ray.init(address=address, runtime_env=env | {"py_modules": [str(Path(sim.__file__).parent)]}, **quiet)
             available = int(ray.cluster_resources().get("CPU", 1))
         else:
             available = workers or os.cpu_count() or 1
             ray.init(num_cpus=available, runtime_env=env, **quiet)
     except (ConnectionError, RuntimeError, ValueError) as error:
-        raise UserError(f"--address {address}: cannot join the Ray cluster ({str(error).splitlines()[0]}).") from None
+        raise UserError(f"--address {address}: cannot join the Ray cluster ({str(error).splitlines()[0]}; gave up after {time.perf_counter() - clock:.0f} s).") from None
     return min(workers or available, available)
 
 
 ANSWER_S = 5.0  # how long a cluster's address has to answer before it is given up
+
+
+@contextmanager
+def _core_log_held() -> Iterator[None]:
+    """The process's standard error held aside (Ray's C++ core writes to it directly) and dropped."""
+    import sys
+    import tempfile
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def check_address(address: str) -> None:
