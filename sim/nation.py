@@ -609,6 +609,8 @@ MAPPED = (
     "digital_contacts_per_1000",
     "out_of_region_fees_per_capita_sek",
 )
+#: and where a border is open, the listing across it
+BORDER_MAPPED = ("listed_across_border_share", "border_payments_per_capita_sek")
 
 
 def write_national(result: NationalResult, out: Path, source: str = "", overrides: dict | None = None) -> pd.DataFrame:
@@ -628,12 +630,13 @@ def write_national(result: NationalResult, out: Path, source: str = "", override
             write_run(region, staging / "regions" / name, figures=False)
         table = result.by_region()
         table.to_csv(staging / "by-region.csv", index=False)
-        (staging / "by-region.md").write_text(markdown(table, list(MAPPED), count="residents"), encoding="utf-8")
+        shown = [*MAPPED, *(BORDER_MAPPED if len(result.border_months) else ())]
+        (staging / "by-region.md").write_text(markdown(table, shown, count="residents"), encoding="utf-8")
         result.flows.to_csv(staging / "flows.csv", index=False)
         result.digital_months.to_csv(staging / "digital_months.csv", index=False)
         if len(result.border_months):
             result.border_months.to_csv(staging / "border_months.csv", index=False)
-        draw_maps(table, list(MAPPED), f"{result.national.name}: {{}} by region", staging / "figures")
+        draw_maps(table, shown, f"{result.national.name}: {{}} by region", staging / "figures")
         manifest = {
             "national": result.national.name, "source": source, "overrides": overrides or {}, "seed": result.national.seed,
             "region_seeds": {name: r.scenario.seed for name, r in zip(result.national.regions, result.regions)},

@@ -95,6 +95,15 @@ def test_the_distributed_run_with_open_borders_gives_the_same_tables(folder, sha
     assert_same_national_tables(single, distributed)
 
 
+def test_vardval_run_with_an_open_border_writes_its_months_its_table_and_maps(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["run", str(pair_file(tmp_path, months=2, warmup_months=0, sample_share=0.01)), "--out", str(out), "--quiet"]) == 0
+    assert "listed elsewhere" in capsys.readouterr().out
+    assert set(pd.read_csv(out / "border_months.csv")["home"]) <= set(PAIR)
+    assert "listed_across_border_share" in (out / "by-region.md").read_text(encoding="utf-8")
+    assert (out / "figures" / "map_listed_across_border_share.png").is_file()
+
+
 @pytest.mark.parametrize(
     "common, words",
     [
