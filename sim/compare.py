@@ -201,16 +201,21 @@ def readable(table: pd.DataFrame, baseline: str | None = None) -> pd.DataFrame:
     return shown.reset_index(drop=True)
 
 
+def sweep_comparison(folder: Path, manifest: dict, runs: pd.DataFrame, baseline: str) -> pd.DataFrame:
+    """A sweep's paired comparison with ``baseline`` (each variant against its reference), written nowhere."""
+    if not len(runs) or not (runs["status"] == "ok").any():
+        raise UserError(f"{folder}: no finished run to compare yet.")
+    return paired_comparison(runs, outcome_columns(runs, manifest), baseline, references(manifest, baseline))
+
+
 def compare(folder: Path, baseline: str | None = None) -> tuple[pd.DataFrame, str]:
     """Compare a sweep's variants; writes comparison.csv, comparison.md and forest plots into the sweep's folder."""
     from sim.plots import forest_plots
 
     manifest, runs = read_sweep(folder)
-    if not len(runs) or not (runs["status"] == "ok").any():
-        raise UserError(f"{folder}: no finished run to compare yet.")
     baseline = baseline or default_baseline(manifest)
     reference = references(manifest, baseline)
-    table = paired_comparison(runs, outcome_columns(runs, manifest), baseline, reference)
+    table = sweep_comparison(folder, manifest, runs, baseline)
     folder = Path(folder)
     table.to_csv(folder / "comparison.csv", index=False)
     within = any(ref != baseline for ref in reference.values())

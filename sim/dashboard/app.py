@@ -214,14 +214,17 @@ def build_app(sweeps: list[Sweep], runs: list[Run]) -> App:
             return {"src": str(out), "width": "520px"}
 
         @reactive.calc
-        def clinic_rows() -> pd.DataFrame:
+        def chosen_run() -> Run:
             req(input.run())
-            return Run(Path(input.run())).clinics()
+            return Run(Path(input.run()))
+
+        @reactive.calc
+        def clinic_rows() -> pd.DataFrame:
+            return chosen_run().clinics()
 
         @render.plot
         def region_map():
-            req(input.run())
-            areas, clinics = Run(Path(input.run())).sites()
+            areas, clinics = chosen_run().sites()
             fig, ax = plt.subplots(figsize=(7.5, 5.5))
             colours = {"town": "#4c72b0", "rural": "#55a868", "sparse": "#c44e52"}
             for kind_, rows in areas.groupby("type"):
@@ -249,8 +252,7 @@ def build_app(sweeps: list[Sweep], runs: list[Run]) -> App:
 
         @reactive.calc
         def followed_rows() -> pd.DataFrame | None:
-            req(input.run())
-            return Run(Path(input.run())).followed()
+            return chosen_run().followed()
 
         @render.text
         def followed_note():

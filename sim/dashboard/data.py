@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.compare import default_baseline, readable, sweep_comparison
 from sim.errors import UserError
-from sim.compare import readable
-from sim.plots import calendar_years
 from sim.labels import label, number, split
+from sim.plots import calendar_years
 
 
 @dataclass
@@ -44,13 +44,7 @@ class Sweep:
         written = self.path / "comparison.csv"
         if written.is_file():
             return pd.read_csv(written)
-        from sim.compare import default_baseline, outcome_columns, paired_comparison, references
-
-        runs = self.runs[self.runs["status"] == "ok"]
-        if not len(runs):
-            raise UserError(f"{self.path}: no finished run to show yet.")
-        baseline = default_baseline(self.manifest)
-        return paired_comparison(self.runs, outcome_columns(self.runs, self.manifest), baseline, references(self.manifest, baseline))
+        return sweep_comparison(self.path, self.manifest, self.runs, default_baseline(self.manifest))
 
     @property
     def baseline(self) -> str:
@@ -89,20 +83,23 @@ class Sweep:
     def yearly(self, outcome: str, grouping: str = "total") -> pd.DataFrame:
         """An outcome by year, variant and group (``grouping``: total, cni_quintile, age_group or area_type), the mean
         over the runs (a region's sweep; a national sweep's runs keep their regions' years instead, and give none)."""
-        ok = self.runs[self.runs["status"] == "ok"]
-        frames = []
-        for run_id, variant in zip(ok["run_id"], ok["variant"]):
-            path = self.path / "runs" / run_id / "yearly.parquet"
-            if path.is_file():
-                yearly = pd.read_parquet(path)
-                rows = yearly[yearly["group_by"] == grouping]
-                if outcome in rows:
-                    frames.append(rows[["year", "group", outcome]].assign(variant=variant))
-        if not frames:
+        years = self._yearly
+        if outcome not in years:
             return pd.DataFrame(columns=["variant", "group", "year", outcome])
-        joined = pd.concat(frames)
-        means = joined.groupby(["variant", "group", "year"], sort=False)[outcome].mean().reset_index()
+        rows = years[years["group_by"] == grouping]
+        means = rows.groupby(["variant", "group", "year"], sort=False)[outcome].mean().reset_index()
         return calendar_years(means, self.start_year)
+
+    @cached_property
+    def _yearly(self) -> pd.DataFrame:
+        """Every kept run's yearly outcomes with its variant, read once."""
+        ok = self.runs[self.runs["status"] == "ok"]
+        frames = [
+            pd.read_parquet(path).assign(variant=variant)
+            for path, variant in ((self.path / "runs" / r / "yearly.parquet", v) for r, v in zip(ok["run_id"], ok["variant"]))
+            if path.is_file()
+        ]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["variant", "group_by", "group", "year"])
 
     def run_label(self, run_dir: Path) -> str:
         """A kept run named by its variant and replication."""
@@ -160,9 +157,13 @@ class Run:
     def name(self) -> str:
         return self.path.name
 
+    @cached_property
+    def clinic_years(self) -> pd.DataFrame:
+        return pd.read_parquet(self.path / "clinic_years.parquet")
+
     def clinics(self, year: int | None = None) -> pd.DataFrame:
         """The clinics' year (the last reported year by default): a row per clinic, its list, staff, access, result."""
-        table = pd.read_parquet(self.path / "clinic_years.parquet")
+        table = self.clinic_years
         if not len(table):
             return table
         year = int(table["year"].max()) if year is None else year
