@@ -542,7 +542,7 @@ class _Steppers:
         self._started = False
 
     def __enter__(self) -> _Steppers:
-        members = [([self.scenarios[i] for i in g], [self.names[i] for i in g], [self.border.sites[i] for i in g], [self.border.hosted[i] for i in g]) for g in self.groups]
+        members = list(zip(*(self._by_group(v) for v in (self.scenarios, self.names, self.border.sites, self.border.hosted))))
         if not self.ray:
             self.local = Regions(*members[0])
             return self
