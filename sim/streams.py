@@ -20,12 +20,12 @@ import numpy as np
 from scipy.special import ndtri
 
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
+_MIX = {30: np.uint64(0xBF58476D1CE4E5B9), 27: np.uint64(0x94D049BB133111EB)}  # SplitMix64's multiplier after each shift
 _TO_UNIT = 2.0**-53
 # counter layout: patient id in bits 0-39, month in bits 40-55, slot in bits 56-63
 _MONTH_SHIFT = np.uint64(40)
 _SLOT_SHIFT = np.uint64(56)
+CHUNK = 1 << 16  # ids hashed at a time (half a megabyte of bits)
 
 
 def _code(name: str) -> int:
@@ -51,18 +51,35 @@ class Streams:
         """A NumPy generator for one-off bulk draws of the named stream."""
         return np.random.default_rng(self._sequence(name))
 
-    def _bits(self, name: str, ids: np.ndarray, month: int, slot: int | np.ndarray) -> np.ndarray:
-        """64 random bits per id: SplitMix64's output at position (id, month, slot) of the stream."""
-        x = np.array(ids, dtype=np.uint64)  # a copy: everything below happens in place
-        x |= np.uint64(month) << _MONTH_SHIFT
-        x |= np.asarray(slot, dtype=np.uint64) << _SLOT_SHIFT
-        x *= _GAMMA
-        x += self.key(name)
-        for shift, multiplier in ((30, _MIX1), (27, _MIX2)):
-            x ^= x >> np.uint64(shift)
-            x *= multiplier
-        x ^= x >> np.uint64(31)
-        return x
+    def _bits(self, name: str, ids: np.ndarray, month: int, slot: int | np.ndarray):
+        """64 random bits per id, SplitMix64's output at position (id, month, slot) of the stream, a chunk of ids at a
+        time: yields (rows, bits), ``bits`` a buffer the next chunk overwrites. Hashing ``CHUNK`` ids at once keeps the
+        mixing's passes in the processor's cache, and a draw over millions of residents needs no temporary as large."""
+        ids = np.asarray(ids)
+        key = self.key(name)
+        high = np.uint64(month) << _MONTH_SHIFT
+        per_id_slot = np.ndim(slot) > 0
+        if not per_id_slot:
+            high |= np.uint64(slot) << _SLOT_SHIFT
+        size = min(CHUNK, len(ids))
+        x, scratch = np.empty(size, np.uint64), np.empty(size, np.uint64)
+        for start in range(0, len(ids), CHUNK):
+            rows = slice(start, min(start + CHUNK, len(ids)))
+            n = rows.stop - start
+            bits, tmp = x[:n], scratch[:n]
+            bits[:] = ids[rows]
+            bits |= high
+            if per_id_slot:
+                np.left_shift(np.asarray(slot[rows], dtype=np.uint64), _SLOT_SHIFT, out=tmp)
+                bits |= tmp
+            bits *= _GAMMA
+            bits += key
+            for shift in (30, 27, 31):
+                np.right_shift(bits, np.uint64(shift), out=tmp)
+                bits ^= tmp
+                if shift in _MIX:
+                    bits *= _MIX[shift]
+            yield rows, bits
 
     def uniform(self, name: str, ids: np.ndarray, month: int, slot: int | np.ndarray = 0) -> np.ndarray:
         """One uniform draw in [0, 1) per id, keyed by (stream, id, month, slot).
@@ -70,7 +87,11 @@ class Streams:
         ``slot`` (0-255) tells apart several draws of one resident in one month; it may be
         an array with one slot per id.
         """
-        return (self._bits(name, ids, month, slot) >> np.uint64(11)).view(np.int64) * _TO_UNIT
+        out = np.empty(len(ids))
+        for rows, bits in self._bits(name, ids, month, slot):
+            bits >>= np.uint64(11)
+            np.multiply(bits.view(np.int64), _TO_UNIT, out=out[rows])
+        return out
 
     def uniforms(self, name: str, ids: np.ndarray, month: int, parts: int, slot: int | np.ndarray = 0) -> list[np.ndarray]:
         """``parts`` independent uniforms per id from one keyed draw, each of 64 // parts bits.
@@ -78,12 +99,16 @@ class Streams:
         For the several draws every resident or episode needs each month: with three parts
         each has 21 bits, a resolution of 5e-7, fine for monthly probabilities.
         """
-        bits = 64 // parts
-        x = self._bits(name, ids, month, slot)
-        mask = np.uint64((1 << bits) - 1)
-        scale = np.float32(2.0**-bits) if bits <= 24 else 2.0**-bits
-        dtype = np.float32 if bits <= 24 else np.float64
-        return [((x >> np.uint64(bits * i)) & mask).astype(dtype) * scale for i in range(parts)]
+        bits_each = 64 // parts
+        mask = np.uint64((1 << bits_each) - 1)
+        dtype = np.float32 if bits_each <= 24 else np.float64
+        out = [np.empty(len(ids), dtype) for _ in range(parts)]
+        for rows, bits in self._bits(name, ids, month, slot):
+            for i, part in enumerate(out):
+                part[rows] = (bits >> np.uint64(bits_each * i)) & mask
+        for part in out:
+            part *= dtype(2.0**-bits_each)  # a power of two: exact
+        return out
 
 
 def to_normal(u: np.ndarray) -> np.ndarray:

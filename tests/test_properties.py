@@ -19,7 +19,7 @@ from sim.payment.sparsity import SparsitySupplement
 from sim.scenario import Capitation as CapitationParams
 from sim.scenario import Fines as FinesParams
 from sim.scenario import Indicator, PatientFees as FeeParams, Referral, Sparsity as SparsityParams
-from sim.streams import Streams, poisson_from_uniform
+from sim.streams import CHUNK, Streams, poisson_from_uniform
 
 q_stars = arrays(np.int16, st.integers(1, 60), elements=st.integers(1, 12))
 positive = st.floats(0.05, 50.0)
@@ -200,6 +200,21 @@ def test_keyed_poisson_draws_have_the_right_mean():
         counts = poisson_from_uniform(np.full(len(ids), mean), streams.uniform("t", ids, 0), most=12)
         assert abs(counts.mean() - mean) < 4 * np.sqrt(mean / len(ids))
         assert abs(counts.var() - mean) < 0.05 * mean + 0.002
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 3 * CHUNK), month=st.integers(0, 500), parts=st.integers(1, 4), data=st.data())
+def test_a_residents_keyed_draw_is_the_same_in_any_batch(n, month, parts, data):
+    """Common random numbers: a resident's draw depends on (stream, id, month, slot) alone, not on who else is drawn
+    with them, nor on where the chunks the ids are hashed in fall."""
+    streams = Streams(11)
+    ids = np.arange(n, dtype=np.int64) * 7919 + 5
+    slot = np.arange(n) % 5
+    alone = data.draw(st.integers(0, n - 1))
+    together = streams.uniforms("t", ids, month, parts, slot=slot)
+    by_itself = streams.uniforms("t", ids[alone : alone + 1], month, parts, slot=slot[alone : alone + 1])
+    assert all(t[alone] == b[0] and 0 <= t[alone] < 1 for t, b in zip(together, by_itself))
+    assert streams.uniform("t", ids, month)[alone] == streams.uniform("t", ids[alone:], month)[0]
 
 
 @given(q_star=q_stars, value=st.floats(500.0, 20000.0), cost=st.floats(0.0, 3000.0))
