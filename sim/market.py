@@ -30,9 +30,9 @@ class ResidentValue:
     cost: np.ndarray
     visits: np.ndarray  # expected visits per year
 
-    @property
-    def profit(self) -> np.ndarray:
-        return self.revenue - self.cost
+    def profit(self, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """What residents ``rows`` (all by default) bring their clinic less what they cost it, SEK per year."""
+        return self.revenue[rows] - self.cost[rows]
 
 
 def team_cost_by_area_type(model) -> np.ndarray:
@@ -212,7 +212,7 @@ def selection_efforts(model) -> np.ndarray:
     if not s.enabled:
         return efforts
     pop, geo = model.population, model.geography
-    profit = resident_value(model).profit
+    profit = resident_value(model).profit()
     n_areas = len(geo.area_names)
     count = np.bincount(pop.area, minlength=n_areas).astype(np.float64)
     total = np.bincount(pop.area, weights=profit, minlength=n_areas)

@@ -134,7 +134,9 @@ class Population:
 
     def distance_to_listed(self, clinic_area: np.ndarray, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Road km from residents ``rows`` (all by default) to their listed clinic."""
-        return self.geography.road_km_to(clinic_area, self.area[rows], self.clinic[rows] % len(clinic_area)) + self.home_km[rows]
+        km = self.geography.road_km_to(clinic_area, self.area[rows], self.clinic[rows] % len(clinic_area))
+        km += self.home_km[rows]
+        return km
 
     # ------------------------------------------------------------------ monthly
 

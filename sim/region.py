@@ -158,20 +158,21 @@ class Region(mesa.Agent):
                 caps[clinic.index] = min(caps[clinic.index], rules.cap_per_gp_fte * clinic.gp_fte)
         return caps
 
-    def _appeal(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """Clinics' risk-selection pull on residents' choice: utility per SEK of expected profit, and each resident's profit."""
+    def _appeal(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """Clinics' risk-selection pull on the choice of residents ``rows``: utility per SEK of expected profit, per
+        clinic, and the profit each of them brings."""
         s = self.model.params.market.selection
         efforts = self.model.providers_table.selection_effort.copy()
         if not s.enabled or not efforts.any():
             return None
-        return efforts * s.attraction_per_1000_sek / 1000, resident_value(self.model).profit
+        return efforts * s.attraction_per_1000_sek / 1000, resident_value(self.model).profit(rows)
 
     def _choose(self, rows: np.ndarray, month: int, room: np.ndarray | None) -> np.ndarray:
         model = self.model
         allowed = None if room is None else room >= 1
         return choose_clinic(
             model.population, rows, self.nearby, model.clinic_area, model.wait_days, self.choice, model.streams, month,
-            allowed=allowed, appeal=self._appeal(),
+            allowed=allowed, appeal=self._appeal(rows),
         )
 
     def _within_caps(self, rows: np.ndarray, chosen: np.ndarray, room: np.ndarray, month: int) -> np.ndarray:

@@ -59,12 +59,14 @@ def nearest_clinic(
     return candidates[np.arange(len(rows)), pick]
 
 
-def choose_clinic(*args, **kwargs) -> np.ndarray:
+def choose_clinic(pop: Population, rows: np.ndarray, *args, appeal: tuple[np.ndarray, np.ndarray] | None = None, **kwargs) -> np.ndarray:
     """``_choose_clinic`` over chunks of residents (the same result, bounded memory)."""
-    pop, rows, *rest = args
     if len(rows) <= CHUNK:
-        return _choose_clinic(pop, rows, *rest, **kwargs)
-    return np.concatenate([_choose_clinic(pop, rows[i : i + CHUNK], *rest, **kwargs) for i in range(0, len(rows), CHUNK)])
+        return _choose_clinic(pop, rows, *args, appeal=appeal, **kwargs)
+    return np.concatenate([
+        _choose_clinic(pop, rows[i : i + CHUNK], *args, appeal=None if appeal is None else (appeal[0], appeal[1][i : i + CHUNK]), **kwargs)
+        for i in range(0, len(rows), CHUNK)
+    ])
 
 
 def _choose_clinic(
@@ -84,7 +86,7 @@ def _choose_clinic(
     A resident's current clinic (``pop.clinic``, -1 for none) stays in the choice set with
     the inertia and continuity bonuses. ``allowed`` (per clinic, bool) excludes clinics
     that take no new residents. ``appeal`` = (utility per SEK, per clinic; SEK, per
-    resident) adds clinics' risk-selection pull: services that draw residents who are
+    resident of ``rows``) adds clinics' risk-selection pull: services that draw residents who are
     profitable to the clinic and deter the others.
     """
     current = pop.clinic[rows]
@@ -103,7 +105,7 @@ def _choose_clinic(
     )
     if appeal is not None:
         per_sek, worth = appeal
-        utility = utility + per_sek[safe] * worth[rows, None]
+        utility = utility + per_sek[safe] * worth[:, None]
     if allowed is not None:
         room = valid & (allowed[safe] | stay)
         valid = np.where(room.any(axis=1, keepdims=True), room, valid)  # nowhere with room: weigh all (the region places them)
