@@ -448,11 +448,9 @@ class CareMarket(mesa.Model):
         np.subtract.at(pop.health, ep.row, total.astype(np.float32))
         np.maximum(pop.health, 0.01, out=pop.health)
         treated = ep.channel != EMERGENCY
-        visits = np.zeros(len(pop), dtype=np.int16)
-        usual = np.zeros(len(pop), dtype=np.int16)
-        np.add.at(visits, ep.row[treated], ep.q_delivered[treated])
-        np.add.at(usual, ep.row[ep.usual], ep.q_delivered[ep.usual])
-        pop.record_visits(self.month, visits, usual)
+        first = np.flatnonzero(np.diff(ep.row, prepend=-1))  # each resident's first episode (the rows ascend)
+        visits, usual = (np.add.reduceat(np.where(given, ep.q_delivered, 0), first, dtype=np.int16) for given in (treated, ep.usual))
+        pop.record_visits(self.month, ep.row[first], visits, usual)
         return losses
 
     # ------------------------------------------------------------------ outcomes

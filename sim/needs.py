@@ -29,7 +29,7 @@ DRAWS = ("severity", "specialist", "seeking", "physician", "other_physician", "j
 class Episodes:
     """This month's care episodes, one row each; later steps fill in the care given."""
 
-    row: np.ndarray  # resident row
+    row: np.ndarray  # resident row, ascending (a resident's episodes are adjacent)
     pid: np.ndarray
     k: np.ndarray  # episode number within the resident's month
     q_star: np.ndarray  # patient-optimal visits

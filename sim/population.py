@@ -148,8 +148,8 @@ class Population:
         self.health += np.float32(self.params.health.recovery_per_month) * (self.health_baseline - self.health)
         self.deficit = np.maximum(self.health_baseline - self.health, 0)
 
-    def record_visits(self, month: int, visits: np.ndarray, usual: np.ndarray) -> None:
-        """Add a month's visits to the window: the current quarter and the five before it.
+    def record_visits(self, month: int, rows: np.ndarray, visits: np.ndarray, usual: np.ndarray) -> None:
+        """Add a month's visits of residents ``rows`` (each once) to the window: the current quarter and the five before it.
 
         At the first month of a quarter the oldest quarter drops out, so the window spans
         16 to 18 months; visits per quarter are capped at 255.
@@ -161,9 +161,9 @@ class Population:
             self.visits_ring[quarter] = 0
             self.usual_ring[quarter] = 0
         for ring, total, new in ((self.visits_ring, self.visits_18m, visits), (self.usual_ring, self.usual_visits_18m, usual)):
-            added = np.minimum(new, 255 - ring[quarter].astype(np.int16)).astype(np.uint8)
-            ring[quarter] += added
-            total += added
+            added = np.minimum(new, 255 - ring[quarter, rows].astype(np.int16)).astype(np.uint8)
+            ring[quarter, rows] += added
+            total[rows] += added
 
     def seed_history(self, visits_per_month: np.ndarray, usual_share: np.ndarray, rng: np.random.Generator) -> None:
         """Fill the 18-month window with visits drawn from each resident's expected rate, so
