@@ -15,11 +15,11 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from sim.chunks import chunks
 from sim.errors import UserError, describe_validation
 from sim.scenario import read_yaml
 
 AREA_TYPES = ("town", "rural", "sparse")
-GATHER_CHUNK = 1 << 16  # (area, provider) pairs whose distance is looked up at a time
 EARTH_RADIUS_KM = 6371.0
 
 
@@ -130,16 +130,14 @@ class Geography:
 
     def road_km_to(self, clinic_area: np.ndarray, area: np.ndarray, providers: np.ndarray) -> np.ndarray:
         """Road km between area centres ``area`` and the areas of ``providers`` (``clinic_area[providers]``; the two
-        broadcast together), gathered from the areas x providers distances a chunk of ``GATHER_CHUNK`` pairs at a
-        time, so that the index arithmetic stays in the processor's cache."""
+        broadcast together), gathered from the areas x providers distances a chunk of pairs at a time (sim.chunks)."""
         n = len(clinic_area)
         between = self.road_km[:, clinic_area].ravel()
         area, providers = np.broadcast_arrays(area, providers)
         shape = area.shape
         area, providers = area.reshape(-1), providers.reshape(-1)
         km = np.empty(len(area), between.dtype)
-        for start in range(0, len(area), GATHER_CHUNK):
-            part = slice(start, start + GATHER_CHUNK)
+        for part in chunks(len(area)):
             index = area[part].astype(np.intp)
             index *= n
             index += providers[part]

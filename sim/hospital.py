@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
+from sim.chunks import chunks
 from sim.needs import EMERGENCY, Episodes
 from sim.population import Population
 from sim.scenario import Health, Hospital as Params, SpecialtyShares
@@ -105,19 +106,26 @@ class ResidentRates:
 
 
 def _baseline_rates(pop: Population, health: Health, params: Params, births_per_1000: float, streams: Streams) -> ResidentRates:
-    age = pop.age.astype(np.float32) / 100
-    emergency = health.emergency_admissions_per_year + health.emergency_at_100 * age**3 + health.emergency_per_condition * pop.conditions
+    """Each resident's rates, a chunk of residents at a time (sim.chunks)."""
+    n = len(pop)
+    rates = ResidentRates(*(np.empty(n, np.float32) for _ in ResidentRates.__dataclass_fields__))
+    profile = np.empty(n)  # of mothers' ages, to share the births out
+    frailty_u = streams.uniform("frailty", pop.pid, 0)
     sigma = params.direct_frailty_dispersion
-    frailty = np.exp(sigma * to_normal(streams.uniform("frailty", pop.pid, 0)) - sigma**2 / 2)  # each resident's own, for life
-    planned = (params.direct_cases_per_year + params.direct_cases_at_100 * age**2 + params.direct_cases_per_condition * pop.conditions) * frailty
-    young_man = pop.male & (pop.age >= 15) & (pop.age < 45)
-    injury = params.injuries_per_year * (1 + params.injury_young_male_excess * young_man) + params.injuries_at_100 * age**4
-    admitted = params.injury_admission_share + (params.injury_admission_share_at_100 - params.injury_admission_share) * age**2
-    fertile = ~pop.male & (pop.age >= 15) & (pop.age < 50)
-    profile = np.where(fertile, np.exp(-0.5 * ((pop.age - params.mothers_mean_age) / params.mothers_age_spread) ** 2), 0.0)
-    delivery = births_per_1000 / 1000 * len(pop) * profile / max(float(profile.sum()), 1e-9)  # deliveries as many as the births
     as_month = lambda x: (np.asarray(x, dtype=np.float64) / 12).astype(np.float32)  # noqa: E731
-    return ResidentRates(as_month(emergency), as_month(planned), as_month(injury), np.asarray(admitted, dtype=np.float32), as_month(delivery))
+    for part in chunks(n):
+        years = pop.age[part]
+        age, conditions, male = years.astype(np.float32) / 100, pop.conditions[part], pop.male[part]
+        rates.emergency[part] = as_month(health.emergency_admissions_per_year + health.emergency_at_100 * age**3 + health.emergency_per_condition * conditions)
+        frailty = np.exp(sigma * to_normal(frailty_u[part]) - sigma**2 / 2)  # each resident's own, for life
+        rates.planned[part] = as_month((params.direct_cases_per_year + params.direct_cases_at_100 * age**2 + params.direct_cases_per_condition * conditions) * frailty)
+        young_man = male & (years >= 15) & (years < 45)
+        rates.injury[part] = as_month(params.injuries_per_year * (1 + params.injury_young_male_excess * young_man) + params.injuries_at_100 * age**4)
+        rates.injury_admitted[part] = params.injury_admission_share + (params.injury_admission_share_at_100 - params.injury_admission_share) * age**2
+        fertile = ~male & (years >= 15) & (years < 50)
+        profile[part] = np.where(fertile, np.exp(-0.5 * ((years - params.mothers_mean_age) / params.mothers_age_spread) ** 2), 0.0)
+    rates.delivery[:] = as_month(births_per_1000 / 1000 * n * profile / max(float(profile.sum()), 1e-9))  # deliveries as many as the births
+    return rates
 
 
 def resident_rates(pop: Population, health: Health, params: Params, births_per_1000: float, streams: Streams) -> tuple[ResidentRates, np.ndarray]:

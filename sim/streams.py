@@ -19,13 +19,14 @@ import zlib
 import numpy as np
 from scipy.special import ndtri
 
+from sim.chunks import SIZE, chunks
+
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _MIX = {30: np.uint64(0xBF58476D1CE4E5B9), 27: np.uint64(0x94D049BB133111EB)}  # SplitMix64's multiplier after each shift
 _TO_UNIT = 2.0**-53
 # counter layout: patient id in bits 0-39, month in bits 40-55, slot in bits 56-63
 _MONTH_SHIFT = np.uint64(40)
 _SLOT_SHIFT = np.uint64(56)
-CHUNK = 1 << 16  # ids hashed at a time (half a megabyte of bits)
 
 
 def _code(name: str) -> int:
@@ -53,19 +54,17 @@ class Streams:
 
     def _bits(self, name: str, ids: np.ndarray, month: int, slot: int | np.ndarray):
         """64 random bits per id, SplitMix64's output at position (id, month, slot) of the stream, a chunk of ids at a
-        time: yields (rows, bits), ``bits`` a buffer the next chunk overwrites. Hashing ``CHUNK`` ids at once keeps the
-        mixing's passes in the processor's cache, and a draw over millions of residents needs no temporary as large."""
+        time (sim.chunks): yields (rows, bits), ``bits`` a buffer the next chunk overwrites."""
         ids = np.asarray(ids)
         key = self.key(name)
         high = np.uint64(month) << _MONTH_SHIFT
         per_id_slot = np.ndim(slot) > 0
         if not per_id_slot:
             high |= np.uint64(slot) << _SLOT_SHIFT
-        size = min(CHUNK, len(ids))
+        size = min(SIZE, len(ids))
         x, scratch = np.empty(size, np.uint64), np.empty(size, np.uint64)
-        for start in range(0, len(ids), CHUNK):
-            rows = slice(start, min(start + CHUNK, len(ids)))
-            n = rows.stop - start
+        for rows in chunks(len(ids)):
+            n = rows.stop - rows.start
             bits, tmp = x[:n], scratch[:n]
             bits[:] = ids[rows]
             bits |= high

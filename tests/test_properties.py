@@ -19,7 +19,8 @@ from sim.payment.sparsity import SparsitySupplement
 from sim.scenario import Capitation as CapitationParams
 from sim.scenario import Fines as FinesParams
 from sim.scenario import Indicator, PatientFees as FeeParams, Referral, Sparsity as SparsityParams
-from sim.streams import CHUNK, Streams, poisson_from_uniform
+from sim.chunks import SIZE
+from sim.streams import Streams, poisson_from_uniform
 
 q_stars = arrays(np.int16, st.integers(1, 60), elements=st.integers(1, 12))
 positive = st.floats(0.05, 50.0)
@@ -203,7 +204,7 @@ def test_keyed_poisson_draws_have_the_right_mean():
 
 
 @settings(max_examples=25, deadline=None)
-@given(n=st.integers(1, 3 * CHUNK), month=st.integers(0, 500), parts=st.integers(1, 4), data=st.data())
+@given(n=st.integers(1, 3 * SIZE), month=st.integers(0, 500), parts=st.integers(1, 4), data=st.data())
 def test_a_residents_keyed_draw_is_the_same_in_any_batch(n, month, parts, data):
     """Common random numbers: a resident's draw depends on (stream, id, month, slot) alone, not on who else is drawn
     with them, nor on where the chunks the ids are hashed in fall."""

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.chunks import SIZE, chunks
 from sim.population import Population
 from sim.scenario import Choice
 from sim.streams import Streams
 
 CHOICE_SET = 10  # residents consider the 10 clinics nearest home, and their own (assumption)
-CHUNK = 65_536  # residents weighed at a time, to bound memory
 
 
 def nearby_clinics(road_km: np.ndarray, clinic_area: np.ndarray, open_: np.ndarray, system: np.ndarray | None = None) -> np.ndarray:
@@ -60,12 +60,12 @@ def nearest_clinic(
 
 
 def choose_clinic(pop: Population, rows: np.ndarray, *args, appeal: tuple[np.ndarray, np.ndarray] | None = None, **kwargs) -> np.ndarray:
-    """``_choose_clinic`` over chunks of residents (the same result, bounded memory)."""
-    if len(rows) <= CHUNK:
+    """``_choose_clinic`` over chunks of residents (sim.chunks: the same result, bounded memory)."""
+    if len(rows) <= SIZE:
         return _choose_clinic(pop, rows, *args, appeal=appeal, **kwargs)
     return np.concatenate([
-        _choose_clinic(pop, rows[i : i + CHUNK], *args, appeal=None if appeal is None else (appeal[0], appeal[1][i : i + CHUNK]), **kwargs)
-        for i in range(0, len(rows), CHUNK)
+        _choose_clinic(pop, rows[part], *args, appeal=None if appeal is None else (appeal[0], appeal[1][part]), **kwargs)
+        for part in chunks(len(rows))
     ])
 
 
