@@ -1,12 +1,13 @@
 """Scale benchmark: the default region scaled to N residents, M months; or Sweden, every region in one process.
 
     python benchmarks/bench_scale.py --patients 1000000 --months 12
-    python benchmarks/bench_scale.py --preset sweden --months 12     # all 21 regions, 10.5 million residents (sweden-2024)
+    python benchmarks/bench_scale.py --preset sweden                 # all 21 regions, 10.5 million residents (sweden-2024), ten years
 
 Prints one JSON line: patients, months, clinics, build_s, s_per_month, bytes_per_patient
 (peak resident memory of the process beyond what it held after imports, over N) and
 baseline_mb (what the interpreter and libraries held after imports). No warm-up: the
-months timed are the months run.
+months timed are the months run. With --preset sweden it also gives the median month, the
+mean year-end month (settlement, demography, entry) and the memory peak of the first year.
 
 Timings on a shared machine drift, so the same process also times a minimal vectorised
 model of the same monthly loop (episodes drawn, a quantity chosen, visits summed by
@@ -102,10 +103,14 @@ def national(args) -> int:
     clock = time.perf_counter()
     regions = Regions(scenarios, national_run.regions)
     build_s = time.perf_counter() - clock
-    clock = time.perf_counter()
-    for _ in range(args.months):
+    month_s, first_year_bytes = [], None
+    for month in range(args.months):
+        clock = time.perf_counter()
         regions.step(1.0)
-    run_s = time.perf_counter() - clock
+        month_s.append(time.perf_counter() - clock)
+        if month == 11:
+            first_year_bytes = (peak_mb() - baseline) * 2**20 / sum(len(r.model.population) for r in regions.runs)
+    run_s = sum(month_s)
     patients = sum(len(r.model.population) for r in regions.runs)
     clinics = sum(len(r.model.clinics) for r in regions.runs)
     minimal = minimal_s_per_month(patients, clinics, max(args.months, 12))
@@ -121,9 +126,12 @@ def national(args) -> int:
                 "s_per_month": round(run_s / args.months, 5),
                 "run_s": round(run_s, 3),
                 "ten_years_s": round(run_s / args.months * 120, 1),
+                "median_month_s": round(float(np.median(month_s)), 3),
+                "year_end_month_s": round(float(np.mean(month_s[11::12])), 3) if args.months >= 12 else None,
                 "minimal_s_per_month": round(minimal, 5),
                 "ratio_to_minimal": round(run_s / args.months / minimal, 1),
                 "bytes_per_patient": round((peak_mb() - baseline) * 2**20 / patients, 1),
+                "bytes_per_patient_first_year": round(first_year_bytes, 1) if first_year_bytes is not None else None,
                 "baseline_mb": round(baseline, 1),
             }
         )

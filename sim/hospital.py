@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from sim.chunks import chunks
+from sim.chunks import chunks, rows_where
 from sim.needs import EMERGENCY, Episodes
 from sim.population import Population
 from sim.scenario import Health, Hospital as Params, SpecialtyShares
@@ -128,8 +128,8 @@ def _baseline_rates(pop: Population, health: Health, params: Params, births_per_
     return rates
 
 
-def resident_rates(pop: Population, health: Health, params: Params, births_per_1000: float, streams: Streams) -> tuple[ResidentRates, np.ndarray]:
-    """The month's rates per resident, and the emergency rate at this month's health.
+def resident_rates(pop: Population, health: Health, params: Params, births_per_1000: float, streams: Streams, rows: np.ndarray | slice = slice(None)) -> tuple[ResidentRates, np.ndarray]:
+    """The month's rates per resident, and the emergency rate of residents ``rows`` (all by default) at this month's health.
 
     Health below baseline raises the emergency risk: untreated need returns as hospital care.
     Hospital-planned care varies between residents beyond their age, sex and conditions by a
@@ -137,7 +137,7 @@ def resident_rates(pop: Population, health: Health, params: Params, births_per_1
     that makes the costliest tenth of residents carry most of the cost.
     """
     base = pop.derived("hospital rates", lambda: _baseline_rates(pop, health, params, births_per_1000, streams))
-    return base, base.emergency * np.exp(np.float32(health.emergency_per_health_deficit) * pop.deficit)
+    return base, base.emergency[rows] * np.exp(np.float32(health.emergency_per_health_deficit) * pop.deficit[rows])
 
 
 class Hospital(mesa.Agent):
@@ -215,24 +215,30 @@ class Hospital(mesa.Agent):
             referrer = ep.provider[i] if origin == REFERRAL else -1
             parts.append(self._cases(ep.row[i], origin, route, ep.specialty[i], admitted, referrer, specialist, stay, False, 0.0))
         # emergencies, injuries and deliveries: one keyed uniform per resident picks at most one a month
-        base, emergency = resident_rates(pop, self.health, p, self.births_per_1000, streams)
-        with_injury = emergency + base.injury
-        cased = np.flatnonzero(u_resident < with_injury + base.delivery)  # the few with a case this month
+        rates = lambda rows: resident_rates(pop, self.health, p, self.births_per_1000, streams, rows)  # noqa: E731
+
+        def with_case(part: slice) -> np.ndarray:
+            base, emergency = rates(part)
+            return u_resident[part] < emergency + base.injury[part] + base.delivery[part]
+
+        cased = rows_where(len(pop), with_case)  # the few with a case this month
+        base, emergency = rates(cased)
+        with_injury = emergency + base.injury[cased]
         u_cased = u_resident[cased]
-        kind = (u_cased >= emergency[cased]).astype(np.int8) + (u_cased >= with_injury[cased])  # 0 emergency, 1 injury, 2 delivery
+        kind = (u_cased >= emergency).astype(np.int8) + (u_cased >= with_injury)  # 0 emergency, 1 injury, 2 delivery
         em = cased[kind == 0]
         if len(em):
             u_specialty, admission, _, u_inpatient, place, _ = self._draws(streams, "emergency", pop.pid[em], month)
             admitted = admission < p.emergency_admission_share
             stay = np.where(admitted, _lognormal(p.inpatient_sek, p.inpatient_dispersion, to_normal(u_inpatient)), 0.0)
             specialty = draw_specialty(u_specialty, specialty_weights(p.emergency_specialties, p, pop.age[em], pop.male[em], pop.conditions[em]))
-            parts.append(self._cases(em, EMERGENCY_ADMISSION, EMERGENCY_CARE, specialty, admitted, -1, np.full(len(em), p.emergency_visit_sek), stay, place, (1 - base.emergency[em] / emergency[em]) * admitted))
+            parts.append(self._cases(em, EMERGENCY_ADMISSION, EMERGENCY_CARE, specialty, admitted, -1, np.full(len(em), p.emergency_visit_sek), stay, place, (1 - base.emergency[em] / emergency[kind == 0]) * admitted))
         # care the hospital plans itself: a Poisson count a month, several for the frailest
-        u = streams.uniform("planned care", pop.pid, month)
+        u = lambda rows: streams.uniform("planned care", pop.pid[rows], month)  # noqa: E731
         # most residents have none this month: as exp(-x) >= 1 - x, u + x > 1 (less a margin for rounding) holds for
         # all who have one, and the counts' draw gives the few others it lets through none
-        some = np.flatnonzero(u + base.planned > 1 - 1e-9)
-        counts = poisson_from_uniform(base.planned[some].astype(np.float64), u[some], most=12)
+        some = rows_where(len(pop), lambda part: u(part) + base.planned[part] > 1 - 1e-9)
+        counts = poisson_from_uniform(base.planned[some].astype(np.float64), u(some), most=12)
         pl = np.repeat(some, counts)
         if len(pl):
             slot = (np.arange(len(pl)) - np.repeat(np.cumsum(counts) - counts, counts)).astype(np.int64)  # the case's number in the month

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import expit
 
+from sim.chunks import rows_where
 from sim.population import Population
 from sim.scenario import Needs
 from sim.streams import Streams, poisson_from_uniform, to_normal
@@ -72,16 +73,15 @@ def episode_rate_at_baseline(pop: Population, needs: Needs) -> np.ndarray:
     return by_age * by_morbidity * (1 + np.float32(needs.cni_effect_per_point) * pop.cni_score) / np.float32(12)
 
 
-def episode_rate_per_month(pop: Population, needs: Needs) -> np.ndarray:
-    """Expected episodes per resident this month: ill health (below baseline) raises need."""
-    return pop.derived("episode rate", lambda: episode_rate_at_baseline(pop, needs)) * np.exp(np.float32(needs.health_effect) * pop.deficit)
+def episode_rate_per_month(pop: Population, needs: Needs, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """Expected episodes per resident ``rows`` (all by default) this month: ill health (below baseline) raises need."""
+    return pop.derived("episode rate", lambda: episode_rate_at_baseline(pop, needs))[rows] * np.exp(np.float32(needs.health_effect) * pop.deficit[rows])
 
 
 def arrive(pop: Population, needs: Needs, streams: Streams, month: int, u: np.ndarray) -> Episodes:
     """Draw the month's episodes for every resident, from one keyed uniform per resident ``u``."""
-    mean = episode_rate_per_month(pop, needs)
-    some = np.flatnonzero(u > np.exp(-mean))  # most residents have no episode this month
-    counts = poisson_from_uniform(mean[some].astype(np.float64), u[some], most=6)
+    some = rows_where(len(pop), lambda part: u[part] > np.exp(-episode_rate_per_month(pop, needs, part)))  # most residents have no episode this month
+    counts = poisson_from_uniform(episode_rate_per_month(pop, needs, some).astype(np.float64), u[some], most=6)
     row = np.repeat(some, counts)
     start = np.repeat(np.cumsum(counts) - counts, counts)
     k = (np.arange(len(row)) - start).astype(np.int16)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.chunks import chunks
 from sim.geography import AREA_TYPES, Geography
 from sim.scenario import N_AGE_BANDS, Population as PopulationParams
 from sim.streams import Streams
@@ -145,8 +146,11 @@ class Population:
 
         ``deficit`` (health below baseline) then drives the month's need and emergency risk.
         """
-        self.health += np.float32(self.params.health.recovery_per_month) * (self.health_baseline - self.health)
-        self.deficit = np.maximum(self.health_baseline - self.health, 0)
+        recovery = np.float32(self.params.health.recovery_per_month)
+        for part in chunks(len(self)):
+            health, baseline = self.health[part], self.health_baseline[part]
+            health += recovery * (baseline - health)
+            np.maximum(baseline - health, 0, out=self.deficit[part])
 
     def record_visits(self, month: int, rows: np.ndarray, visits: np.ndarray, usual: np.ndarray) -> None:
         """Add a month's visits of residents ``rows`` (each once) to the window: the current quarter and the five before it.
@@ -183,10 +187,12 @@ class Population:
         professional, COC = n (n - 1) / (N (N - 1)). Returns (eligible mask, index; 0 where
         not eligible).
         """
-        total = self.visits_18m.astype(np.float32)
-        usual = self.usual_visits_18m.astype(np.float32)
-        eligible = total >= 3
-        index = usual * (usual - 1) / np.maximum(total * (total - 1), 1) * eligible
+        eligible, index = np.empty(len(self), bool), np.empty(len(self), np.float32)
+        for part in chunks(len(self)):
+            total = self.visits_18m[part].astype(np.float32)
+            usual = self.usual_visits_18m[part].astype(np.float32)
+            eligible[part] = total >= 3
+            index[part] = usual * (usual - 1) / np.maximum(total * (total - 1), 1) * eligible[part]
         return eligible, index
 
     def named_doctor(self) -> np.ndarray:
