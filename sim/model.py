@@ -517,7 +517,9 @@ class CareMarket(mesa.Model):
         out.add_by_cell("hospital_own_cost_sek", hospital_own_cost * pop.cell_counts / max(pop.cell_counts.sum(), 1))
         eligible, coc = pop.continuity()
         far = pop.distance_to_listed(self.clinic_area) > FAR_KM
-        out.add(pop.cell, health=pop.health, continuity_n=eligible, continuity_sum=coc, residents_far_from_clinic=far)
+        out.add(pop.cell, health=pop.health, residents_far_from_clinic=far)
+        measured = np.flatnonzero(eligible)  # continuity is over residents with 3+ visits (the others' index is 0)
+        out.add(pop.cell[measured], continuity_n=1.0, continuity_sum=coc[measured])
         out.add_by_cell("resident_months", pop.cell_counts)
         for category in CATEGORIES:
             out.add_by_cell(f"cost_{category}_sek", self.ledger.region_cells[category])
