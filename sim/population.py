@@ -277,12 +277,19 @@ class Population:
 # ---------------------------------------------------------------------------- functions
 
 
-def cni_score(bits: np.ndarray) -> np.ndarray:
-    """A resident's Care Need Index score: the sum of the weights of their factors."""
+def _sum_of_weights(bits: np.ndarray) -> np.ndarray:
     score = np.zeros(bits.shape, dtype=np.float32)
     for k, weight in enumerate(CNI_WEIGHTS):
         score += ((bits >> k) & 1) * weight
     return score
+
+
+_SCORE_OF_BITS = _sum_of_weights(np.arange(256, dtype=np.uint8))  # float32, for every combination of the factors
+
+
+def cni_score(bits: np.ndarray) -> np.ndarray:
+    """A resident's Care Need Index score: the sum of the weights of their factors (looked up, one pass)."""
+    return _SCORE_OF_BITS[bits]
 
 
 def expected_conditions(age: np.ndarray, m) -> np.ndarray:

@@ -11,6 +11,7 @@ from hypothesis.extra.numpy import arrays
 
 from sim.behaviour.treatment import believed_need, benefit, choose_quantity, choose_referral, efficient_quantity
 from sim.needs import CLINIC, DIGITAL, EMERGENCY
+from sim.population import CNI_WEIGHTS, cni_score
 from sim.payment.capitation import Capitation
 from sim.payment.fines import Fines
 from sim.payment.patient_fees import PatientFees
@@ -201,6 +202,12 @@ def test_keyed_poisson_draws_have_the_right_mean():
         counts = poisson_from_uniform(np.full(len(ids), mean), streams.uniform("t", ids, 0), most=12)
         assert abs(counts.mean() - mean) < 4 * np.sqrt(mean / len(ids))
         assert abs(counts.var() - mean) < 0.05 * mean + 0.002
+
+
+@given(bits=arrays(np.uint8, st.integers(1, 50)))
+def test_a_cni_score_is_the_sum_of_its_factors_weights(bits):
+    expected = [sum(float(w) for k, w in enumerate(CNI_WEIGHTS) if b >> k & 1) for b in bits]
+    assert np.allclose(cni_score(bits), expected, rtol=1e-6, atol=1e-6)
 
 
 @settings(max_examples=25, deadline=None)
