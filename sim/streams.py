@@ -22,7 +22,8 @@ from scipy.special import ndtri
 from sim.chunks import SIZE, chunks
 
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
-_MIX = {30: np.uint64(0xBF58476D1CE4E5B9), 27: np.uint64(0x94D049BB133111EB)}  # SplitMix64's multiplier after each shift
+#: SplitMix64's output function: x ^= x >> shift, then x *= multiplier (none after the last shift)
+_ROUNDS = ((np.uint64(30), np.uint64(0xBF58476D1CE4E5B9)), (np.uint64(27), np.uint64(0x94D049BB133111EB)), (np.uint64(31), None))
 _TO_UNIT = 2.0**-53
 # counter layout: patient id in bits 0-39, month in bits 40-55, slot in bits 56-63
 _MONTH_SHIFT = np.uint64(40)
@@ -73,11 +74,11 @@ class Streams:
                 bits |= tmp
             bits *= _GAMMA
             bits += key
-            for shift in (30, 27, 31):
-                np.right_shift(bits, np.uint64(shift), out=tmp)
+            for shift, multiplier in _ROUNDS:
+                np.right_shift(bits, shift, out=tmp)
                 bits ^= tmp
-                if shift in _MIX:
-                    bits *= _MIX[shift]
+                if multiplier is not None:
+                    bits *= multiplier
             yield rows, bits
 
     def uniform(self, name: str, ids: np.ndarray, month: int, slot: int | np.ndarray = 0) -> np.ndarray:
