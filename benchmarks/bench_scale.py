@@ -59,12 +59,11 @@ def minimal_months(months: int) -> int:
     return min(max(months, 12), 60)
 
 
-def report(build_s: float, month_s: list[float], minimal: tuple[float, float], patients: int, clinics: int, peak_bytes: float, baseline: float, **extra) -> None:
-    """Print the benchmark's JSON line. ``month_s``: seconds of each month run; ``minimal``: the minimal loop's
+def report(build_s: float, run_s: float, months: int, minimal: tuple[float, float], patients: int, clinics: int, peak_bytes: float, baseline: float, **extra) -> None:
+    """Print the benchmark's JSON line. ``run_s``: seconds of the ``months`` run; ``minimal``: the minimal loop's
     month timed just after the build and just after the run (the ratio is to their mean, so that the machine's
     drift during a long run moves both sides alike); ``peak_bytes``: the peak beyond the baseline, read before the
     minimal loop ran after the run."""
-    run_s, months = sum(month_s), len(month_s)
     print(
         json.dumps(
             {
@@ -111,7 +110,7 @@ def main() -> int:
     run_s = time.perf_counter() - clock
     peak_bytes = (peak_mb() - baseline) * 2**20
     after = minimal_s_per_month(len(model.population), clinics, minimal_months(args.months))
-    report(build_s, [run_s / args.months] * args.months, (before, after), len(model.population), clinics, peak_bytes, baseline)
+    report(build_s, run_s, args.months, (before, after), len(model.population), clinics, peak_bytes, baseline)
     return 0
 
 
@@ -137,7 +136,7 @@ def national(args) -> int:
     peak_bytes = (peak_mb() - baseline) * 2**20
     after = minimal_s_per_month(residents(), clinics, minimal_months(args.months))
     report(
-        build_s, month_s, (before, after), residents(), clinics, peak_bytes, baseline,
+        build_s, sum(month_s), args.months, (before, after), residents(), clinics, peak_bytes, baseline,
         preset="sweden", regions=len(regions.runs),
         median_month_s=round(float(np.median(month_s)), 3),
         year_end_month_s=round(float(np.mean(month_s[11::12])), 3) if args.months >= 12 else None,

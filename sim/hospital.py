@@ -110,14 +110,13 @@ def _baseline_rates(pop: Population, health: Health, params: Params, births_per_
     n = len(pop)
     rates = ResidentRates(*(np.empty(n, np.float32) for _ in ResidentRates.__dataclass_fields__))
     profile = np.empty(n)  # of mothers' ages, to share the births out
-    frailty_u = streams.uniform("frailty", pop.pid, 0)
     sigma = params.direct_frailty_dispersion
     as_month = lambda x: (np.asarray(x, dtype=np.float64) / 12).astype(np.float32)  # noqa: E731
     for part in chunks(n):
         years = pop.age[part]
         age, conditions, male = years.astype(np.float32) / 100, pop.conditions[part], pop.male[part]
         rates.emergency[part] = as_month(health.emergency_admissions_per_year + health.emergency_at_100 * age**3 + health.emergency_per_condition * conditions)
-        frailty = np.exp(sigma * to_normal(frailty_u[part]) - sigma**2 / 2)  # each resident's own, for life
+        frailty = np.exp(sigma * to_normal(streams.uniform("frailty", pop.pid[part], 0)) - sigma**2 / 2)  # each resident's own, for life
         rates.planned[part] = as_month((params.direct_cases_per_year + params.direct_cases_at_100 * age**2 + params.direct_cases_per_condition * conditions) * frailty)
         young_man = male & (years >= 15) & (years < 45)
         rates.injury[part] = as_month(params.injuries_per_year * (1 + params.injury_young_male_excess * young_man) + params.injuries_at_100 * age**4)
